@@ -1,0 +1,180 @@
+"""The library API: the CLI, the pytest plugin and your own code all go through here.
+
+    from checker import api
+    spec = api.load("specs/demo.yaml")
+    plan = api.build_plan(spec, api.PlanOptions(base_url="http://127.0.0.1:8000"))
+    report = api.run(plan)
+    print(api.render(report, "json"))
+
+Everything is a frozen dataclass in, a :class:`~checker.report.Report` out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import signal
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import urlparse
+
+from . import __version__
+from .engine import ProbeOptions, ProbeResult, probe
+from .errors import Conform405Error, TargetUnreachable
+from .http.client import HttpClient, Limits
+from .judge import Ignore, JudgeOptions, judge
+from .observe import Observation
+from .plan import Plan, PlanOptions, build_plan
+from .report import Report, render, write
+from .reproduce import is_secret_header, secret_ref
+from .spec import LoadOptions, Spec, load_spec
+from .spec.refs import display
+
+__all__ = [
+    "Ignore", "JudgeOptions", "Limits", "LoadOptions", "PlanOptions", "ProbeOptions", "Report", "RunOptions",
+    "build_plan", "load", "plan_report", "render", "run", "run_async", "write",
+]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to send and judge. The plan says *what* to probe; this says *how*."""
+
+    probe: ProbeOptions = field(default_factory=ProbeOptions)
+    limits: Limits = field(default_factory=Limits)
+    judge: JudgeOptions = field(default_factory=JudgeOptions)
+    headers: tuple[tuple[str, str], ...] = ()  #: sent with every probe (secrets are masked in every report)
+    transport: str = "auto"  #: "auto" | "aiohttp" | "httpx"
+    app: Any = None  #: an ASGI application to test in-process (no socket)
+
+
+def load(source: str, options: LoadOptions | None = None) -> Spec:
+    return load_spec(source, options)
+
+
+def run(plan: Plan, options: RunOptions | None = None, progress: Callable[[Observation], None] | None = None) -> Report:
+    """Probe ``plan`` and judge it. Ctrl-C / SIGTERM end the run early with a report marked incomplete."""
+    return asyncio.run(run_async(plan, options, progress))
+
+
+class RunInterrupted(Exception):
+    """Raised (with the partial report) when the run was interrupted by a signal."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__("interrupted")
+        self.report = report
+
+
+class RunUnreachable(TargetUnreachable):
+    def __init__(self, error: TargetUnreachable, report: Report) -> None:
+        super().__init__(error.message, error.where)
+        self.report = report
+
+
+async def run_async(plan: Plan, options: RunOptions | None = None,
+                    progress: Callable[[Observation], None] | None = None) -> Report:
+    options = options or RunOptions()
+    started_wall = _dt.datetime.now(_dt.timezone.utc)
+    t0 = time.perf_counter()
+    headers, masked = _headers(options.headers)
+    sink: list[Observation] = []
+    client = HttpClient(options.limits, headers=headers, transport=options.transport, app=options.app, masked=masked)
+    result: ProbeResult | None = None
+    incomplete: str | None = None
+    interrupted = False
+    unreachable: TargetUnreachable | None = None
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, task.cancel)  # type: ignore[union-attr]
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+            pass
+    try:
+        async with client:
+            result = await probe(plan, client, options.probe, progress, sink)
+            incomplete = result.incomplete
+    except asyncio.CancelledError:
+        interrupted = True
+        incomplete = "interrupted (Ctrl-C or SIGTERM)"
+        if task is not None:
+            task.uncancel()
+    except TargetUnreachable as exc:
+        unreachable = exc
+        incomplete = f"target unreachable: {exc}"
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+    observations = sorted(sink, key=_order(plan)) if result is None else result.observations
+    report = make_report(plan, observations, options, started_wall, time.perf_counter() - t0, client.sent, incomplete)
+    if client.transport_name:
+        report.target["transport"] = client.transport_name
+    if interrupted:
+        raise RunInterrupted(report)
+    if unreachable is not None:
+        raise RunUnreachable(unreachable, report)
+    return report
+
+
+def make_report(plan: Plan, observations: list[Observation], options: RunOptions, started: _dt.datetime,
+                duration: float, sent: int, incomplete: str | None) -> Report:
+    j = judge(plan, observations, options.judge)
+    spec = plan.spec
+    base = plan.options.base_url or plan.options.origin or (plan.paths[0].url if plan.paths else None)
+    return Report(
+        tool={"name": "conform405", "version": __version__},
+        spec=_spec_info(spec),
+        target={"base_url": plan.options.base_url or plan.options.origin or _origin_of(base), "app": bool(options.app),
+                "methods": list(plan.methods), "examples": plan.options.examples, "seed": options.probe.seed},
+        findings=j.findings,
+        matrix=j.matrix,
+        ignored=j.ignored,
+        started=started.isoformat(timespec="seconds"),
+        duration_s=duration,
+        requests_sent=sent,
+        incomplete=incomplete,
+        notes=list(plan.warnings),
+        spec_problems=[{"pointer": p.pointer, "message": p.message, "file": p.file, "line": p.line} for p in spec.problems],
+    )
+
+
+def plan_report(plan: Plan) -> dict[str, Any]:
+    return plan.to_dict()
+
+
+def _spec_info(spec: Spec) -> dict[str, Any]:
+    return {"location": spec.location, "file": display(spec.uri), "version": spec.version, "title": spec.title,
+            "paths": len(spec.paths), "operations": spec.operation_count}
+
+
+def _origin_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    p = urlparse(url)
+    return f"{p.scheme}://{p.netloc}" if p.scheme else None
+
+
+def _headers(pairs: tuple[tuple[str, str], ...]) -> tuple[dict[str, str], set[str]]:
+    out: dict[str, str] = {}
+    masked: set[str] = set()
+    for name, value in pairs:
+        out[name.lower()] = value
+        if is_secret_header(name):
+            masked.add(name.lower())
+    return out, masked
+
+
+def _order(plan: Plan):
+    order = {pp.item.template: n for n, pp in enumerate(plan.paths)}
+    method_order = {m: n for n, m in enumerate(plan.methods)}
+    return lambda o: (order.get(o.path, -1), o.role != "discovery", o.example, o.role, method_order.get(o.method, 99))
+
+
+def mask_value(name: str) -> str:
+    return secret_ref(name)
+
+
+__all__ += ["Conform405Error", "RunInterrupted", "RunUnreachable", "mask_value"]

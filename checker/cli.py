@@ -1,0 +1,309 @@
+"""The ``conform405`` command: options in, a frozen configuration, a library call, an exit code.
+
+``conform405 SPEC --base-url URL`` runs the check (the ``run`` subcommand is implied);
+``conform405 plan SPEC`` is the dry run; ``conform405 explain RULE`` documents a rule.
+Nothing here judges anything: see :mod:`checker.api`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .errors import Conform405Error, ExitCode, UsageError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Check that a live HTTP API honours its OpenAPI document on methods (405 vs 404, Allow, HEAD, OPTIONS, redirects).",
+)
+
+SUBCOMMANDS = {"run", "plan", "explain", "rules"}
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: ``conform405 SPEC ...`` means ``conform405 run SPEC ...``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] not in SUBCOMMANDS and args[0] not in ("-h", "--help", "--version"):
+        args.insert(0, "run")
+    if args == ["--version"]:
+        print(f"conform405 {__version__}")
+        raise SystemExit(0)
+    try:
+        app(args=args, prog_name="conform405", standalone_mode=True)
+    except SystemExit as exc:
+        # click reports usage errors with exit 2 already; keep every other code as it is
+        raise SystemExit(exc.code if exc.code is not None else 0) from None
+
+
+def _fail(exc: Conform405Error) -> typer.Exit:
+    err.print(f"[bold red]conform405: error:[/bold red] {_escape(str(exc))}")
+    return typer.Exit(int(exc.exit_code))
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _pairs(values: list[str] | None, sep: str, what: str) -> tuple[tuple[str, str], ...]:
+    out = []
+    for raw in values or []:
+        if sep not in raw:
+            raise UsageError(f"{what} must look like NAME{sep}VALUE, got {raw!r}")
+        name, value = raw.split(sep, 1)
+        if not name.strip():
+            raise UsageError(f"{what} has an empty name: {raw!r}")
+        out.append((name.strip(), value.strip() if sep == ":" else value))
+    return tuple(out)
+
+
+def _methods(values: list[str] | None) -> tuple[str, ...]:
+    out: list[str] = []
+    for raw in values or []:
+        out.extend(m.strip() for m in raw.split(",") if m.strip())
+    return tuple(out)
+
+
+# -- shared option declarations -------------------------------------------------------------------
+SpecArg = typer.Argument(..., metavar="SPEC", help="OpenAPI document: a file (YAML or JSON) or an http(s) URL.")
+BaseUrlOpt = typer.Option(None, "--base-url", help="Prefix the spec's paths are appended to (replaces the spec's server URL entirely).")
+OriginOpt = typer.Option(None, "--origin", help="Replace only scheme://host:port of the spec's server URL, keeping its path (e.g. /v1).")
+MethodsOpt = typer.Option(None, "--methods", help="Exact probe set, comma-separated (default: GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS,TRACE + QUERY and additionalOperations of 3.2 documents).")
+AddMethodOpt = typer.Option(None, "--add-method", help="Add a method to the probe set (repeatable, e.g. PURGE).")
+SkipMethodOpt = typer.Option(None, "--skip-method", help="Remove a method from the probe set (repeatable).")
+IncludeOpt = typer.Option(None, "--include-path", help="Only paths matching this glob (repeatable).")
+ExcludeOpt = typer.Option(None, "--exclude-path", help="Skip paths matching this glob (repeatable).")
+ReadOnlyOpt = typer.Option(False, "--read-only", help="Send only GET, HEAD and OPTIONS (and TRACE if asked for with --methods/--add-method).")
+ExamplesOpt = typer.Option(1, "--examples", min=1, max=100, help="Distinct requests per (path, method) cell.")
+StrictOpt = typer.Option(False, "--strict", help="Make every validation problem in the document fatal.")
+RemoteRefsOpt = typer.Option(False, "--allow-remote-refs", help="Fetch $refs that point at URLs.")
+OutsideRefsOpt = typer.Option(False, "--allow-outside-refs", help="Follow file $refs that leave the spec's folder.")
+
+
+def _load(spec: str, strict: bool, remote: bool, outside: bool):
+    from .spec import LoadOptions, load_spec
+
+    return load_spec(spec, LoadOptions(allow_remote_refs=remote, allow_outside_refs=outside, strict=strict))
+
+
+def _print_spec_problems(spec, quiet: bool) -> None:
+    if not spec.problems or quiet:
+        return
+    err.print(f"[yellow]warning:[/yellow] the document has {len(spec.problems)} validation problem(s); checking it anyway (--strict makes them fatal):")
+    for p in spec.problems[:10]:
+        err.print(f"  {_escape(p.describe())}")
+    if len(spec.problems) > 10:
+        err.print(f"  … and {len(spec.problems) - 10} more (listed in the JSON report)")
+
+
+@app.command("plan")
+def plan_cmd(
+    spec: str = SpecArg,
+    base_url: Optional[str] = BaseUrlOpt,
+    origin: Optional[str] = OriginOpt,
+    json_out: Optional[str] = typer.Option(None, "--json", help="Write the plan as JSON to PATH ('-' for standard output)."),
+    methods: Optional[List[str]] = MethodsOpt,
+    add_method: Optional[List[str]] = AddMethodOpt,
+    skip_method: Optional[List[str]] = SkipMethodOpt,
+    include_path: Optional[List[str]] = IncludeOpt,
+    exclude_path: Optional[List[str]] = ExcludeOpt,
+    read_only: bool = ReadOnlyOpt,
+    examples: int = ExamplesOpt,
+    strict: bool = StrictOpt,
+    allow_remote_refs: bool = RemoteRefsOpt,
+    allow_outside_refs: bool = OutsideRefsOpt,
+) -> None:
+    """Dry run: print the path × method matrix and how many requests a run would send. Sends nothing."""
+    from .plan import PlanOptions, build_plan
+
+    try:
+        loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs)
+        plan = build_plan(loaded, PlanOptions(
+            base_url=base_url, origin=origin, methods=_methods(methods) or None, add_methods=_methods(add_method),
+            skip_methods=_methods(skip_method), include_paths=tuple(include_path or ()), exclude_paths=tuple(exclude_path or ()),
+            read_only=read_only, examples=examples))
+    except Conform405Error as exc:
+        raise _fail(exc) from None
+    _print_spec_problems(loaded, quiet=json_out == "-")
+    data = plan.to_dict()
+    if json_out:
+        from .report import write_atomic
+
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        if json_out == "-":
+            sys.stdout.write(text)
+            return
+        write_atomic(Path(json_out), text)
+    from .report.plan_view import print_plan
+
+    print_plan(plan, Console(highlight=False))
+
+
+@app.command("run")
+def run_cmd(
+    spec: str = SpecArg,
+    base_url: Optional[str] = BaseUrlOpt,
+    origin: Optional[str] = OriginOpt,
+    json_out: Optional[str] = typer.Option(None, "--json", help="Write the JSON report to PATH ('-' for standard output)."),
+    fail_on: str = typer.Option("error", "--fail-on", help="Lowest severity that fails the run: error, warning, info or never."),
+    header: Optional[List[str]] = typer.Option(None, "-H", "--header", help="'Name: value' sent with every request (repeatable; secrets are masked in reports)."),
+    path_param: Optional[List[str]] = typer.Option(None, "--path-param", help="NAME=VALUE for a path parameter (repeatable; used for every method)."),
+    methods: Optional[List[str]] = MethodsOpt,
+    add_method: Optional[List[str]] = AddMethodOpt,
+    skip_method: Optional[List[str]] = SkipMethodOpt,
+    include_path: Optional[List[str]] = IncludeOpt,
+    exclude_path: Optional[List[str]] = ExcludeOpt,
+    read_only: bool = ReadOnlyOpt,
+    examples: int = ExamplesOpt,
+    seed: int = typer.Option(0, "--seed", help="Seed for generated values: the same seed repeats a run exactly."),
+    concurrency: int = typer.Option(32, "--concurrency", min=1, max=1024, help="Requests in flight at once."),
+    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Per-request timeout in seconds."),
+    max_requests: Optional[int] = typer.Option(None, "--max-requests", min=1, help="Stop after this many requests (report marked incomplete)."),
+    max_time: Optional[float] = typer.Option(None, "--max-time", min=0.1, help="Stop after this many seconds (report marked incomplete)."),
+    rate_limit: Optional[float] = typer.Option(None, "--rate-limit", min=0.1, help="At most this many requests per second."),
+    send_bodies: bool = typer.Option(False, "--send-bodies", help="Send schema-valid bodies with declared POST/PUT/PATCH/DELETE (may create data)."),
+    use_real_ids: bool = typer.Option(False, "--use-real-ids", help="Use example and discovered ids for state-changing probes too (disposable environments only)."),
+    no_discovery: bool = typer.Option(False, "--no-discovery", help="Do not GET parent collections to find real ids."),
+    transport: str = typer.Option("auto", "--transport", help="HTTP transport: auto, aiohttp or httpx."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+    strict: bool = StrictOpt,
+    allow_remote_refs: bool = RemoteRefsOpt,
+    allow_outside_refs: bool = OutsideRefsOpt,
+) -> None:
+    """Probe every path with every method and judge the answers against the spec and RFC 9110."""
+    from . import api
+    from .plan import PlanOptions, build_plan
+
+    if fail_on not in ("error", "warning", "info", "never"):
+        raise _fail(UsageError(f"--fail-on must be error, warning, info or never, not {fail_on!r}"))
+    if transport not in ("auto", "aiohttp", "httpx"):
+        raise _fail(UsageError(f"--transport must be auto, aiohttp or httpx, not {transport!r}"))
+    try:
+        headers = _pairs(header, ":", "-H")
+        params = _pairs(path_param, "=", "--path-param")
+        loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs)
+        plan = build_plan(loaded, PlanOptions(
+            base_url=base_url, origin=origin, methods=_methods(methods) or None, add_methods=_methods(add_method),
+            skip_methods=_methods(skip_method), include_paths=tuple(include_path or ()), exclude_paths=tuple(exclude_path or ()),
+            read_only=read_only, examples=examples, discover=not no_discovery))
+        _require_target(plan)
+    except Conform405Error as exc:
+        raise _fail(exc) from None
+    _print_spec_problems(loaded, quiet)
+    _safety_banner(plan, send_bodies, use_real_ids, quiet)
+    options = api.RunOptions(
+        probe=api.ProbeOptions(seed=seed, path_params=params, send_bodies=send_bodies, use_real_ids=use_real_ids,
+                               max_requests=max_requests, max_time=max_time, rate_limit=rate_limit),
+        limits=api.Limits(timeout=timeout, concurrency=concurrency),
+        headers=headers,
+        transport=transport,
+    )
+    out = Console(highlight=False, soft_wrap=False)
+    exit_code: int | None = None
+    report = None
+    try:
+        report = _run_with_progress(plan, options, show=not (quiet or no_progress or json_out == "-"))
+    except api.RunInterrupted as exc:
+        report, exit_code = exc.report, ExitCode.INTERRUPTED
+        err.print("[bold yellow]conform405: interrupted[/bold yellow]: writing the report of what was done so far")
+    except api.RunUnreachable as exc:
+        report, exit_code = exc.report, ExitCode.UNREACHABLE
+        err.print(f"[bold red]conform405: error:[/bold red] target unreachable: {_escape(str(exc))}")
+    if json_out:
+        from .report import write
+
+        write(report, "json", json_out)
+    if json_out != "-":
+        from .report.terminal import print_report
+
+        if exit_code != ExitCode.UNREACHABLE:
+            print_report(report, out, quiet=quiet, fail_on=fail_on)
+    if exit_code is None:
+        if report.failing(fail_on):
+            exit_code = ExitCode.FINDINGS
+        elif report.incomplete:
+            exit_code = ExitCode.INCOMPLETE
+        else:
+            exit_code = ExitCode.OK
+    raise typer.Exit(int(exit_code))
+
+
+def _require_target(plan) -> None:
+    from urllib.parse import urlparse
+
+    if plan.paths and not urlparse(plan.paths[0].url).scheme:
+        raise UsageError("the document has no absolute server URL: give --base-url (or --origin)")
+    for pp in plan.paths[:1]:
+        scheme = urlparse(pp.url).scheme
+        if scheme not in ("http", "https"):
+            raise UsageError(f"unsupported URL scheme {scheme!r} in {pp.url}")
+
+
+def _safety_banner(plan, send_bodies: bool, use_real_ids: bool, quiet: bool) -> None:
+    from urllib.parse import urlparse
+
+    host = urlparse(plan.paths[0].url).hostname if plan.paths else None
+    writes = [m for m in plan.methods if m not in ("GET", "HEAD", "OPTIONS", "TRACE", "QUERY")]
+    if not host or not writes:
+        return
+    loopback = host in ("localhost", "::1") or host.startswith("127.")
+    if loopback and not (send_bodies or use_real_ids):
+        return
+    mode = []
+    mode.append("bodies ON" if send_bodies else "no bodies")
+    mode.append("REAL ids" if use_real_ids else "generated ids only")
+    err.print(f"[yellow]conform405:[/yellow] sending {', '.join(writes)} to {host} ({'; '.join(mode)}). "
+              "Use --read-only for a target you must not change.")
+
+
+def _run_with_progress(plan, options, show: bool):
+    from . import api
+
+    if not show or not sys.stderr.isatty():
+        return api.run(plan, options)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("probing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("probe", total=plan.requests)
+        return api.run(plan, options, progress=lambda obs: bar.advance(task, len(obs.chain) or 1))
+
+
+@app.command("explain")
+def explain_cmd(rule: str = typer.Argument(..., help="A rule ID (see 'conform405 rules').")) -> None:
+    """Print a rule's documentation: what it checks, why, the RFC section, an example and the fix."""
+    from .rules import RULES
+    from .rules.catalogue import rule_text
+
+    if rule not in RULES:
+        close = [r for r in RULES if rule.lower() in r]
+        hint = f" (did you mean {', '.join(close)}?)" if close else " (see 'conform405 rules')"
+        raise _fail(UsageError(f"no rule {rule!r}{hint}"))
+    Console(highlight=False).print(rule_text(RULES[rule]), markup=False)
+
+
+@app.command("rules")
+def rules_cmd() -> None:
+    """List every rule with its ID, default severity and title."""
+    from .rules import RULES
+
+    con = Console(highlight=False)
+    for r in RULES.values():
+        con.print(f"{r.id:38} {r.severity:8} {r.title}", markup=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,256 @@
+"""The probe engine: a plan in, observations out. Sends; never judges.
+
+For every path it makes two sets of parameter values per example: *real* ones (user,
+examples, ids discovered from the parent collection) for safe methods, and *generated*
+ones for state-changing methods, so that a DELETE probe never names a real row unless
+``--use-real-ids`` says so. When the two differ, a *control* GET on the generated URL
+lets the rules tell a router's 404 from a resource's 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import urlencode, urljoin, urlparse
+
+from .errors import TargetUnreachable
+from .http.client import HttpClient
+from .observe import Exchange, Observation
+from .plan import Cell, PathPlan, Plan
+from .spec.paths import fill, template_names
+from .values import RequestValues, ValueSource
+
+
+@dataclass(frozen=True)
+class ProbeOptions:
+    seed: int = 0
+    path_params: tuple[tuple[str, str], ...] = ()  #: --path-param NAME=VALUE
+    send_bodies: bool = False  #: schema-valid bodies on declared state-changing operations
+    use_real_ids: bool = False  #: examples and discovered ids on state-changing probes too
+    max_requests: int | None = None
+    max_time: float | None = None  #: whole-run deadline (seconds)
+    rate_limit: float | None = None  #: requests per second
+
+
+@dataclass
+class ProbeResult:
+    observations: list[Observation]
+    requests_sent: int
+    incomplete: str | None = None  #: why the run stopped early, if it did
+    values: ValueSource | None = None
+    elapsed: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+class _Budget:
+    def __init__(self, options: ProbeOptions) -> None:
+        self.started = time.monotonic()
+        self.deadline = self.started + options.max_time if options.max_time else None
+        self.max_requests = options.max_requests
+        self.used = 0
+        self.reason: str | None = None
+        self.interval = 1.0 / options.rate_limit if options.rate_limit else 0.0
+        self._next_slot = self.started
+        self._lock = asyncio.Lock()
+
+    async def take(self) -> bool:
+        if self.reason:
+            return False
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.reason = "the run reached --max-time"
+            return False
+        if self.max_requests is not None and self.used >= self.max_requests:
+            self.reason = f"the run reached --max-requests ({self.max_requests})"
+            return False
+        self.used += 1
+        if self.interval:
+            async with self._lock:
+                now = time.monotonic()
+                wait = self._next_slot - now
+                self._next_slot = max(now, self._next_slot) + self.interval
+            if wait > 0:
+                await asyncio.sleep(wait)
+        return True
+
+
+async def probe(
+    plan: Plan,
+    client: HttpClient,
+    options: ProbeOptions | None = None,
+    progress: Callable[[Observation], None] | None = None,
+    sink: list[Observation] | None = None,
+) -> ProbeResult:
+    """Send every probe of ``plan``; observations accumulate in ``sink`` as they arrive (so an
+    interrupted run still has them). Raises :class:`TargetUnreachable` when the first answers
+    show that nothing listens at the target."""
+    options = options or ProbeOptions()
+    started = time.perf_counter()
+    values = ValueSource(plan.spec, seed=options.seed, user=dict(options.path_params), examples=plan.options.examples)
+    values.prepare([p.item for p in plan.paths])
+    budget = _Budget(options)
+    sem = asyncio.Semaphore(client.limits.concurrency)
+    observations: list[Observation] = sink if sink is not None else []
+
+    async def send_chain(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
+        chain: list[Exchange] = []
+        for _ in range(client.limits.max_hops + 1):
+            if not await budget.take():
+                break
+            async with sem:
+                ex = await client.send(method, url, headers, body)
+            chain.append(ex)
+            # 307/308 keep the method and the body: follow them (same origin only) and judge the end.
+            if ex.status in (307, 308) and ex.header("location"):
+                nxt = urljoin(url, ex.header("location") or "")
+                if _origin(nxt) != _origin(url) or any(c.url == nxt for c in chain):
+                    break
+                url = nxt
+                continue
+            break
+        return tuple(chain)
+
+    async def run(obs_args: dict[str, Any], method: str, url: str, headers: dict[str, str], body: bytes | None) -> None:
+        chain = await send_chain(method, url, headers, body)
+        obs = Observation(
+            chain=chain,
+            skipped=None if chain else (budget.reason or "not sent"),
+            method=method,
+            **obs_args,
+        )
+        observations.append(obs)
+        if progress:
+            progress(obs)
+
+    # 1. discovery: a real id from each parent collection's GET, for safe probes
+    parents = {p.discovery_parent for p in plan.paths if p.discovery_parent}
+    if parents:
+        by_template = {p.item.template: p for p in plan.paths}
+        found: dict[str, Any] = {}
+
+        async def discover(parent: str) -> None:
+            pp = by_template.get(parent)
+            url = pp.url if pp else None
+            if url is None:
+                from .plan import server_url
+
+                item = next(i for i in plan.spec.paths if i.template == parent)
+                url = server_url(item, plan.spec, plan.options) + parent
+            chain = await send_chain("GET", url, {"accept": "application/json"}, None)
+            observations.append(Observation(path=parent, method="GET", role="discovery", example=0, chain=chain,
+                                            skipped=None if chain else budget.reason))
+            if chain and chain[-1].status and 200 <= chain[-1].status < 300:
+                found[parent] = _json(chain[-1].body)
+
+        await asyncio.gather(*(discover(p) for p in sorted(parents)))
+        _check_reachable(observations, client)
+        for pp in plan.paths:
+            if pp.discovery_parent and found.get(pp.discovery_parent) is not None:
+                name = template_names(pp.item.template)[-1]
+                value = _find_id(found[pp.discovery_parent], name)
+                if value is not None:
+                    values.discovered.setdefault(pp.item.template, {})[name] = value
+
+    # 2. probes
+    tasks = []
+    for pp in plan.paths:
+        for i in range(plan.options.examples):
+            real_vals, real_src, real_err = values.path_values(pp.item, i, real=True)
+            gen_vals, gen_src, gen_err = values.path_values(pp.item, i, real=options.use_real_ids)
+            for cell in pp.cells:
+                vals, src, err = (real_vals, real_src, real_err) if cell.safe else (gen_vals, gen_src, gen_err)
+                base = {"path": cell.path, "role": "probe", "example": i, "values": vals, "value_sources": src}
+                if err:
+                    observations.append(Observation(method=cell.method, skipped=err, **base))
+                    continue
+                rv = _request(cell, pp, values, vals, i, options)
+                tasks.append(run(base, cell.method, rv.url, rv.headers, rv.body))
+            if pp.needs_control and not gen_err and gen_vals != real_vals:
+                op = pp.item.operations.get("GET")
+                query, headers = values.required_params(op, i)
+                url = _with_query(fill(pp.url, gen_vals), query)
+                base = {"path": pp.item.template, "role": "control", "example": i, "values": gen_vals, "value_sources": gen_src}
+                tasks.append(run(base, "GET", url, headers, None))
+    if tasks:
+        await tasks[0]  # the first probe alone: a dead target is told apart in one request
+        _check_reachable(observations, client)
+        await asyncio.gather(*tasks[1:])
+    order = {(pp.item.template): n for n, pp in enumerate(plan.paths)}
+    method_order = {m: n for n, m in enumerate(plan.methods)}
+    observations.sort(key=lambda o: (order.get(o.path, -1), o.role != "discovery", o.example, o.role, method_order.get(o.method, 99)))
+    return ProbeResult(observations, client.sent, budget.reason, values, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class _Req:
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
+
+
+def _request(cell: Cell, pp: PathPlan, values: ValueSource, vals: dict[str, str], index: int, options: ProbeOptions) -> _Req:
+    ops = pp.item.operations
+    op = ops.get(cell.method) or ops.get("GET") or (next(iter(ops.values())) if ops else None)
+    query, headers = values.required_params(op, index)
+    body = None
+    if cell.declared and op is not None and op.method == cell.method and (cell.safe or options.send_bodies):
+        made = values.body(op, index)
+        if made is not None:
+            body, ctype = made
+            headers = {**headers, "content-type": ctype}
+    return _Req(_with_query(fill(pp.url, vals), query), headers, body)
+
+
+def _with_query(url: str, query: dict[str, str]) -> str:
+    if not query:
+        return url
+    return url + ("&" if urlparse(url).query else "?") + urlencode(query)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    p = urlparse(url)
+    return p.scheme, p.netloc
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _find_id(doc: Any, param: str) -> str | None:
+    """The id of the first element of a collection answer: ``[{"id": 1}]``, ``{"items": [...]}``."""
+    items = None
+    if isinstance(doc, list):
+        items = doc
+    elif isinstance(doc, dict):
+        for key in ("items", "data", "results", "records", "values", "content", "list", "entries"):
+            if isinstance(doc.get(key), list):
+                items = doc[key]
+                break
+        if items is None:
+            lists = [v for v in doc.values() if isinstance(v, list)]
+            items = lists[0] if len(lists) == 1 else None
+    if not items or not isinstance(items[0], dict):
+        return None
+    first = items[0]
+    base = param.lower().replace("-", "_")
+    candidates = [param, base, "id", base.removesuffix("_id"), base.removesuffix("id"), "uuid", "slug", "name", "key"]
+    for key in candidates:
+        for k, v in first.items():
+            if k.lower() == key and isinstance(v, (str, int)) and not isinstance(v, bool) and str(v) != "":
+                return str(v)
+    return None
+
+
+def _check_reachable(observations: list[Observation], client: HttpClient) -> None:
+    sent = [o for o in observations if o.chain]
+    if not sent or any(o.final is not None and o.final.status is not None for o in sent):
+        return
+    errors = [o.final.error or "" for o in sent if o.final is not None]
+    if all(e.startswith(("connect", "timeout")) for e in errors):
+        first = sent[0].chain[0]
+        raise TargetUnreachable(f"no HTTP answer: {errors[0]}", f"{first.method} {first.url}")

@@ -1,0 +1,135 @@
+"""Judging: observations in, findings and the path × method matrix out. No I/O.
+
+Runs every check of the rule registry on each path's observations, applies the
+configured severity overrides and ignore list, and gives each cell its verdict.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .observe import Observation
+from .plan import Plan
+from .rules import CHECKS, RULES
+from .rules.base import Finding, PathContext, url_key
+
+SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+
+
+@dataclass(frozen=True)
+class Ignore:
+    rule: str  #: a rule ID, or "*"
+    path: str = "*"  #: glob on the path template
+    method: str = "*"
+    reason: str = ""
+
+    def matches(self, f: Finding) -> bool:
+        return (
+            (self.rule in ("*", f.rule))
+            and fnmatch.fnmatchcase(f.path, self.path)
+            and (self.method == "*" or (f.method or "").upper() == self.method.upper())
+        )
+
+
+@dataclass(frozen=True)
+class JudgeOptions:
+    severity: dict[str, str] = field(default_factory=dict)  #: rule ID -> error|warning|info|off
+    ignores: tuple[Ignore, ...] = ()
+
+
+@dataclass
+class Judgement:
+    findings: list[Finding]
+    ignored: list[tuple[Finding, str]]
+    matrix: list[dict[str, Any]]
+
+
+def judge(plan: Plan, observations: list[Observation], options: JudgeOptions | None = None) -> Judgement:
+    options = options or JudgeOptions()
+    by_path: dict[str, list[Observation]] = {}
+    for obs in observations:
+        by_path.setdefault(obs.path, []).append(obs)
+    findings: list[Finding] = []
+    ignored: list[tuple[Finding, str]] = []
+    matrix: list[dict[str, Any]] = []
+    for pp in plan.paths:
+        obs_list = by_path.get(pp.item.template, [])
+        probes: dict[str, list[Observation]] = {}
+        controls: list[Observation] = []
+        get_by_url: dict[str, Observation] = {}
+        for o in obs_list:
+            if o.role == "probe":
+                probes.setdefault(o.method, []).append(o)
+            elif o.role == "control":
+                controls.append(o)
+            if o.method == "GET" and o.role in ("probe", "control") and o.final is not None:
+                get_by_url.setdefault(url_key(o.url), o)
+        ctx = PathContext(pp, probes, controls, get_by_url)
+        path_findings: list[Finding] = []
+        for check in CHECKS:
+            for f in check(ctx):
+                sev = options.severity.get(f.rule)
+                if sev == "off":
+                    continue
+                if sev:
+                    f = replace(f, severity=sev)
+                rule_ignore = next((ig for ig in options.ignores if ig.matches(f)), None)
+                if rule_ignore is not None:
+                    ignored.append((f, rule_ignore.reason))
+                    continue
+                path_findings.append(f)
+        findings.extend(path_findings)
+        matrix.extend(_cells(pp, probes, path_findings, ctx))
+    return Judgement(findings, ignored, matrix)
+
+
+def _cells(pp, probes, path_findings: list[Finding], ctx: PathContext) -> list[dict[str, Any]]:
+    rows = []
+    for cell in pp.cells:
+        obs_list = probes.get(cell.method, [])
+        mine = [f for f in path_findings if f.method == cell.method or cell.method in f.evidence.get("seen_on", ())]
+        first = obs_list[0] if obs_list else None
+        final = first.final if first else None
+        statuses = [o.status for o in obs_list]
+        if mine:
+            verdict = max((f.severity for f in mine), key=lambda s: SEVERITY_RANK.get(s, 0))
+            reason = "; ".join(sorted({f.rule for f in mine}))
+        elif not obs_list or all(o.skipped for o in obs_list):
+            verdict = "skipped"
+            reason = next((o.skipped for o in obs_list if o.skipped), "not probed")
+        elif all(o.final is not None and o.final.status is None for o in obs_list if not o.skipped):
+            verdict = "no-answer"
+            reason = final.error if final else ""
+        elif any((cell.method, o.example) in ctx.inconclusive for o in obs_list):
+            verdict = "inconclusive"
+            reason = next(ctx.inconclusive[(cell.method, o.example)] for o in obs_list if (cell.method, o.example) in ctx.inconclusive)
+        else:
+            verdict = "ok"
+            reason = ""
+        rows.append({
+            "path": cell.path,
+            "method": cell.method,
+            "declared": cell.declared,
+            "implied": cell.implied,
+            "url": first.url if first and first.url else cell.url,
+            "status": final.status if final else None,
+            "statuses": statuses if len(statuses) > 1 else None,
+            "allow": final.header("allow") if final else None,
+            "redirects": len(first.chain) - 1 if first and first.chain else 0,
+            "verdict": verdict,
+            "reason": reason,
+            "rules": sorted({f.rule for f in mine}),
+        })
+    return rows
+
+
+def worst(findings: list[Finding]) -> str | None:
+    if not findings:
+        return None
+    return max((f.severity for f in findings), key=lambda s: SEVERITY_RANK.get(s, 0))
+
+
+def rule_docs(rule_id: str):
+    return RULES.get(rule_id)

@@ -1,0 +1,166 @@
+"""The plan: every (path, method) cell of the matrix, and what a run would send.
+
+A cell is *declared* when the document has an operation for it, *implied* when HTTP
+gives it through another method (HEAD through GET), and otherwise *undeclared*: the
+engine still probes it, because how a server refuses an undeclared method is half
+of method conformance.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from urllib.parse import urlparse, urlunparse
+
+from .errors import UsageError
+from .spec.model import DEFAULT_PROBE_METHODS, SAFE_METHODS, PathItem, Spec
+from .spec.paths import request_path, template_names
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """What to probe. Frozen: the CLI, the config file and the library API all build one."""
+
+    base_url: str | None = None  #: prefix the spec's paths are appended to (replaces the spec's server URL)
+    origin: str | None = None  #: keeps the spec's server path, replaces scheme/host/port
+    methods: tuple[str, ...] | None = None  #: the exact probe set (None: the default for the document)
+    add_methods: tuple[str, ...] = ()
+    skip_methods: tuple[str, ...] = ()
+    include_paths: tuple[str, ...] = ()  #: glob patterns on the path template; empty means all
+    exclude_paths: tuple[str, ...] = ()
+    examples: int = 1  #: distinct requests per cell
+    read_only: bool = False  #: send only GET, HEAD, OPTIONS (and TRACE when asked for explicitly)
+    discover: bool = True  #: GET parent collections to find real ids for safe probes
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    path: str  #: the template exactly as written in the document
+    method: str  #: upper case (as sent on the wire)
+    declared: bool
+    implied: str | None  #: "GET" for HEAD implied by GET
+    url: str  #: the URL template a probe uses (path parameters still in braces)
+
+    @property
+    def safe(self) -> bool:
+        return self.method in SAFE_METHODS
+
+
+@dataclass(frozen=True)
+class PathPlan:
+    item: PathItem
+    cells: tuple[Cell, ...]
+    url: str
+    needs_control: bool  #: a GET on the generated-id URL is needed to judge state-changing probes
+    discovery_parent: str | None  #: the collection path whose GET may reveal a real id
+
+
+@dataclass(frozen=True)
+class Plan:
+    spec: Spec
+    options: PlanOptions
+    methods: tuple[str, ...]
+    paths: tuple[PathPlan, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        return tuple(c for p in self.paths for c in p.cells)
+
+    @property
+    def requests(self) -> int:
+        """Requests a run sends before redirect hops: probes, control GETs and discovery GETs."""
+        n = self.options.examples
+        probes = sum(len(p.cells) * n for p in self.paths)
+        controls = sum(n for p in self.paths if p.needs_control)
+        parents = {p.discovery_parent for p in self.paths if p.discovery_parent}
+        return probes + controls + len(parents)
+
+    def to_dict(self) -> dict:
+        return {
+            "spec": {"location": self.spec.location, "version": self.spec.version, "title": self.spec.title},
+            "methods": list(self.methods),
+            "matrix": [
+                {"path": c.path, "method": c.method, "declared": c.declared, "implied": c.implied, "url": c.url}
+                for c in self.cells
+            ],
+            "requests": self.requests,
+            "warnings": list(self.warnings),
+        }
+
+
+def probe_methods(spec: Spec, options: PlanOptions) -> tuple[str, ...]:
+    if options.methods is not None:
+        methods = [m.strip() for m in options.methods if m.strip()]
+    else:
+        methods = list(DEFAULT_PROBE_METHODS) + [m for m in spec.extra_methods if m not in DEFAULT_PROBE_METHODS]
+    for m in options.add_methods:
+        if m not in methods:
+            methods.append(m)
+    skip = set(options.skip_methods)
+    methods = [m for m in methods if m not in skip]
+    if options.read_only:
+        explicit_trace = "TRACE" in (options.methods or ()) or "TRACE" in options.add_methods
+        allowed = {"GET", "HEAD", "OPTIONS"} | ({"TRACE"} if explicit_trace else set())
+        methods = [m for m in methods if m in allowed]
+    for m in methods:
+        if not m or any(ch in m for ch in " \t\r\n()<>@,;:\\\"/[]?={}"):
+            raise UsageError(f"{m!r} is not an HTTP method token")
+    return tuple(dict.fromkeys(methods))
+
+
+def server_url(item: PathItem, spec: Spec, options: PlanOptions) -> str:
+    """The absolute (or, without a base, document-relative) URL prefix for a path item."""
+    if options.base_url:
+        return options.base_url.rstrip("/")
+    server = item.servers[0] if item.servers else (spec.servers[0] if spec.servers else "/")
+    if options.origin:
+        origin = urlparse(options.origin)
+        path = urlparse(server).path
+        return urlunparse((origin.scheme, origin.netloc, path.rstrip("/"), "", "", "")).rstrip("/")
+    return server.rstrip("/")
+
+
+def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
+    options = options or PlanOptions()
+    if options.examples < 1:
+        raise UsageError("--examples must be at least 1")
+    methods = probe_methods(spec, options)
+    templates = {p.template for p in spec.paths}
+    plans: list[PathPlan] = []
+    for item in spec.paths:
+        if options.include_paths and not any(fnmatch.fnmatchcase(item.template, g) for g in options.include_paths):
+            continue
+        if any(fnmatch.fnmatchcase(item.template, g) for g in options.exclude_paths):
+            continue
+        prefix = server_url(item, spec, options)
+        url = prefix + request_path(item.template)
+        declared = item.operations
+        cells = []
+        for m in methods:
+            implied = "GET" if m == "HEAD" and "HEAD" not in declared and "GET" in declared else None
+            cells.append(Cell(item.template, m, m in declared, implied, url))
+        has_params = bool(template_names(item.template))
+        writes = any(not c.safe for c in cells)
+        needs_control = has_params and writes and "GET" in declared and "GET" in methods
+        parent = _parent_collection(item, templates, spec) if options.discover and has_params else None
+        plans.append(PathPlan(item, tuple(cells), url, needs_control, parent))
+    warnings = []
+    if not options.base_url and not options.origin:
+        if not any(urlparse(p.url).scheme for p in plans):
+            warnings.append("no absolute server URL in the document: give --base-url to run")
+    return Plan(spec, options, methods, tuple(plans), tuple(warnings))
+
+
+def _parent_collection(item: PathItem, templates: set[str], spec: Spec) -> str | None:
+    """``/items`` for ``/items/{id}``: a parameter-free collection with a declared GET."""
+    template = request_path(item.template).rstrip("/")
+    head, _, last = template.rpartition("/")
+    if not (last.startswith("{") and last.endswith("}")) or template_names(head):
+        return None
+    for candidate in (head, head + "/"):
+        if candidate in templates:
+            parent = next(p for p in spec.paths if p.template == candidate)
+            if "GET" in parent.operations:
+                return candidate
+    return None

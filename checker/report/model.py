@@ -1,0 +1,96 @@
+"""The report: one object every output format renders. Built once per run, never judged again here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..rules.base import Finding
+
+SCHEMA_VERSION = 1
+SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+@dataclass
+class Report:
+    tool: dict[str, Any]
+    spec: dict[str, Any]
+    target: dict[str, Any]
+    findings: list[Finding]
+    matrix: list[dict[str, Any]]
+    ignored: list[tuple[Finding, str]] = field(default_factory=list)
+    started: str = ""
+    duration_s: float = 0.0
+    requests_sent: int = 0
+    incomplete: str | None = None  #: why the run stopped early (a bound, an interruption, an unreachable target)
+    notes: list[str] = field(default_factory=list)
+    spec_problems: list[dict[str, Any]] = field(default_factory=list)
+    baseline: dict[str, Any] | None = None  #: {"file", "new", "persisting", "fixed"} when compared with a baseline
+    kind: str = "run"  #: "run" | "plan" | "diff"
+
+    # -- derived ----------------------------------------------------------------------------------
+    def counted_findings(self) -> list[Finding]:
+        """The findings that decide the exit code: all of them, or only the new ones under a baseline."""
+        if self.baseline is None:
+            return self.findings
+        new = set(self.baseline.get("new", ()))
+        return [f for f in self.findings if f.fingerprint in new]
+
+    def failing(self, fail_on: str) -> list[Finding]:
+        if fail_on == "never":
+            return []
+        threshold = SEVERITY_RANK[fail_on]
+        return [f for f in self.counted_findings() if SEVERITY_RANK.get(f.severity, 0) >= threshold]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        by_sev = {s: 0 for s in ("error", "warning", "info")}
+        by_rule: dict[str, int] = {}
+        for f in self.findings:
+            by_sev[f.severity] = by_sev.get(f.severity, 0) + 1
+            by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+        verdicts: dict[str, int] = {}
+        for row in self.matrix:
+            verdicts[row["verdict"]] = verdicts.get(row["verdict"], 0) + 1
+        out: dict[str, Any] = {
+            "paths": len({r["path"] for r in self.matrix}),
+            "cells": len(self.matrix),
+            "requests": self.requests_sent,
+            "findings": len(self.findings),
+            "by_severity": by_sev,
+            "by_rule": dict(sorted(by_rule.items())),
+            "verdicts": dict(sorted(verdicts.items())),
+            "ignored": len(self.ignored),
+            "duration_s": round(self.duration_s, 3),
+            "complete": self.incomplete is None,
+        }
+        if self.incomplete:
+            out["incomplete_reason"] = self.incomplete
+        if self.baseline is not None:
+            out["new"] = len(self.baseline.get("new", ()))
+            out["persisting"] = len(self.baseline.get("persisting", ()))
+            out["fixed"] = len(self.baseline.get("fixed", ()))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "kind": self.kind,
+            "tool": self.tool,
+            "spec": self.spec,
+            "target": self.target,
+            "started": self.started,
+            "summary": self.summary,
+            "findings": [f.to_dict() for f in self.findings],
+            "matrix": self.matrix,
+        }
+        if self.ignored:
+            out["ignored"] = [{**f.to_dict(), "ignore_reason": reason} for f, reason in self.ignored]
+        if self.notes:
+            out["notes"] = self.notes
+        if self.spec_problems:
+            out["spec_problems"] = self.spec_problems
+        if self.baseline is not None:
+            out["baseline"] = self.baseline
+        return out

@@ -1,0 +1,139 @@
+"""The terminal report (the default): the path × method matrix, then the findings grouped by rule.
+
+Uses rich for colour, tables and wrapping; plain symbols keep it readable without colour
+(``NO_COLOR``, pipes, CI logs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from ..rules import RULES
+from .model import Report
+
+VERDICT_STYLE = {
+    "ok": ("green", "✓"),
+    "error": ("bold red", "✗"),
+    "warning": ("yellow", "!"),
+    "info": ("cyan", "i"),
+    "inconclusive": ("blue", "?"),
+    "no-answer": ("magenta", "×"),
+    "skipped": ("dim", "-"),
+}
+MAX_MATRIX_PATHS = 60
+
+
+def print_report(report: Report, console: Console, *, quiet: bool = False, fail_on: str = "error") -> None:
+    if not quiet:
+        if report.matrix:
+            console.print(matrix_table(report))
+        if report.findings:
+            console.print(findings_view(report))
+        for note in report.notes:
+            console.print(f"[dim]note:[/dim] {escape(note)}")
+    console.print(summary_line(report, fail_on))
+
+
+def matrix_table(report: Report) -> Any:
+    methods: list[str] = []
+    rows: dict[str, dict[str, dict[str, Any]]] = {}
+    for cell in report.matrix:
+        if cell["method"] not in methods:
+            methods.append(cell["method"])
+        rows.setdefault(cell["path"], {})[cell["method"]] = cell
+    paths = list(rows)
+    hidden = 0
+    if len(paths) > MAX_MATRIX_PATHS:
+        interesting = [p for p in paths if any(c["verdict"] in ("error", "warning", "info", "no-answer") for c in rows[p].values())]
+        hidden = len(paths) - len(interesting[:MAX_MATRIX_PATHS])
+        paths = interesting[:MAX_MATRIX_PATHS]
+    table = Table(title="Path × method (declared: plain status · undeclared: (status))", title_justify="left",
+                  show_lines=False, pad_edge=False, box=None, header_style="bold")
+    table.add_column("path", overflow="fold", max_width=48)
+    for m in methods:
+        table.add_column(m, justify="center", no_wrap=True)
+    for path in paths:
+        cells = []
+        for m in methods:
+            cell = rows[path].get(m)
+            if cell is None:
+                cells.append(Text(""))
+                continue
+            style, symbol = VERDICT_STYLE.get(cell["verdict"], ("", "?"))
+            status = str(cell["status"]) if cell["status"] is not None else "—"
+            label = status if (cell["declared"] or cell["implied"]) else f"({status})"
+            cells.append(Text(f"{label}{symbol}", style=style))
+        table.add_row(Text(path), *cells)
+    legend = Text("✓ ok  ✗ error  ! warning  ? inconclusive  × no answer  - skipped", style="dim")
+    parts: list[Any] = [table, legend]
+    if hidden:
+        parts.append(Text(f"{hidden} path(s) without findings not shown (see --json/--html for the whole matrix)", style="dim"))
+    return Group(*parts, Text(""))
+
+
+def findings_view(report: Report) -> Any:
+    by_rule: dict[str, list] = {}
+    for f in report.findings:
+        by_rule.setdefault(f.rule, []).append(f)
+    new = set(report.baseline.get("new", ())) if report.baseline else None
+    parts: list[Any] = []
+    order = {"error": 0, "warning": 1, "info": 2}
+    for rule_id, items in sorted(by_rule.items(), key=lambda kv: (order.get(kv[1][0].severity, 3), kv[0])):
+        rule = RULES.get(rule_id)
+        style = VERDICT_STYLE.get(items[0].severity, ("", ""))[0]
+        head = Text()
+        head.append(f"{rule_id}", style=f"{style} bold")
+        head.append(f"  {items[0].severity} · {len(items)} finding(s)")
+        if rule:
+            head.append(f" · {rule.title} · {rule.rfc}", style="dim")
+        parts.append(head)
+        for f in items[:50]:
+            line = Text("  ")
+            if new is not None:
+                line.append("NEW " if f.fingerprint in new else "    ", style="bold magenta" if f.fingerprint in new else "")
+            line.append(f"{f.method or '*':7} {f.path}", style="bold")
+            line.append(f"  {f.message}")
+            if f.confidence == "low":
+                line.append("  (low confidence)", style="dim")
+            parts.append(line)
+            resp = f.evidence.get("response")
+            if resp and "status" in resp:
+                hdrs = resp.get("headers", {})
+                shown = {k: v for k, v in hdrs.items() if k in ("allow", "location", "content-type", "server")}
+                parts.append(Text(f"      ← {resp['status']} " + "  ".join(f"{k}: {v}" for k, v in shown.items()), style="dim"))
+            if f.reproduce:
+                parts.append(Text(f"      $ {f.reproduce}", style="dim cyan", overflow="fold"))
+        if len(items) > 50:
+            parts.append(Text(f"  … and {len(items) - 50} more (see the JSON report)", style="dim"))
+        if rule:
+            parts.append(Text(f"  fix: {rule.fix}", style="italic"))
+            parts.append(Text(f"  more: conform405 explain {rule_id}", style="dim"))
+        parts.append(Text(""))
+    return Group(*parts)
+
+
+def summary_line(report: Report, fail_on: str) -> Text:
+    s = report.summary
+    sev = s["by_severity"]
+    text = Text()
+    failing = report.failing(fail_on)
+    text.append("FAIL" if failing else "PASS", style="bold red" if failing else "bold green")
+    text.append(
+        f"  {s['findings']} finding(s): {sev.get('error', 0)} error, {sev.get('warning', 0)} warning, {sev.get('info', 0)} info"
+        f" · {s['cells']} cells on {s['paths']} paths · {s['requests']} requests in {s['duration_s']:.1f}s"
+    )
+    inconclusive = s["verdicts"].get("inconclusive", 0)
+    if inconclusive:
+        text.append(f" · {inconclusive} inconclusive")
+    if report.baseline is not None:
+        text.append(f" · baseline: {s['new']} new, {s['persisting']} persisting, {s['fixed']} fixed")
+    if report.ignored:
+        text.append(f" · {len(report.ignored)} ignored")
+    if report.incomplete:
+        text.append(f" · INCOMPLETE: {report.incomplete}", style="bold yellow")
+    return text

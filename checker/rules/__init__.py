@@ -1,0 +1,19 @@
+"""The rule registry: every rule conform405 knows, and the checks that apply them.
+
+To add a rule: define a :class:`~checker.rules.base.Rule` and a ``check(ctx)`` in the
+family module it belongs to (or a new module), add it to ``RULES`` there, and list the
+module in ``_FAMILIES`` below. ``conform405 explain ID`` and ``docs/rules.md`` read it
+from here; a test makes sure every rule is documented.
+"""
+
+from __future__ import annotations
+
+from . import allow, head_options, methods, network
+from .base import SEVERITIES, Check, Finding, PathContext, Rule
+
+_FAMILIES = (methods, allow, head_options, network)
+
+RULES: dict[str, Rule] = {rule.id: rule for family in _FAMILIES for rule in family.RULES}
+CHECKS: tuple[Check, ...] = tuple(family.check for family in _FAMILIES)
+
+__all__ = ["CHECKS", "RULES", "SEVERITIES", "Finding", "PathContext", "Rule"]

@@ -1,0 +1,144 @@
+"""The ``Allow`` header of 405 answers: present, well-formed, and equal to what the spec declares."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from .base import Finding, PathContext, Rule, finding
+
+ALLOW_MISSING = Rule(
+    id="allow-missing",
+    title="405 without an Allow header",
+    severity="error",
+    summary="A 405 Method Not Allowed answer has no Allow header.",
+    why="RFC 9110 makes it a MUST: the Allow header is how a client (and a developer with curl) learns which methods the resource supports.",
+    rfc="RFC 9110 §15.5.6, §10.2.1",
+    example="> DELETE /items\n< 405 Method Not Allowed\n(no Allow header)",
+    fix="Send `Allow: GET, POST` (the resource's methods) with every 405. Most routers do this for you when the route lists its methods.",
+    family="allow",
+)
+
+ALLOW_MISMATCH = Rule(
+    id="allow-mismatch",
+    title="Allow differs from the spec",
+    severity="error",
+    summary="A 405's Allow header lists methods the spec does not declare for the path, or omits declared ones (HEAD and OPTIONS are tolerated; HEAD need not be listed).",
+    why="Allow is the server's own statement of the methods a resource supports; when it disagrees with the spec, one of them is wrong, and clients that trust either are misled.",
+    rfc="RFC 9110 §10.2.1, §15.5.6",
+    example="spec: /items declares GET, POST\n> DELETE /items\n< 405\n< Allow: GET",
+    fix="Make the route serve exactly the declared methods (Starlette: one Route with methods=[...] rather than one route per method), or correct the spec.",
+    family="allow",
+)
+
+ALLOW_MALFORMED = Rule(
+    id="allow-malformed",
+    title="Malformed Allow header",
+    severity="warning",
+    summary="An Allow header is not a comma-separated list of method tokens (empty elements, spaces inside a token, characters outside tchar).",
+    why="Clients parse Allow as #method; junk such as `GET,,  post , <script>` breaks parsers and can reflect input into pages.",
+    rfc="RFC 9110 §10.2.1, §5.6.1, §5.6.2",
+    example="< 405\n< Allow: GET,, <script>",
+    fix="Emit `Allow: GET, HEAD, POST`: method tokens separated by a comma and optional space.",
+    family="allow",
+)
+
+ALLOW_CASE = Rule(
+    id="allow-method-case",
+    title="Allow lists a method in the wrong case",
+    severity="warning",
+    summary="The Allow header lists a standard method in lower or mixed case (`post`).",
+    why="Method names are case-sensitive: `post` is not POST, and a client that checks Allow for POST will not find it.",
+    rfc="RFC 9110 §9.1",
+    example="< 405\n< Allow: get, post",
+    fix="List standard methods in upper case, exactly as they are sent on the request line.",
+    family="allow",
+)
+
+ALLOW_INCONSISTENT = Rule(
+    id="allow-inconsistent",
+    title="The 405s of one path disagree on Allow",
+    severity="warning",
+    summary="Different 405 answers for the same path list different Allow sets.",
+    why="The methods a resource supports do not depend on the method a client tried; different Allow values betray several routes or handlers answering for one path.",
+    rfc="RFC 9110 §10.2.1",
+    example="> PUT /items -> 405 Allow: GET\n> DELETE /items -> 405 Allow: GET, POST",
+    fix="Serve the path from one route that knows all its methods, so every 405 carries the same Allow.",
+    family="allow",
+)
+
+RULES = (ALLOW_MISSING, ALLOW_MISMATCH, ALLOW_MALFORMED, ALLOW_CASE, ALLOW_INCONSISTENT)
+
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_STANDARD = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"}
+_TOLERATED = {"HEAD", "OPTIONS"}
+
+
+def parse_allow(value: str) -> tuple[list[str], list[str]]:
+    """``(tokens, problems)``: the method tokens of an Allow value and what is wrong with its syntax."""
+    problems: list[str] = []
+    tokens: list[str] = []
+    if value.strip() == "":
+        return [], []  # an empty Allow is valid: the resource allows no method
+    for raw in value.split(","):
+        element = raw.strip(" \t")
+        if element == "":
+            problems.append("empty list element")
+            continue
+        if not _TOKEN.match(element):
+            problems.append(f"{element!r} is not a method token")
+            continue
+        tokens.append(element)
+    return tokens, sorted(set(problems))
+
+
+def check(ctx: PathContext) -> Iterator[Finding]:
+    """One finding per distinct problem per path; ``seen_on`` lists every method whose 405 showed it."""
+    declared = set(ctx.declared)
+    groups: dict[tuple, list] = {}  # key -> [rule, first obs, message, facts, extra, methods]
+
+    def add(key: tuple, rule: Rule, obs, message: str, facts: dict, extra: dict | None = None) -> None:
+        if key in groups:
+            if obs.method not in groups[key][5]:
+                groups[key][5].append(obs.method)
+        else:
+            groups[key] = [rule, obs, message, facts, extra or {}, [obs.method]]
+
+    allow_sets: dict[frozenset[str], str] = {}
+    for cell, obs in ctx.observed():
+        if obs.status != 405:
+            continue
+        allow = obs.final.header("allow")
+        if allow is None:
+            add(("missing",), ALLOW_MISSING, obs, "405 answered without an Allow header", {})
+            continue
+        tokens, problems = parse_allow(allow)
+        if problems:
+            add(("malformed", allow), ALLOW_MALFORMED, obs, f"Allow: {allow!r} is malformed ({'; '.join(problems)})", {"allow": allow})
+        lower = sorted({t for t in tokens if t.upper() in _STANDARD and t != t.upper()})
+        if lower:
+            add(("case", tuple(lower)), ALLOW_CASE, obs, f"Allow lists {', '.join(lower)}: method names are case-sensitive", {"tokens": lower})
+        listed = {t.upper() for t in tokens}
+        allow_sets.setdefault(frozenset(listed), obs.method)
+        extra = sorted(listed - declared - _TOLERATED)
+        missing = sorted(declared - listed - {"HEAD"})
+        if extra or missing:
+            parts = []
+            if missing:
+                parts.append(f"omits declared {', '.join(missing)}")
+            if extra:
+                parts.append(f"lists undeclared {', '.join(extra)}")
+            add(("mismatch", tuple(extra), tuple(missing)), ALLOW_MISMATCH, obs,
+                f"Allow: {allow!r} {' and '.join(parts)} (spec: {', '.join(sorted(declared)) or 'no methods'})",
+                {"extra": extra, "missing": missing},
+                {"allow": {"header": allow, "declared": sorted(declared), "extra": extra, "missing": missing}})
+    for rule, obs, message, facts, extra, methods in groups.values():
+        if len(methods) > 1:
+            message += f" (405 for {', '.join(methods)})"
+        yield finding(rule, ctx, obs, message, facts=facts, extra={**extra, "seen_on": methods})
+    if len(allow_sets) > 1:
+        variants = {", ".join(sorted(s)) or "(empty)": m for s, m in allow_sets.items()}
+        yield finding(ALLOW_INCONSISTENT, ctx, None, f"the 405 answers of {ctx.template} list {len(allow_sets)} different Allow sets: "
+                      + "; ".join(f"{a!r} (for {m})" for a, m in variants.items()),
+                      method=None, facts={"sets": sorted(variants)},
+                      extra={"allow_sets": [{"allow": a, "first_seen_on": m} for a, m in variants.items()]})

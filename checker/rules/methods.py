@@ -1,0 +1,145 @@
+"""Declared methods must be served; undeclared ones must be refused with 405 (or 501)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from .base import Finding, PathContext, Rule, finding, is_success, served
+
+UNDECLARED_ACCEPTED = Rule(
+    id="undeclared-method-accepted",
+    title="Undeclared method is served",
+    severity="error",
+    summary="A method the spec does not declare for the path is served (2xx, or 409/415/422 from a handler).",
+    why=(
+        "The document is the contract: a method that works but is not documented is an untested, unreviewed "
+        "entry point (often a framework default such as a catch-all route or an auto-generated PUT), and "
+        "clients generated from the spec cannot know it exists."
+    ),
+    rfc="RFC 9110 §9.1, §15.5.6",
+    example="spec: /items declares GET, POST\n> DELETE /items\n< 204 No Content",
+    fix=(
+        "Either document the operation in the spec, or restrict the route to the declared methods so the "
+        "server answers 405 Method Not Allowed with an Allow header."
+    ),
+)
+
+DECLARED_REJECTED = Rule(
+    id="declared-method-rejected",
+    title="Declared method is refused",
+    severity="error",
+    summary="A method the spec declares is refused: 405, 501, a router's 404, or a 5xx.",
+    why=(
+        "Clients built from the spec will call this operation and fail. Typical causes: the route was never "
+        "implemented, a gateway or WAF blocks the method, or the path's spelling in the spec differs from the server's."
+    ),
+    rfc="RFC 9110 §15.5.6, §15.6.2",
+    example="spec: /items/{id} declares DELETE\n> DELETE /items/42\n< 405 Method Not Allowed\n< Allow: GET",
+    fix="Implement the method on the route (and let it through any gateway), or remove the operation from the spec.",
+)
+
+WRONG_STATUS = Rule(
+    id="wrong-status-for-undeclared-method",
+    title="Undeclared method gets neither 405 nor 501",
+    severity="error",
+    summary="An undeclared method is refused, but with 404, 403, 400 or 5xx instead of 405 (or 501).",
+    why=(
+        "404 tells a client the resource does not exist, when it does; 403 reads as a permissions problem; "
+        "a 5xx reads as an outage. 405 with an Allow header tells the client exactly which methods work. "
+        "Express and Werkzeug answer 404 on some routes, CSRF middleware 403, gateways 403."
+    ),
+    rfc="RFC 9110 §15.5.6 (405), §15.6.2 (501), §15.5.5 (404)",
+    example="spec: /items declares GET\n> PUT /items\n< 404 Not Found",
+    fix=(
+        "Let the router answer 405 with an Allow header for known paths (Express: a catch-all `.all()` handler "
+        "that sends 405; Werkzeug/Flask: avoid routes that only differ by a trailing slash; Django: exempt API "
+        "views from CSRF or answer 405 before it)."
+    ),
+)
+
+RULES = (UNDECLARED_ACCEPTED, DECLARED_REJECTED, WRONG_STATUS)
+
+#: Methods whose undeclared answers are judged by their own rules (head/options/trace).
+_OWN_RULES = {"HEAD", "OPTIONS", "TRACE"}
+
+
+def check(ctx: PathContext) -> Iterator[Finding]:
+    for cell, obs in ctx.observed():
+        status = obs.status
+        assert status is not None
+        if cell.implied:  # HEAD through GET: head-not-supported judges it
+            continue
+        if cell.declared:
+            yield from _declared(ctx, obs, status)
+        elif cell.method in _OWN_RULES and (is_success(status) or cell.method != "HEAD" and status in (405, 501)):
+            continue
+        else:
+            yield from _undeclared(ctx, obs, status)
+
+
+def _declared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
+    if served(status) or 300 <= status < 400:
+        return
+    m = obs.method
+    if status in (405, 501):
+        allow = obs.final.header("allow")
+        extra = f" (Allow: {allow})" if allow is not None else ""
+        yield finding(DECLARED_REJECTED, ctx, obs, f"{m} is declared but the server answered {status}{extra}", facts={"status": status})
+    elif status == 404:
+        exists = ctx.resource_exists(obs)
+        if exists:
+            why = "the path has no parameters" if not ctx.has_params else "GET on the same URL answered 2xx"
+            yield finding(DECLARED_REJECTED, ctx, obs, f"{m} is declared but answered 404 although the resource exists ({why}): the route is missing", facts={"status": 404})
+        else:
+            ctx.mark_inconclusive(obs, "404 for these path values: cannot tell a missing route from a missing resource"
+                                  + ("" if obs.method in ("GET", "HEAD") else " (state-changing probes use generated ids; --use-real-ids on a disposable environment)"))
+    elif status in (401, 407):
+        ctx.mark_inconclusive(obs, f"{status}: credentials needed (give -H 'Authorization: ...')")
+    elif status == 403:
+        if ctx.auth_wall(obs):
+            ctx.mark_inconclusive(obs, "403 on GET too: an authorization wall, not a method problem")
+        else:
+            yield finding(DECLARED_REJECTED, ctx, obs, f"{m} is declared but answered 403 while GET on the same URL is allowed (CSRF middleware, a gateway deny rule, or missing permission)",
+                          facts={"status": 403}, severity="warning")
+    elif status in (429, 502, 503, 504):
+        ctx.mark_inconclusive(obs, f"{status}: the server or a gateway was unavailable or rate-limiting")
+    elif status >= 500:
+        yield finding(DECLARED_REJECTED, ctx, obs, f"{m} is declared but the server failed with {status}", facts={"status": status})
+    else:
+        ctx.mark_inconclusive(obs, f"{status} is not a method verdict")
+
+
+def _undeclared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
+    m = obs.method
+    if status in (405, 501) or 300 <= status < 400:
+        return
+    if 200 <= status < 300 or status in (409, 415, 422):
+        yield finding(UNDECLARED_ACCEPTED, ctx, obs, f"{m} is not declared for {ctx.template} but the server served it ({status})", facts={"status_class": f"{status // 100}xx" if status < 300 else str(status)})
+        return
+    if status == 404:
+        exists = ctx.resource_exists(obs)
+        if exists:
+            why = "the path has no parameters" if not ctx.has_params else "GET on the same URL answered 2xx"
+            yield finding(WRONG_STATUS, ctx, obs, f"undeclared {m} answered 404 instead of 405 although the resource exists ({why})", facts={"status": 404})
+        else:
+            ctx.mark_inconclusive(obs, "404 for generated path values: cannot tell a router's 404 from a missing resource")
+        return
+    if status in (401, 407):
+        ctx.mark_inconclusive(obs, f"{status}: credentials needed before the method is judged")
+        return
+    if status == 403:
+        if ctx.auth_wall(obs):
+            ctx.mark_inconclusive(obs, "403 on GET too: an authorization wall, not a method problem")
+        else:
+            yield finding(WRONG_STATUS, ctx, obs, f"undeclared {m} answered 403 instead of 405 (CSRF middleware or a gateway deny rule?)", facts={"status": 403})
+        return
+    if status in (429, 502, 503, 504):
+        ctx.mark_inconclusive(obs, f"{status}: the server or a gateway was unavailable or rate-limiting")
+        return
+    if status == 400:
+        yield finding(WRONG_STATUS, ctx, obs, f"undeclared {m} answered 400 instead of 405 (a parser, a gateway, or a handler that should not exist)", facts={"status": 400})
+        return
+    if status >= 500:
+        yield finding(WRONG_STATUS, ctx, obs, f"undeclared {m} made the server fail with {status} instead of answering 405", facts={"status": status})
+        return
+    ctx.mark_inconclusive(obs, f"{status} is not a method verdict")

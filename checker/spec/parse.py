@@ -1,0 +1,158 @@
+"""Bytes to a Python document: JSON with a JSON parser, YAML with libyaml, all bounded.
+
+Told apart by content, not by the file's extension: a document whose first
+non-blank character is ``{`` or ``[`` is parsed as JSON first (orjson, then the
+standard library for what orjson refuses), anything else as YAML with the C loader.
+YAML anchors and aliases are allowed but their expansion is bounded (the
+"billion laughs" document is refused), and recursive aliases are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+from ..errors import SpecError
+
+try:  # orjson is a dependency, but stay importable without it
+    import orjson
+except ImportError:  # pragma: no cover
+    orjson = None  # type: ignore[assignment]
+
+try:
+    _YamlLoader: type = yaml.CSafeLoader  # type: ignore[attr-defined]
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _YamlLoader = yaml.SafeLoader
+
+#: Largest document accepted (bytes). The largest real description we know (GitHub's) is 13 MB.
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
+#: Deepest nesting accepted; real descriptions stay well under 100.
+MAX_DEPTH = 256
+#: Most nodes a YAML document may expand to through aliases.
+MAX_EXPANDED_NODES = 5_000_000
+
+_ALIAS_RE = re.compile(rb"(?:^|[\s\[,:{-])\*[^\s,\[\]{}]+")
+
+
+def decode(data: bytes, where: str) -> str:
+    """UTF-8 (with or without BOM); UTF-16/32 with a BOM; anything else is refused with the byte offset."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise SpecError(f"invalid UTF-16 at byte {exc.start}", where) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SpecError(
+            f"not UTF-8 text: invalid byte 0x{data[exc.start]:02x} at byte offset {exc.start} (line {line})",
+            where,
+        ) from None
+
+
+def parse_document(data: bytes, where: str) -> tuple[Any, str]:
+    """Parse ``data`` and return ``(document, syntax)`` where syntax is ``"json"`` or ``"yaml"``."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise SpecError(f"document is {len(data)} bytes; the limit is {MAX_DOCUMENT_BYTES}", where)
+    text = decode(data, where)
+    stripped = text.lstrip()
+    if not stripped:
+        raise SpecError("the document is empty", where)
+    if stripped[0] in "{[":
+        doc = _parse_json(text, where)
+        if doc is not _NOT_JSON:
+            return doc, "json"
+    return _parse_yaml(text, data, where), "yaml"
+
+
+_NOT_JSON = object()
+
+
+def _parse_json(text: str, where: str) -> Any:
+    if orjson is not None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            if "recursion" in str(exc).lower():
+                raise SpecError(f"nesting deeper than the parser allows ({exc})", where) from None
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise SpecError("nesting too deep to parse", where) from None
+    except json.JSONDecodeError:
+        # Not valid JSON: it may still be YAML flow style ({a: b}); let YAML try and report.
+        return _NOT_JSON
+
+
+class _Loader(_YamlLoader):  # type: ignore[misc, valid-type]
+    """The safe C loader without YAML's implicit timestamps: OpenAPI dates are strings."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in _YamlLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _parse_yaml(text: str, raw: bytes, where: str) -> Any:
+    try:
+        doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader subclass
+    except RecursionError:
+        raise SpecError("nesting too deep to parse", where) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError(f"not valid YAML or JSON{loc}: {exc.problem or exc.context}", where) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"not valid YAML or JSON: {exc}", where) from None
+    if _ALIAS_RE.search(raw):
+        check_expansion(doc, where)
+    return doc
+
+
+def check_expansion(doc: Any, where: str) -> None:
+    """Refuse documents whose aliases expand past the bound, or that contain themselves.
+
+    The walk is iterative and memoised on object identity, so it costs the number of
+    distinct nodes, not the expanded size.
+    """
+    sizes: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[tuple[Any, int, bool]] = [(doc, 0, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        key = id(node)
+        children = node.values() if isinstance(node, dict) else node
+        if done:
+            on_stack.discard(key)
+            total = 1
+            for child in children:
+                if isinstance(child, (dict, list)):
+                    total += sizes[id(child)]
+                else:
+                    total += 1
+            if total > MAX_EXPANDED_NODES:
+                raise SpecError(
+                    f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)", where
+                )
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        if key in on_stack:
+            raise SpecError("a YAML alias refers to a node that contains it (recursive document)", where)
+        if depth > MAX_DEPTH:
+            raise SpecError(f"nesting deeper than {MAX_DEPTH} levels", where)
+        on_stack.add(key)
+        stack.append((node, depth, True))
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1, False))
