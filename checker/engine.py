@@ -14,12 +14,14 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import urlencode, urljoin, urlparse
+from urllib.parse import urlencode, urlparse
 
 from .errors import TargetUnreachable
 from .http.client import HttpClient
+from .http.redirects import walk
 from .observe import Exchange, Observation
 from .plan import Cell, PathPlan, Plan
+from .probes import ProbeContext, factories
 from .spec.paths import fill, template_names
 from .values import RequestValues, ValueSource
 
@@ -94,23 +96,14 @@ async def probe(
     sem = asyncio.Semaphore(client.limits.concurrency)
     observations: list[Observation] = sink if sink is not None else []
 
+    async def send_one(method: str, url: str, headers: dict[str, str], body: bytes | None) -> Exchange | None:
+        if not await budget.take():
+            return None
+        async with sem:
+            return await client.send(method, url, headers, body)
+
     async def send_chain(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
-        chain: list[Exchange] = []
-        for _ in range(client.limits.max_hops + 1):
-            if not await budget.take():
-                break
-            async with sem:
-                ex = await client.send(method, url, headers, body)
-            chain.append(ex)
-            # 307/308 keep the method and the body: follow them (same origin only) and judge the end.
-            if ex.status in (307, 308) and ex.header("location"):
-                nxt = urljoin(url, ex.header("location") or "")
-                if _origin(nxt) != _origin(url) or any(c.url == nxt for c in chain):
-                    break
-                url = nxt
-                continue
-            break
-        return tuple(chain)
+        return await walk(send_one, method, url, headers, body, client.limits.max_hops)
 
     async def run(obs_args: dict[str, Any], method: str, url: str, headers: dict[str, str], body: bytes | None) -> None:
         chain = await send_chain(method, url, headers, body)
@@ -153,7 +146,8 @@ async def probe(
                 if value is not None:
                     values.discovered.setdefault(pp.item.template, {})[name] = value
 
-    # 2. probes
+    # 2. probes: every cell, then the extra probes features registered (checker/probes.py)
+    extra_factories = factories()
     tasks = []
     for pp in plan.paths:
         for i in range(plan.options.examples):
@@ -167,6 +161,14 @@ async def probe(
                     continue
                 rv = _request(cell, pp, values, vals, i, options)
                 tasks.append(run(base, cell.method, rv.url, rv.headers, rv.body))
+            if not real_err and not gen_err:
+                pctx = ProbeContext(i, _request(_GET_CELL(pp), pp, values, real_vals, i, options).url,
+                                    _with_query(fill(pp.url, gen_vals), {}), options)
+                for factory in extra_factories:
+                    for extra in factory(pp, pctx):
+                        base = {"path": pp.item.template, "role": extra.role, "example": i, "values": real_vals,
+                                "value_sources": real_src, "tag": extra.tag}
+                        tasks.append(run(base, extra.method, extra.url, extra.headers, extra.body))
             if pp.needs_control and not gen_err and gen_vals != real_vals:
                 op = pp.item.operations.get("GET")
                 query, headers = values.required_params(op, i)
@@ -203,15 +205,14 @@ def _request(cell: Cell, pp: PathPlan, values: ValueSource, vals: dict[str, str]
     return _Req(_with_query(fill(pp.url, vals), query), headers, body)
 
 
+def _GET_CELL(pp: PathPlan) -> Cell:
+    return Cell(pp.item.template, "GET", "GET" in pp.item.operations, None, pp.url)
+
+
 def _with_query(url: str, query: dict[str, str]) -> str:
     if not query:
         return url
     return url + ("&" if urlparse(url).query else "?") + urlencode(query)
-
-
-def _origin(url: str) -> tuple[str, str]:
-    p = urlparse(url)
-    return p.scheme, p.netloc
 
 
 def _json(body: bytes) -> Any:

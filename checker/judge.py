@@ -59,14 +59,17 @@ def judge(plan: Plan, observations: list[Observation], options: JudgeOptions | N
         probes: dict[str, list[Observation]] = {}
         controls: list[Observation] = []
         get_by_url: dict[str, Observation] = {}
+        extras: dict[str, list[Observation]] = {}
         for o in obs_list:
             if o.role == "probe":
                 probes.setdefault(o.method, []).append(o)
             elif o.role == "control":
                 controls.append(o)
+            elif o.role != "discovery":
+                extras.setdefault(o.role, []).append(o)
             if o.method == "GET" and o.role in ("probe", "control") and o.final is not None:
                 get_by_url.setdefault(url_key(o.url), o)
-        ctx = PathContext(pp, probes, controls, get_by_url)
+        ctx = PathContext(pp, probes, controls, get_by_url, extras=extras)
         path_findings: list[Finding] = []
         for check in CHECKS:
             for f in check(ctx):

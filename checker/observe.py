@@ -78,8 +78,9 @@ class Observation:
 
     path: str  #: template as written in the spec
     method: str
-    role: str  #: "probe" | "control" (GET on the generated-id URL) | "discovery"
+    role: str  #: "probe" | "control" (GET on the generated-id URL) | "discovery" | an extra probe's role
     example: int  #: index of the example (0..examples-1)
+    tag: str = ""  #: for extra probes: what tells it apart within its role
     values: dict[str, str] = field(default_factory=dict)  #: path parameter values used
     value_sources: dict[str, str] = field(default_factory=dict)
     chain: tuple[Exchange, ...] = ()  #: every exchange, first to last (redirects followed)

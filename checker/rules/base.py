@@ -95,6 +95,7 @@ class PathContext:
     probes: dict[str, list[Observation]]  #: method -> one observation per example
     controls: list[Observation]  #: GETs on the generated-id URL, per example
     get_by_url: dict[str, Observation]  #: url_key -> the GET observed on that URL
+    extras: dict[str, list[Observation]] = field(default_factory=dict)  #: role -> extra probes (checker/probes.py)
     inconclusive: dict[tuple[str, int], str] = field(default_factory=dict)
 
     @property

@@ -1,0 +1,52 @@
+"""Extra probes: requests beyond the path × method cells (trailing-slash twins, method overrides,
+CORS preflights, unknown method tokens, the direct-to-backend twin of a gateway URL, ...).
+
+A feature registers a *factory* in ``EXTRA_PROBES``; for every path and example the engine
+calls each factory and sends what it returns. Each answer becomes an
+:class:`~checker.observe.Observation` with the probe's ``role`` and ``tag``, and the rules
+read them from ``PathContext.extras[role]``. Factories only describe requests; they send nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .plan import PathPlan
+
+
+@dataclass(frozen=True)
+class ExtraProbe:
+    role: str  #: a family name: "twin", "override", "preflight", "unknown-method", "direct", ...
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    tag: str = ""  #: what tells it apart within its role (e.g. "X-HTTP-Method-Override=DELETE")
+
+
+@dataclass(frozen=True)
+class ProbeContext:
+    """What a factory may use to build its requests for one path and one example."""
+
+    example: int
+    safe_url: str  #: the path's URL filled with real values (user, example, discovered) -- for safe methods
+    write_url: str  #: the path's URL filled with generated values -- for state-changing methods
+    options: object  #: the run's ProbeOptions (features read their own fields)
+
+
+ExtraProbeFactory = Callable[[PathPlan, ProbeContext], list[ExtraProbe]]
+
+#: Registered factories, in order. A feature module appends to this at import time and is
+#: imported from ``_load()`` below, so the list is complete before a run starts.
+EXTRA_PROBES: list[ExtraProbeFactory] = []
+
+_FEATURE_MODULES: tuple[str, ...] = ()
+
+
+def factories() -> list[ExtraProbeFactory]:
+    import importlib
+
+    for name in _FEATURE_MODULES:
+        importlib.import_module(name)
+    return EXTRA_PROBES
