@@ -177,6 +177,7 @@ def run_cmd(
     use_real_ids: bool = typer.Option(False, "--use-real-ids", help="Use example and discovered ids for state-changing probes too (disposable environments only)."),
     no_discovery: bool = typer.Option(False, "--no-discovery", help="Do not GET parent collections to find real ids."),
     transport: str = typer.Option("auto", "--transport", help="HTTP transport: auto, aiohttp or httpx."),
+    client: str = typer.Option("fetch", "--client", help="Follow redirects as this client does to judge each cell: fetch (browsers), curl-L, curl-L-X, httpx, requests, aiohttp, node-fetch, axios, go, urllib."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
     strict: bool = StrictOpt,
@@ -191,6 +192,10 @@ def run_cmd(
         raise _fail(UsageError(f"--fail-on must be error, warning, info or never, not {fail_on!r}"))
     if transport not in ("auto", "aiohttp", "httpx"):
         raise _fail(UsageError(f"--transport must be auto, aiohttp or httpx, not {transport!r}"))
+    from .http.redirects import PROFILES  # issue #4: redirect-following client profiles
+
+    if client not in PROFILES:
+        raise _fail(UsageError(f"--client must be one of {', '.join(PROFILES)}, not {client!r}"))
     try:
         headers = _pairs(header, ":", "-H")
         params = _pairs(path_param, "=", "--path-param")
@@ -206,7 +211,7 @@ def run_cmd(
     _safety_banner(plan, send_bodies, use_real_ids, quiet)
     options = api.RunOptions(
         probe=api.ProbeOptions(seed=seed, path_params=params, send_bodies=send_bodies, use_real_ids=use_real_ids,
-                               max_requests=max_requests, max_time=max_time, rate_limit=rate_limit),
+                               max_requests=max_requests, max_time=max_time, rate_limit=rate_limit, client=client),
         limits=api.Limits(timeout=timeout, concurrency=concurrency),
         headers=headers,
         transport=transport,

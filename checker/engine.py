@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlparse
 
 from .errors import TargetUnreachable
 from .http.client import HttpClient
-from .http.redirects import walk
+from .http.redirects import PROFILE_ROLE, explore, has_redirect, profile_tag, walk
 from .observe import Exchange, Observation
 from .plan import Cell, PathPlan, Plan
 from .probes import ProbeContext, factories
@@ -35,6 +35,7 @@ class ProbeOptions:
     max_requests: int | None = None
     max_time: float | None = None  #: whole-run deadline (seconds)
     rate_limit: float | None = None  #: requests per second
+    client: str = "fetch"  #: --client: the redirect-following profile chains are judged by (checker/http/redirects.py)
 
 
 @dataclass
@@ -103,7 +104,7 @@ async def probe(
             return await client.send(method, url, headers, body)
 
     async def send_chain(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
-        return await walk(send_one, method, url, headers, body, client.limits.max_hops)
+        return await walk(send_one, method, url, headers, body, client.limits.max_hops, options.client)
 
     async def run(obs_args: dict[str, Any], method: str, url: str, headers: dict[str, str], body: bytes | None) -> None:
         chain = await send_chain(method, url, headers, body)
@@ -114,6 +115,12 @@ async def probe(
             **obs_args,
         )
         observations.append(obs)
+        if obs_args.get("role") == "probe" and has_redirect(chain):
+            # every client profile's whole chain (checker/http/redirects.py): shared requests sent once
+            for names, pchain in await explore(send_one, method, url, headers, body, client.limits.max_hops,
+                                               options.client, seed=chain):
+                observations.append(Observation(chain=pchain.exchanges, method=method, **{
+                    **obs_args, "role": PROFILE_ROLE, "tag": profile_tag(names, pchain.stop, options.client)}))
         if progress:
             progress(obs)
 

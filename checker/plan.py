@@ -69,12 +69,19 @@ class Plan:
 
     @property
     def requests(self) -> int:
-        """Requests a run sends before redirect hops: probes, control GETs and discovery GETs."""
+        """Requests a run sends before redirect hops: probes, control GETs, discovery GETs, trailing-slash twins.
+
+        Redirects add their hops, and a redirected probe up to 12 requests more to follow it as each client
+        profile does (checker/http/redirects.py); those cannot be known before the answers come.
+        """
         n = self.options.examples
         probes = sum(len(p.cells) * n for p in self.paths)
         controls = sum(n for p in self.paths if p.needs_control)
         parents = {p.discovery_parent for p in self.paths if p.discovery_parent}
-        return probes + controls + len(parents)
+        from .slashes import count as slash_twins  # issue #4: the trailing-slash twin of each path's probes
+
+        twins = sum(slash_twins(p) * n for p in self.paths)
+        return probes + controls + len(parents) + twins
 
     def to_dict(self) -> dict:
         return {

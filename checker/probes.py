@@ -42,6 +42,7 @@ ExtraProbeFactory = Callable[[PathPlan, ProbeContext], list[ExtraProbe]]
 EXTRA_PROBES: list[ExtraProbeFactory] = []
 
 _FEATURE_MODULES: tuple[str, ...] = ()
+_FEATURE_MODULES += ("checker.slashes",)  # issue #4: trailing-slash twins
 
 
 def factories() -> list[ExtraProbeFactory]:

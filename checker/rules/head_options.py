@@ -55,7 +55,11 @@ def check(ctx: PathContext) -> Iterator[Finding]:
     for cell, obs in ctx.observed():
         status = obs.status
         if cell.method == "HEAD" and "GET" in declared:
-            if url_key(obs.url) in get_ok and not is_success(status) and not (300 <= (status or 0) < 400):
+            if url_key(obs.url) not in get_ok:
+                if not is_success(status) and cell.implied:
+                    ctx.mark_inconclusive(obs, f"HEAD answered {status} and GET did not succeed on this URL either: HEAD not judged")
+                continue
+            if not is_success(status) and not (300 <= (status or 0) < 400):
                 if status in (401, 403, 429, 502, 503, 504):
                     ctx.mark_inconclusive(obs, f"HEAD answered {status} while GET worked: not judged")
                     continue
@@ -64,7 +68,9 @@ def check(ctx: PathContext) -> Iterator[Finding]:
             allow = obs.final.header("allow")
             if allow is None:
                 if obs.final.has_header("access-control-allow-methods"):
-                    continue  # a CORS layer answered; the CORS rules judge it
+                    # a CORS layer answered (it treats any OPTIONS as a preflight): not the router's answer
+                    ctx.mark_inconclusive(obs, "OPTIONS answered by a CORS layer (Access-Control-Allow-Methods, no Allow): not judged")
+                    continue
                 yield finding(OPTIONS_MISMATCH, ctx, obs, f"OPTIONS answered {status} without an Allow header", facts={"allow": None})
                 continue
             tokens, _ = parse_allow(allow)

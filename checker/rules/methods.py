@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .base import Finding, PathContext, Rule, finding, is_success, served
+from .allow import parse_allow
+from .base import SERVED_4XX, Finding, PathContext, Rule, finding, is_success, served, url_key
 
 UNDECLARED_ACCEPTED = Rule(
     id="undeclared-method-accepted",
@@ -67,6 +68,11 @@ def check(ctx: PathContext) -> Iterator[Finding]:
     for cell, obs in ctx.observed():
         status = obs.status
         assert status is not None
+        if 300 <= status < 400:
+            # a redirect that was not followed (301/302/303, another origin, too many hops): the
+            # redirect rules judge it; it says nothing about the method on this URL
+            ctx.mark_inconclusive(obs, f"{status} redirect not followed: no method verdict (the redirect rules judge it)")
+            continue
         if cell.implied:  # HEAD through GET: head-not-supported judges it
             continue
         if cell.declared:
@@ -77,8 +83,62 @@ def check(ctx: PathContext) -> Iterator[Finding]:
             yield from _undeclared(ctx, obs, status)
 
 
+# -- facts about the URL that tell a router's answer from a resource's -------------------------------
+
+def _same_url(ctx: PathContext, obs) -> Iterator:
+    key = url_key(obs.url)
+    for _cell, other in ctx.observed():
+        if other is not obs and url_key(other.url) == key:
+            yield other
+
+
+def _routed(ctx: PathContext, obs) -> bool:
+    """Another method on the same URL got an answer only a routed URL gives (2xx, 405, a handler's 4xx)."""
+    return any(is_success(o.status) or o.status == 405 or o.status in SERVED_4XX for o in _same_url(ctx, obs))
+
+
+def _allow_lists(ctx: PathContext, obs, method: str) -> bool:
+    """A 405 on the same URL lists ``method`` in Allow: the route for it exists."""
+    for o in _same_url(ctx, obs):
+        if o.status == 405:
+            tokens, _ = parse_allow(o.final.header("allow") or "")
+            if method in {t.upper() for t in tokens}:
+                return True
+    return False
+
+
+def _exists(ctx: PathContext, obs) -> tuple[bool, str]:
+    """Whether the resource at ``obs``'s URL demonstrably exists, and how we know."""
+    get = ctx.get_on_same_url(obs)
+    if get is not None and get is not obs and is_success(get.status):
+        return True, "GET on the same URL answered 2xx"
+    if not ctx.has_params and _routed(ctx, obs):
+        return True, "the path has no parameters and other methods on it are routed"
+    return False, ""
+
+
+def _all_404(ctx: PathContext, obs) -> bool:
+    others = list(_same_url(ctx, obs))
+    return bool(others) and all(o.status == 404 for o in others)
+
+
+def _csrf(obs) -> bool:
+    """A 403 from CSRF protection (Django's CsrfViewMiddleware, Rails, Spring Security, ...)."""
+    final = obs.final
+    return final is not None and final.status == 403 and b"csrf" in final.body.lower()
+
+
+def _auth_wall(ctx: PathContext, obs) -> bool:
+    """401/403 here say nothing about methods: GET on the URL is refused too, the answer asks for
+    credentials, or every declared method of the path is refused with 401/403."""
+    if ctx.auth_wall(obs) or obs.final.has_header("www-authenticate"):
+        return True
+    declared = [o for m in ctx.declared for o in ctx.probes.get(m, ()) if o.status is not None]
+    return bool(declared) and all(o.status in (401, 403) for o in declared)
+
+
 def _declared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
-    if served(status) or 300 <= status < 400:
+    if served(status):
         return
     m = obs.method
     if status in (405, 501):
@@ -86,20 +146,26 @@ def _declared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
         extra = f" (Allow: {allow})" if allow is not None else ""
         yield finding(DECLARED_REJECTED, ctx, obs, f"{m} is declared but the server answered {status}{extra}", facts={"status": status})
     elif status == 404:
-        exists = ctx.resource_exists(obs)
+        if _allow_lists(ctx, obs, m):
+            ctx.mark_inconclusive(obs, f"404 although a 405 on this URL lists {m} in Allow: the route exists, the resource does not")
+            return
+        exists, why = _exists(ctx, obs)
         if exists:
-            why = "the path has no parameters" if not ctx.has_params else "GET on the same URL answered 2xx"
             yield finding(DECLARED_REJECTED, ctx, obs, f"{m} is declared but answered 404 although the resource exists ({why}): the route is missing", facts={"status": 404})
+        elif not ctx.has_params and _all_404(ctx, obs):
+            yield finding(DECLARED_REJECTED, ctx, obs, f"{m} is declared but every method on this path answered 404: the server does not serve the path (or --base-url is wrong)", facts={"status": 404})
         else:
             ctx.mark_inconclusive(obs, "404 for these path values: cannot tell a missing route from a missing resource"
                                   + ("" if obs.method in ("GET", "HEAD") else " (state-changing probes use generated ids; --use-real-ids on a disposable environment)"))
     elif status in (401, 407):
         ctx.mark_inconclusive(obs, f"{status}: credentials needed (give -H 'Authorization: ...')")
     elif status == 403:
-        if ctx.auth_wall(obs):
+        if _csrf(obs):
+            ctx.mark_inconclusive(obs, "403 from CSRF protection: the probe carries no CSRF token, so the method cannot be judged")
+        elif _auth_wall(ctx, obs):
             ctx.mark_inconclusive(obs, "403 on GET too: an authorization wall, not a method problem")
         else:
-            yield finding(DECLARED_REJECTED, ctx, obs, f"{m} is declared but answered 403 while GET on the same URL is allowed (CSRF middleware, a gateway deny rule, or missing permission)",
+            yield finding(DECLARED_REJECTED, ctx, obs, f"{m} is declared but answered 403 while GET on the same URL is allowed (a gateway deny rule, or missing permission)",
                           facts={"status": 403}, severity="warning")
     elif status in (429, 502, 503, 504):
         ctx.mark_inconclusive(obs, f"{status}: the server or a gateway was unavailable or rate-limiting")
@@ -111,16 +177,17 @@ def _declared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
 
 def _undeclared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
     m = obs.method
-    if status in (405, 501) or 300 <= status < 400:
+    if status in (405, 501):
         return
     if 200 <= status < 300 or status in (409, 415, 422):
         yield finding(UNDECLARED_ACCEPTED, ctx, obs, f"{m} is not declared for {ctx.template} but the server served it ({status})", facts={"status_class": f"{status // 100}xx" if status < 300 else str(status)})
         return
     if status == 404:
-        exists = ctx.resource_exists(obs)
+        exists, why = _exists(ctx, obs)
         if exists:
-            why = "the path has no parameters" if not ctx.has_params else "GET on the same URL answered 2xx"
             yield finding(WRONG_STATUS, ctx, obs, f"undeclared {m} answered 404 instead of 405 although the resource exists ({why})", facts={"status": 404})
+        elif not ctx.has_params and _all_404(ctx, obs):
+            ctx.mark_inconclusive(obs, "every method on this path answered 404: nothing shows the path exists")
         else:
             ctx.mark_inconclusive(obs, "404 for generated path values: cannot tell a router's 404 from a missing resource")
         return
@@ -128,7 +195,9 @@ def _undeclared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
         ctx.mark_inconclusive(obs, f"{status}: credentials needed before the method is judged")
         return
     if status == 403:
-        if ctx.auth_wall(obs):
+        if _csrf(obs):
+            yield finding(WRONG_STATUS, ctx, obs, f"undeclared {m} answered 403 from CSRF protection instead of 405 (the CSRF check runs before the method is refused)", facts={"status": 403})
+        elif _auth_wall(ctx, obs):
             ctx.mark_inconclusive(obs, "403 on GET too: an authorization wall, not a method problem")
         else:
             yield finding(WRONG_STATUS, ctx, obs, f"undeclared {m} answered 403 instead of 405 (CSRF middleware or a gateway deny rule?)", facts={"status": 403})

@@ -1,0 +1,74 @@
+"""Trailing-slash twins: for every path, the same request with the trailing slash added or removed.
+
+``/items`` and ``/items/`` are different URLs (RFC 3986 §6.2.3 lets a scheme normalise an empty path
+only), yet frameworks treat the pair in their own ways: Django's APPEND_SLASH answers 301 to the
+slashed one, Starlette's redirect_slashes 307 either way, Werkzeug's strict_slashes 308 to the
+slashed one, Express serves both. The twin probes show which spelling the server really serves,
+so the rules can say when the spec's spelling is not it (``checker/rules/redirects.py``).
+
+Which requests: GET, plus every declared method in the run's probe set, each with exactly the URL
+(query included) and headers of its own cell probe, the slash toggled, and **no body**:
+state-changing twins use the generated-id URL like their cells, so they cannot name a real row.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from .plan import PathPlan
+from .probes import EXTRA_PROBES, ExtraProbe, ProbeContext
+from .spec.model import SAFE_METHODS
+
+ROLE = "slash-twin"
+ADDED = "slash-added"
+REMOVED = "slash-removed"
+
+
+def twin_url(url: str) -> str | None:
+    """``url`` with the trailing slash of its path toggled; None for the root path (it has no twin)."""
+    parts = urlsplit(url)
+    path = parts.path
+    if path in ("", "/"):
+        return None
+    path = path[:-1] if path.endswith("/") else path + "/"
+    if not path or path == "/":
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+
+
+def twin_methods(pp: PathPlan) -> tuple[str, ...]:
+    """GET and the declared methods, as far as the run probes them (``--methods``, ``--read-only``)."""
+    if twin_url(pp.url if "://" in pp.url else "http://x" + pp.url) is None:
+        return ()
+    return tuple(c.method for c in pp.cells if c.method == "GET" or (c.declared and not c.implied))
+
+
+def twin_tag(url: str) -> str:
+    return ADDED if urlsplit(url).path.endswith("/") else REMOVED
+
+
+def factory(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
+    out = []
+    sent = getattr(ctx, "requests", None) or {}  # each cell's request exactly as sent (url, headers, body)
+    for method in twin_methods(pp):
+        request = sent.get(method)
+        if request is not None:
+            url, headers, _body = request
+        elif sent:
+            continue  # that cell was not sent (no value for a parameter)
+        else:
+            url, headers = (ctx.safe_url if method in SAFE_METHODS else ctx.write_url), {}
+        twin = twin_url(url)
+        if twin is None:
+            continue
+        headers = {k: v for k, v in headers.items() if not k.lower().startswith("content-")}
+        out.append(ExtraProbe(ROLE, method, twin, headers, None, twin_tag(twin)))
+    return out
+
+
+def count(pp: PathPlan) -> int:
+    """Twin requests per example of ``pp`` (for ``Plan.requests``)."""
+    return len(twin_methods(pp))
+
+
+EXTRA_PROBES.append(factory)
