@@ -35,6 +35,12 @@ class ProbeOptions:
     max_requests: int | None = None
     max_time: float | None = None  #: whole-run deadline (seconds)
     rate_limit: float | None = None  #: requests per second
+    direct_url: str | None = None  #: --direct-url: the application behind the gateway (replaces the base URL, like --base-url)
+    direct_host: str | None = None  #: --direct-host: the Host header sent to direct_url (the public host name)
+    cors_origin: str | None = None  #: --cors-origin: send browser preflights from this Origin
+    override_probes: str = "one"  #: --override-probes one|all|off: method-override probes per path (checker/override.py)
+    unknown_method: bool = True  #: one made-up method token per path (checker/unknown_method.py)
+    head_raw: bool = True  #: one raw-socket HEAD per path with a GET, to see a HEAD body (checker/http/raw.py)
     client: str = "fetch"  #: --client: the redirect-following profile chains are judged by (checker/http/redirects.py)
 
 
@@ -57,6 +63,9 @@ class _Budget:
         self.reason: str | None = None
         self.interval = 1.0 / options.rate_limit if options.rate_limit else 0.0
         self._next_slot = self.started
+
+
+
         self._lock = asyncio.Lock()
 
     async def take(self) -> bool:
@@ -103,11 +112,21 @@ async def probe(
         async with sem:
             return await client.send(method, url, headers, body)
 
+
     async def send_chain(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
         return await walk(send_one, method, url, headers, body, client.limits.max_hops, options.client)
 
-    async def run(obs_args: dict[str, Any], method: str, url: str, headers: dict[str, str], body: bytes | None) -> None:
-        chain = await send_chain(method, url, headers, body)
+    async def send_raw(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
+        from .http.raw import send_raw as raw_send
+
+        if not await budget.take():
+            return ()
+        async with sem:
+            return (await raw_send(client, method, url, headers, body),)
+
+    async def run(obs_args: dict[str, Any], method: str, url: str, headers: dict[str, str], body: bytes | None,
+                  raw: bool = False) -> None:
+        chain = await (send_raw if raw else send_chain)(method, url, headers, body)
         obs = Observation(
             chain=chain,
             skipped=None if chain else (budget.reason or "not sent"),
@@ -159,6 +178,7 @@ async def probe(
     for pp in plan.paths:
         for i in range(plan.options.examples):
             real_vals, real_src, real_err = values.path_values(pp.item, i, real=True)
+            cell_requests: dict[str, tuple[str, dict[str, str], bytes | None]] = {}
             gen_vals, gen_src, gen_err = values.path_values(pp.item, i, real=options.use_real_ids)
             for cell in pp.cells:
                 vals, src, err = (real_vals, real_src, real_err) if cell.safe else (gen_vals, gen_src, gen_err)
@@ -166,16 +186,17 @@ async def probe(
                 if err:
                     observations.append(Observation(method=cell.method, skipped=err, **base))
                     continue
+                cell_requests[cell.method] = (rv.url, rv.headers, rv.body)
                 rv = _request(cell, pp, values, vals, i, options)
                 tasks.append(run(base, cell.method, rv.url, rv.headers, rv.body))
             if not real_err and not gen_err:
                 pctx = ProbeContext(i, _request(_GET_CELL(pp), pp, values, real_vals, i, options).url,
-                                    _with_query(fill(pp.url, gen_vals), {}), options)
+                                    _with_query(fill(pp.url, gen_vals), {}), options, cell_requests)
                 for factory in extra_factories:
                     for extra in factory(pp, pctx):
                         base = {"path": pp.item.template, "role": extra.role, "example": i, "values": real_vals,
                                 "value_sources": real_src, "tag": extra.tag}
-                        tasks.append(run(base, extra.method, extra.url, extra.headers, extra.body))
+                        tasks.append(run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw))
             if pp.needs_control and not gen_err and gen_vals != real_vals:
                 op = pp.item.operations.get("GET")
                 query, headers = values.required_params(op, i)
@@ -252,6 +273,9 @@ def _find_id(doc: Any, param: str) -> str | None:
             if k.lower() == key and isinstance(v, (str, int)) and not isinstance(v, bool) and str(v) != "":
                 return str(v)
     return None
+
+
+
 
 
 def _check_reachable(observations: list[Observation], client: HttpClient) -> None:

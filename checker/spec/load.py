@@ -7,10 +7,12 @@ the JSON pointer and line. ``strict=True`` makes every problem fatal.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import urljoin, urlparse
 
 from ..errors import SpecError
@@ -44,23 +46,41 @@ def load_spec(source: str | Path, options: LoadOptions | None = None) -> Spec:
             raise SpecError("is a folder, not an OpenAPI document", source)
         uri = path_to_uri(path)
     texts: dict[str, str] = {}
-    doc, syntax = _fetch(uri, options, texts)
-    resolver = Resolver(
-        doc,
-        uri,
-        fetch=lambda u: _fetch(u, options, texts),
-        allow_remote=options.allow_remote_refs,
-        allow_outside=options.allow_outside_refs,
-    )
-    resolver.syntax[uri] = syntax
-    resolver.texts = texts
-    spec = _Builder(source, uri, doc, syntax, resolver, options).build()
+    with _gc_paused():
+        doc, syntax = _fetch(uri, options, texts)
+        resolver = Resolver(
+            doc,
+            uri,
+            fetch=lambda u: _fetch(u, options, texts),
+            allow_remote=options.allow_remote_refs,
+            allow_outside=options.allow_outside_refs,
+        )
+        resolver.syntax[uri] = syntax
+        resolver.texts = texts
+        spec = _Builder(source, uri, doc, syntax, resolver, options).build()
     fatal = [p for p in spec.problems if p.fatal or options.strict]
     if fatal:
         first = fatal[0]
         more = f" (and {len(fatal) - 1} more problem(s))" if len(fatal) > 1 else ""
         raise SpecError(first.message + more, _where(first))
     return spec
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a document is parsed and modelled.
+
+    Parsing allocates hundreds of thousands of containers and none of them is garbage
+    yet, so every collection the allocations trigger walks a growing tree for nothing:
+    on large YAML documents that was up to half the load time. Collection resumes after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _where(problem: Problem) -> str:

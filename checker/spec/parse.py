@@ -34,7 +34,38 @@ MAX_DEPTH = 256
 #: Most nodes a YAML document may expand to through aliases.
 MAX_EXPANDED_NODES = 5_000_000
 
-_ALIAS_RE = re.compile(rb"(?:^|[\s\[,:{-])\*[^\s,\[\]{}]+")
+#: A YAML anchor (``&name``); the name runs to whitespace or a flow indicator (YAML 1.2 ns-anchor-char).
+#: The pattern starts with a literal so the scan is a fast character search, not a try at every offset.
+_ANCHOR_RE = re.compile(r"&([^\s,\[\]{}]+)")
+
+
+def uses_aliases(text: str) -> bool:
+    """True when ``text`` may hold a YAML alias: an ``&name`` anchor and a ``*name`` after it.
+
+    An alias can only name an anchor defined before it, so a document with no anchor, or with
+    no ``*name`` for any anchor name, has no alias and needs no expansion check. False positives
+    (an ``&`` in a URL and a ``*`` in Markdown spelling the same word) only cost the check.
+    """
+    if "&" not in text or "*" not in text:
+        return False
+    names: set[str] = set()
+    for match in _ANCHOR_RE.finditer(text):
+        start = match.start()
+        if start == 0 or text[start - 1] in _NODE_START:  # a node property starts after a separator
+            names.add(match.group(1))
+    for name in names:
+        alias = "*" + name
+        at = text.find(alias)
+        while at >= 0:
+            end = at + len(alias)
+            if (at == 0 or text[at - 1] in _NODE_START) and (end == len(text) or text[end] in _NODE_END):
+                return True
+            at = text.find(alias, end)
+    return False
+
+
+_NODE_START = frozenset(" \t\r\n[{,:-")
+_NODE_END = frozenset(" \t\r\n,[]{}")
 
 
 def decode(data: bytes, where: str) -> str:
@@ -60,6 +91,15 @@ def parse_document(data: bytes, where: str) -> tuple[Any, str]:
     """Parse ``data`` and return ``(document, syntax)`` where syntax is ``"json"`` or ``"yaml"``."""
     if len(data) > MAX_DOCUMENT_BYTES:
         raise SpecError(f"document is {len(data)} bytes; the limit is {MAX_DOCUMENT_BYTES}", where)
+    body = memoryview(data)[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    start = len(body) - len(bytes(body[:64]).lstrip()) if len(body) else 0
+    if orjson is not None and bytes(body[start:start + 1]) in (b"{", b"["):
+        # The fast path: orjson validates UTF-8 itself, so a 13 MB document is never decoded twice.
+        try:
+            return orjson.loads(body), "json"
+        except orjson.JSONDecodeError as exc:
+            if "depth" in str(exc).lower() or "recursion" in str(exc).lower():
+                raise SpecError("nesting deeper than the JSON parser allows (1024 levels)", where) from None
     text = decode(data, where)
     stripped = text.lstrip()
     if not stripped:
@@ -68,19 +108,15 @@ def parse_document(data: bytes, where: str) -> tuple[Any, str]:
         doc = _parse_json(text, where)
         if doc is not _NOT_JSON:
             return doc, "json"
-    return _parse_yaml(text, data, where), "yaml"
+    return _parse_yaml(text, where), "yaml"
 
 
 _NOT_JSON = object()
 
 
 def _parse_json(text: str, where: str) -> Any:
-    if orjson is not None:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
-            if "recursion" in str(exc).lower():
-                raise SpecError(f"nesting deeper than the parser allows ({exc})", where) from None
+    # orjson refused it already (or is missing): the standard library accepts a few things orjson does
+    # not (lone surrogate escapes, NaN); anything it refuses too may still be YAML.
     try:
         return json.loads(text)
     except RecursionError:
@@ -100,7 +136,7 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _parse_yaml(text: str, raw: bytes, where: str) -> Any:
+def _parse_yaml(text: str, where: str) -> Any:
     try:
         doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader subclass
     except RecursionError:
@@ -111,7 +147,7 @@ def _parse_yaml(text: str, raw: bytes, where: str) -> Any:
         raise SpecError(f"not valid YAML or JSON{loc}: {exc.problem or exc.context}", where) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"not valid YAML or JSON: {exc}", where) from None
-    if _ALIAS_RE.search(raw):
+    if uses_aliases(text):
         check_expansion(doc, where)
     return doc
 

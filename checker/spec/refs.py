@@ -9,6 +9,7 @@ external file resolve against that file.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import unquote, urljoin, urldefrag, urlparse
@@ -31,12 +32,18 @@ def uri_to_path(uri: str) -> Path:
 def display(uri: str) -> str:
     """A URI as the user would write it: a relative path for files under the working folder."""
     if uri.startswith("file:"):
-        path = uri_to_path(uri)
-        try:
-            return os.path.relpath(path)
-        except ValueError:  # pragma: no cover - other drive on Windows
-            return str(path)
+        return _display_file(uri, os.getcwd())
     return uri
+
+
+@lru_cache(maxsize=1024)
+def _display_file(uri: str, cwd: str) -> str:
+    # Called for every operation's error context: cached, it costs nothing on a 1,000-operation document.
+    path = uri_to_path(uri)
+    try:
+        return os.path.relpath(path, cwd)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
 
 
 class Resolver:
@@ -91,6 +98,11 @@ class Resolver:
         """The node ``ref`` names, relative to document ``base``: ``(node, its document URI, its pointer)``."""
         if not isinstance(ref, str):
             raise SpecError("$ref must be a string", where)
+        if ref.startswith("#") and "%" not in ref:  # internal reference: the common case, no URI parsing
+            doc = self.documents.get(base)
+            if doc is not None:
+                pointer = ref[1:]
+                return walk_pointer(doc, pointer, where=f"{where} ($ref {ref!r})"), base, pointer
         target = urljoin(base, ref) if ref and not ref.startswith("#") else base + ref
         doc_uri, fragment = urldefrag(target)
         doc = self.document(doc_uri, where)
