@@ -175,13 +175,13 @@ def run_cmd(
     rate_limit: Optional[float] = typer.Option(None, "--rate-limit", min=0.1, help="At most this many requests per second."),
     send_bodies: bool = typer.Option(False, "--send-bodies", help="Send schema-valid bodies with declared POST/PUT/PATCH/DELETE (may create data)."),
     use_real_ids: bool = typer.Option(False, "--use-real-ids", help="Use example and discovered ids for state-changing probes too (disposable environments only)."),
+    no_discovery: bool = typer.Option(False, "--no-discovery", help="Do not GET parent collections to find real ids."),
     direct_url: Optional[str] = typer.Option(None, "--direct-url", help="Base URL of the application behind the gateway: every probe is repeated there and compared (rule blocked-by-gateway)."),
     direct_host: Optional[str] = typer.Option(None, "--direct-host", help="Host header sent with the --direct-url probes (the public host name)."),
     cors_origin: Optional[str] = typer.Option(None, "--cors-origin", help="Send a browser CORS preflight from this Origin for every declared method (e.g. https://app.example.com)."),
     override_probes: str = typer.Option("one", "--override-probes", help="Method-override probes per path: one (one overridden method, 6 requests), all (DELETE, PUT and PATCH, 16) or off."),
     no_unknown_method: bool = typer.Option(False, "--no-unknown-method", help="Do not send the made-up method token (one request per path)."),
     no_head_body_check: bool = typer.Option(False, "--no-head-body-check", help="Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET)."),
-    no_discovery: bool = typer.Option(False, "--no-discovery", help="Do not GET parent collections to find real ids."),
     transport: str = typer.Option("auto", "--transport", help="HTTP transport: auto, aiohttp or httpx."),
     client: str = typer.Option("fetch", "--client", help="Follow redirects as this client does to judge each cell: fetch (browsers), curl-L, curl-L-X, httpx, requests, aiohttp, node-fetch, axios, go, urllib."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
@@ -204,7 +204,6 @@ def run_cmd(
         raise _fail(UsageError(f"--client must be one of {', '.join(PROFILES)}, not {client!r}"))
     try:
         headers = _pairs(header, ":", "-H")
-
         params = _pairs(path_param, "=", "--path-param")
         loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs)
         plan = build_plan(loaded, PlanOptions(
@@ -218,9 +217,9 @@ def run_cmd(
     _safety_banner(plan, send_bodies, use_real_ids, quiet)
     options = api.RunOptions(
         probe=api.ProbeOptions(seed=seed, path_params=params, send_bodies=send_bodies, use_real_ids=use_real_ids,
-        limits=api.Limits(timeout=timeout, concurrency=concurrency),
                                max_requests=max_requests, max_time=max_time, rate_limit=rate_limit, client=client,
                                **_issue5_options(direct_url, direct_host, cors_origin, override_probes, no_unknown_method, no_head_body_check)),
+        limits=api.Limits(timeout=timeout, concurrency=concurrency),
         headers=headers,
         transport=transport,
     )
@@ -240,7 +239,6 @@ def run_cmd(
 
         write(report, "json", json_out)
     if json_out != "-":
-
         from .report.terminal import print_report
 
         if exit_code != ExitCode.UNREACHABLE:
@@ -253,6 +251,7 @@ def run_cmd(
         else:
             exit_code = ExitCode.OK
     raise typer.Exit(int(exit_code))
+
 
 def _issue5_options(direct_url, direct_host, cors_origin, override_probes, no_unknown_method, no_head_body_check) -> dict:
     """ProbeOptions fields of the gateway / override / CORS / unknown-method / HEAD-depth probes, validated."""
@@ -278,7 +277,6 @@ def _issue5_options(direct_url, direct_host, cors_origin, override_probes, no_un
             "override_probes": override_probes, "unknown_method": not no_unknown_method, "head_raw": not no_head_body_check}
 
 
-
 def _require_target(plan) -> None:
     from urllib.parse import urlparse
 
@@ -288,14 +286,6 @@ def _require_target(plan) -> None:
         scheme = urlparse(pp.url).scheme
         if scheme not in ("http", "https"):
             raise UsageError(f"unsupported URL scheme {scheme!r} in {pp.url}")
-
-
-
-
-
-
-
-
 
 
 def _safety_banner(plan, send_bodies: bool, use_real_ids: bool, quiet: bool) -> None:

@@ -63,9 +63,6 @@ class _Budget:
         self.reason: str | None = None
         self.interval = 1.0 / options.rate_limit if options.rate_limit else 0.0
         self._next_slot = self.started
-
-
-
         self._lock = asyncio.Lock()
 
     async def take(self) -> bool:
@@ -111,7 +108,6 @@ async def probe(
             return None
         async with sem:
             return await client.send(method, url, headers, body)
-
 
     async def send_chain(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
         return await walk(send_one, method, url, headers, body, client.limits.max_hops, options.client)
@@ -178,16 +174,16 @@ async def probe(
     for pp in plan.paths:
         for i in range(plan.options.examples):
             real_vals, real_src, real_err = values.path_values(pp.item, i, real=True)
-            cell_requests: dict[str, tuple[str, dict[str, str], bytes | None]] = {}
             gen_vals, gen_src, gen_err = values.path_values(pp.item, i, real=options.use_real_ids)
+            cell_requests: dict[str, tuple[str, dict[str, str], bytes | None]] = {}
             for cell in pp.cells:
                 vals, src, err = (real_vals, real_src, real_err) if cell.safe else (gen_vals, gen_src, gen_err)
                 base = {"path": cell.path, "role": "probe", "example": i, "values": vals, "value_sources": src}
                 if err:
                     observations.append(Observation(method=cell.method, skipped=err, **base))
                     continue
-                cell_requests[cell.method] = (rv.url, rv.headers, rv.body)
                 rv = _request(cell, pp, values, vals, i, options)
+                cell_requests[cell.method] = (rv.url, rv.headers, rv.body)
                 tasks.append(run(base, cell.method, rv.url, rv.headers, rv.body))
             if not real_err and not gen_err:
                 pctx = ProbeContext(i, _request(_GET_CELL(pp), pp, values, real_vals, i, options).url,
@@ -273,9 +269,6 @@ def _find_id(doc: Any, param: str) -> str | None:
             if k.lower() == key and isinstance(v, (str, int)) and not isinstance(v, bool) and str(v) != "":
                 return str(v)
     return None
-
-
-
 
 
 def _check_reachable(observations: list[Observation], client: HttpClient) -> None:

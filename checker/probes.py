@@ -22,8 +22,8 @@ class ExtraProbe:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
-    raw: bool = False  #: send once over a raw HTTP/1.1 socket (checker/http/raw.py), no redirects: sees what clients hide (a HEAD body)
     tag: str = ""  #: what tells it apart within its role (e.g. "X-HTTP-Method-Override=DELETE")
+    raw: bool = False  #: send once over a raw HTTP/1.1 socket (checker/http/raw.py), no redirects: sees what clients hide (a HEAD body)
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,9 @@ class ProbeContext:
     example: int
     safe_url: str  #: the path's URL filled with real values (user, example, discovered) -- for safe methods
     write_url: str  #: the path's URL filled with generated values -- for state-changing methods
+    options: object  #: the run's ProbeOptions (features read their own fields)
     #: the cell probes of this path and example, method -> (url, headers, body), exactly as sent
     requests: dict[str, tuple[str, dict[str, str], bytes | None]] = field(default_factory=dict)
-    options: object  #: the run's ProbeOptions (features read their own fields)
 
 
 ExtraProbeFactory = Callable[[PathPlan, ProbeContext], list[ExtraProbe]]
@@ -44,8 +44,8 @@ ExtraProbeFactory = Callable[[PathPlan, ProbeContext], list[ExtraProbe]]
 #: imported from ``_load()`` below, so the list is complete before a run starts.
 EXTRA_PROBES: list[ExtraProbeFactory] = []
 
-_FEATURE_MODULES += ("checker.gateway",)  # issue #5
 _FEATURE_MODULES: tuple[str, ...] = ()
+_FEATURE_MODULES += ("checker.gateway",)  # issue #5
 _FEATURE_MODULES += ("checker.slashes",)  # issue #4: trailing-slash twins
 
 
