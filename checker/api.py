@@ -6,7 +6,10 @@
     report = api.run(plan)
     print(api.render(report, "json"))
 
-Everything is a frozen dataclass in, a :class:`~checker.report.Report` out.
+    report = api.check("openapi.yaml", app=my_fastapi_or_flask_app)   # in-process, the same in one call
+
+Everything is a frozen dataclass in, a :class:`~checker.report.Report` out. The README's
+"Library API" section is the documented, stable surface; the rest of the package may change.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import asyncio
 import datetime as _dt
 import signal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 from urllib.parse import urlparse
 
@@ -28,6 +31,7 @@ from .observe import Observation
 from .plan import Plan, PlanOptions, build_plan
 from .report import Report, render, write
 from .reproduce import is_secret_header, secret_ref
+from .rules.base import Finding
 from .spec import LoadOptions, Spec, load_spec
 from .spec.refs import display
 
@@ -46,11 +50,37 @@ class RunOptions:
     judge: JudgeOptions = field(default_factory=JudgeOptions)
     headers: tuple[tuple[str, str], ...] = ()  #: sent with every probe (secrets are masked in every report)
     transport: str = "auto"  #: "auto" | "aiohttp" | "httpx"
-    app: Any = None  #: an ASGI application to test in-process (no socket)
+    #: an ASGI or WSGI application to test in-process (no socket, no server; see checker/http/inprocess.py).
+    #: Without a base URL or origin in the plan, probes go to http://testserver + the spec's server path.
+    app: Any = None
 
 
 def load(source: str, options: LoadOptions | None = None) -> Spec:
+    """Load an OpenAPI document (a file path or an http(s) URL). Raises :class:`Conform405Error` (a ``SpecError``)."""
     return load_spec(source, options)
+
+
+def check(spec: str | Spec, *, base_url: str | None = None, app: Any = None, plan: PlanOptions | None = None,
+          options: RunOptions | None = None) -> Report:
+    """Load (unless given a :class:`Spec`), plan and run in one call, against ``base_url`` or an in-process ``app``.
+
+    ``plan`` and ``options`` refine what and how (their own ``base_url`` / ``app`` are used when the keyword
+    arguments are not given)."""
+    loaded = load(spec) if isinstance(spec, str) else spec
+    plan_options = plan or PlanOptions()
+    if base_url is not None:
+        plan_options = replace(plan_options, base_url=base_url)
+    run_options = options or RunOptions()
+    if app is not None:
+        run_options = replace(run_options, app=app)
+    return run(build_plan(loaded, plan_options), run_options)
+
+
+def load_app(ref: str) -> Any:
+    """Import an application from ``"module:attribute"`` (the current directory first on ``sys.path``)."""
+    from .http.inprocess import load_app as _load_app
+
+    return _load_app(ref)
 
 
 def run(plan: Plan, options: RunOptions | None = None, progress: Callable[[Observation], None] | None = None) -> Report:
@@ -75,6 +105,7 @@ class RunUnreachable(TargetUnreachable):
 async def run_async(plan: Plan, options: RunOptions | None = None,
                     progress: Callable[[Observation], None] | None = None) -> Report:
     options = options or RunOptions()
+    plan, options = _in_process(plan, options)
     started_wall = _dt.datetime.now(_dt.timezone.utc)
     t0 = time.perf_counter()
     headers, masked = _headers(options.headers)
@@ -141,6 +172,19 @@ def make_report(plan: Plan, observations: list[Observation], options: RunOptions
     )
 
 
+def _in_process(plan: Plan, options: RunOptions) -> tuple[Plan, RunOptions]:
+    """For an in-process app: an origin when the plan has none, and no probe that needs a real socket."""
+    if options.app is None:
+        return plan, options
+    if not plan.options.base_url and not plan.options.origin:
+        from .http.inprocess import APP_ORIGIN
+
+        plan = build_plan(plan.spec, replace(plan.options, origin=APP_ORIGIN))
+    if getattr(options.probe, "head_raw", False):  # the raw-socket HEAD probe has no socket to go to
+        options = replace(options, probe=replace(options.probe, head_raw=False))
+    return plan, options
+
+
 def plan_report(plan: Plan) -> dict[str, Any]:
     return plan.to_dict()
 
@@ -177,4 +221,5 @@ def mask_value(name: str) -> str:
     return secret_ref(name)
 
 
-__all__ += ["Conform405Error", "RunInterrupted", "RunUnreachable", "mask_value"]
+__all__ += ["Conform405Error", "Finding", "Plan", "RunInterrupted", "RunUnreachable", "Spec", "check", "load_app",
+            "mask_value"]

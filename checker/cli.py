@@ -156,6 +156,7 @@ def run_cmd(
     spec: str = SpecArg,
     base_url: Optional[str] = BaseUrlOpt,
     origin: Optional[str] = OriginOpt,
+    app_ref: Optional[str] = typer.Option(None, "--app", metavar="MODULE:ATTRIBUTE", help="Test this ASGI or WSGI application in-process (no socket, no server; imported from the current directory). Instead of --base-url."),
     json_out: Optional[str] = typer.Option(None, "--json", help="Write the JSON report to PATH ('-' for standard output)."),
     fail_on: str = typer.Option("error", "--fail-on", help="Lowest severity that fails the run: error, warning, info or never."),
     header: Optional[List[str]] = typer.Option(None, "-H", "--header", help="'Name: value' sent with every request (repeatable; secrets are masked in reports)."),
@@ -202,7 +203,15 @@ def run_cmd(
 
     if client not in PROFILES:
         raise _fail(UsageError(f"--client must be one of {', '.join(PROFILES)}, not {client!r}"))
+    app_obj = None
+    if app_ref is not None and base_url is not None:
+        raise _fail(UsageError("give either --base-url (a server) or --app (an in-process application), not both"))
     try:
+        if app_ref is not None:  # in-process: probes go to http://testserver + the spec's server path
+            from .http.inprocess import APP_ORIGIN, load_app
+
+            app_obj = load_app(app_ref)
+            origin = origin or APP_ORIGIN
         headers = _pairs(header, ":", "-H")
         params = _pairs(path_param, "=", "--path-param")
         loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs)
@@ -214,7 +223,8 @@ def run_cmd(
     except Conform405Error as exc:
         raise _fail(exc) from None
     _print_spec_problems(loaded, quiet)
-    _safety_banner(plan, send_bodies, use_real_ids, quiet)
+    if app_obj is None:
+        _safety_banner(plan, send_bodies, use_real_ids, quiet)
     options = api.RunOptions(
         probe=api.ProbeOptions(seed=seed, path_params=params, send_bodies=send_bodies, use_real_ids=use_real_ids,
                                max_requests=max_requests, max_time=max_time, rate_limit=rate_limit, client=client,
@@ -222,6 +232,7 @@ def run_cmd(
         limits=api.Limits(timeout=timeout, concurrency=concurrency),
         headers=headers,
         transport=transport,
+        app=app_obj,
     )
     out = Console(highlight=False, soft_wrap=False)
     exit_code: int | None = None

@@ -55,21 +55,8 @@ def judge(plan: Plan, observations: list[Observation], options: JudgeOptions | N
     ignored: list[tuple[Finding, str]] = []
     matrix: list[dict[str, Any]] = []
     for pp in plan.paths:
-        obs_list = by_path.get(pp.item.template, [])
-        probes: dict[str, list[Observation]] = {}
-        controls: list[Observation] = []
-        get_by_url: dict[str, Observation] = {}
-        extras: dict[str, list[Observation]] = {}
-        for o in obs_list:
-            if o.role == "probe":
-                probes.setdefault(o.method, []).append(o)
-            elif o.role == "control":
-                controls.append(o)
-            elif o.role != "discovery":
-                extras.setdefault(o.role, []).append(o)
-            if o.method == "GET" and o.role in ("probe", "control") and o.final is not None:
-                get_by_url.setdefault(url_key(o.url), o)
-        ctx = PathContext(pp, probes, controls, get_by_url, extras=extras)
+        ctx = path_context(pp, by_path.get(pp.item.template, []))
+        probes = ctx.probes
         path_findings: list[Finding] = []
         for check in CHECKS:
             for f in check(ctx):
@@ -88,6 +75,24 @@ def judge(plan: Plan, observations: list[Observation], options: JudgeOptions | N
     return Judgement(findings, ignored, matrix)
 
 
+def path_context(pp, obs_list: list[Observation]) -> PathContext:
+    """The facts every check reads for one path, from its observations (in any order)."""
+    probes: dict[str, list[Observation]] = {}
+    controls: list[Observation] = []
+    get_by_url: dict[str, Observation] = {}
+    extras: dict[str, list[Observation]] = {}
+    for o in obs_list:
+        if o.role == "probe":
+            probes.setdefault(o.method, []).append(o)
+        elif o.role == "control":
+            controls.append(o)
+        elif o.role != "discovery":
+            extras.setdefault(o.role, []).append(o)
+        if o.method == "GET" and o.role in ("probe", "control") and o.final is not None:
+            get_by_url.setdefault(url_key(o.url), o)
+    return PathContext(pp, probes, controls, get_by_url, extras=extras)
+
+
 def _cells(pp, probes, path_findings: list[Finding], ctx: PathContext) -> list[dict[str, Any]]:
     rows = []
     for cell in pp.cells:
@@ -96,7 +101,11 @@ def _cells(pp, probes, path_findings: list[Finding], ctx: PathContext) -> list[d
         first = obs_list[0] if obs_list else None
         final = first.final if first else None
         statuses = [o.status for o in obs_list]
-        if mine:
+        answered = [o for o in obs_list if not o.skipped and o.final is not None and o.final.status is not None]
+        if mine and not answered and all(f.rule == "request-failed" for f in mine):
+            verdict = "no-answer"  # the finding says it too; the verdict keeps the documented name
+            reason = final.error if final and final.error else "no HTTP answer"
+        elif mine:
             verdict = max((f.severity for f in mine), key=lambda s: SEVERITY_RANK.get(s, 0))
             reason = "; ".join(sorted({f.rule for f in mine}))
         elif not obs_list or all(o.skipped for o in obs_list):

@@ -5,7 +5,7 @@ It wraps an ``httpx.AsyncClient`` whose transport is chosen once:
 * ``"aiohttp"`` (default when installed): httpx's API over aiohttp's C parser, several
   times faster than httpx's own transport under concurrency (see the README's design notes);
 * ``"httpx"``: httpx's own transport (h11), always available;
-* an in-process ASGI app (``httpx.ASGITransport``): no socket, no server.
+* an in-process ASGI or WSGI application (:mod:`checker.http.inprocess`): no socket, no server.
 
 Whatever the transport, redirects are never followed here, the body is read only up
 to a cap, every request has a hard deadline, and the answer becomes an
@@ -72,9 +72,12 @@ class HttpClient:
 
     def _make_transport(self) -> httpx.AsyncBaseTransport:
         choice = self._transport_choice
-        if self._app is not None:
-            self.transport_name = "asgi"
-            return httpx.ASGITransport(app=self._app)
+        if self._app is not None:  # in-process: ASGI on this loop, WSGI in worker threads (http/inprocess.py)
+            from .inprocess import app_transport
+
+            app_transport_ = app_transport(self._app, workers=self.limits.concurrency)
+            self.transport_name = app_transport_.name  # type: ignore[attr-defined]
+            return app_transport_
         if isinstance(choice, httpx.AsyncBaseTransport):
             self.transport_name = type(choice).__name__
             return choice

@@ -59,7 +59,7 @@ ALLOW_INCONSISTENT = Rule(
     id="allow-inconsistent",
     title="The 405s of one path disagree on Allow",
     severity="warning",
-    summary="Different 405 answers for the same path list different Allow sets.",
+    summary="Different 405 answers for the same path list different Allow sets (HEAD and OPTIONS aside).",
     why="The methods a resource supports do not depend on the method a client tried; different Allow values betray several routes or handlers answering for one path.",
     rfc="RFC 9110 §10.2.1",
     example="> PUT /items -> 405 Allow: GET\n> DELETE /items -> 405 Allow: GET, POST",
@@ -119,7 +119,8 @@ def check(ctx: PathContext) -> Iterator[Finding]:
         if lower:
             add(("case", tuple(lower)), ALLOW_CASE, obs, f"Allow lists {', '.join(lower)}: method names are case-sensitive", {"tokens": lower})
         listed = {t.upper() for t in tokens}
-        allow_sets.setdefault(frozenset(listed), obs.method)
+        # HEAD and OPTIONS are tolerated in Allow, so they do not make two Allow values differ either
+        allow_sets.setdefault(frozenset(listed - _TOLERATED), obs.method)
         extra = sorted(listed - declared - _TOLERATED)
         missing = sorted(declared - listed - {"HEAD"})
         if extra or missing:
