@@ -30,6 +30,7 @@ from .judge import Ignore, JudgeOptions, judge
 from .observe import Observation
 from .plan import Plan, PlanOptions, build_plan
 from .report import Report, render, write
+from .report.model import spec_locations
 from .reproduce import is_secret_header, secret_ref
 from .rules.base import Finding
 from .spec import LoadOptions, Spec, load_spec
@@ -96,6 +97,34 @@ class RunInterrupted(Exception):
         self.report = report
 
 
+class RunCrashed(Exception):
+    """Raised (with the report of what was gathered) when a bug in conform405 stopped the run."""
+
+    def __init__(self, error: BaseException, report: Report) -> None:
+        super().__init__(f"{error.__class__.__name__}: {error}")
+        self.error = error
+        self.report = report
+
+
+def _no_answer_cells(matrix: list[dict[str, Any]], findings: list[Finding]) -> None:
+    """A cell whose only finding is request-failed got no HTTP answer: its verdict is ``no-answer`` with the
+    error as the reason (README: matrix verdicts), not the finding's severity."""
+    errors = {(f.path, f.method): (f.evidence.get("response") or {}).get("error", "") for f in findings
+              if f.rule == "request-failed"}
+    for row in matrix:
+        if row.get("status") is None and row.get("rules") == ["request-failed"]:
+            row["verdict"] = "no-answer"
+            row["reason"] = errors.get((row["path"], row["method"])) or row.get("reason", "")
+
+
+def _with_stability(judge_options: JudgeOptions, observations: list[Observation]) -> JudgeOptions:
+    """Findings on a path whose answer is unstable are set aside (checker/rules/stability.py)."""
+    from .rules.stability import ignores_for
+
+    extra = ignores_for(observations)
+    return replace(judge_options, ignores=judge_options.ignores + extra) if extra else judge_options
+
+
 class RunUnreachable(TargetUnreachable):
     def __init__(self, error: TargetUnreachable, report: Report) -> None:
         super().__init__(error.message, error.where)
@@ -115,6 +144,7 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
     incomplete: str | None = None
     interrupted = False
     unreachable: TargetUnreachable | None = None
+    crashed: Exception | None = None
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     installed = []
@@ -136,6 +166,9 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
     except TargetUnreachable as exc:
         unreachable = exc
         incomplete = f"target unreachable: {exc}"
+    except Exception as exc:  # noqa: BLE001 - a bug: keep what was gathered, the CLI exits 70
+        crashed = exc
+        incomplete = f"internal error in conform405: {exc.__class__.__name__}: {exc}"
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
@@ -147,12 +180,15 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
         raise RunInterrupted(report)
     if unreachable is not None:
         raise RunUnreachable(unreachable, report)
+    if crashed is not None:
+        raise RunCrashed(crashed, report) from crashed
     return report
 
 
 def make_report(plan: Plan, observations: list[Observation], options: RunOptions, started: _dt.datetime,
                 duration: float, sent: int, incomplete: str | None) -> Report:
-    j = judge(plan, observations, options.judge)
+    j = judge(plan, observations, _with_stability(options.judge, observations))
+    _no_answer_cells(j.matrix, j.findings)
     spec = plan.spec
     base = plan.options.base_url or plan.options.origin or (plan.paths[0].url if plan.paths else None)
     return Report(
@@ -169,6 +205,7 @@ def make_report(plan: Plan, observations: list[Observation], options: RunOptions
         incomplete=incomplete,
         notes=list(plan.warnings),
         spec_problems=[{"pointer": p.pointer, "message": p.message, "file": p.file, "line": p.line} for p in spec.problems],
+        locations=spec_locations(plan, j.findings + [f for f, _ in j.ignored]),
     )
 
 
@@ -223,3 +260,4 @@ def mask_value(name: str) -> str:
 
 __all__ += ["Conform405Error", "Finding", "Plan", "RunInterrupted", "RunUnreachable", "Spec", "check", "load_app",
             "mask_value"]
+__all__ += ["RunCrashed"]

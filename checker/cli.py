@@ -136,7 +136,7 @@ def plan_cmd(
             read_only=read_only, examples=examples))
     except Conform405Error as exc:
         raise _fail(exc) from None
-    _print_spec_problems(loaded, quiet=json_out == "-")
+    _print_spec_problems(loaded, quiet=False)  # standard error: never mixed into `--json -`
     data = plan.to_dict()
     if json_out:
         from .report import write_atomic
@@ -158,6 +158,10 @@ def run_cmd(
     origin: Optional[str] = OriginOpt,
     app_ref: Optional[str] = typer.Option(None, "--app", metavar="MODULE:ATTRIBUTE", help="Test this ASGI or WSGI application in-process (no socket, no server; imported from the current directory). Instead of --base-url."),
     json_out: Optional[str] = typer.Option(None, "--json", help="Write the JSON report to PATH ('-' for standard output)."),
+    junit_out: Optional[str] = typer.Option(None, "--junit", help="Write JUnit XML to PATH: one test case per (path, method) cell."),
+    sarif_out: Optional[str] = typer.Option(None, "--sarif", help="Write SARIF 2.1.0 to PATH: findings located on the spec file (code scanning)."),
+    markdown_out: Optional[str] = typer.Option(None, "--markdown", help="Write a Markdown summary to PATH (a pull-request comment)."),
+    html_out: Optional[str] = typer.Option(None, "--html", help="Write a self-contained HTML report to PATH."),
     fail_on: str = typer.Option("error", "--fail-on", help="Lowest severity that fails the run: error, warning, info or never."),
     header: Optional[List[str]] = typer.Option(None, "-H", "--header", help="'Name: value' sent with every request (repeatable; secrets are masked in reports)."),
     path_param: Optional[List[str]] = typer.Option(None, "--path-param", help="NAME=VALUE for a path parameter (repeatable; used for every method)."),
@@ -174,6 +178,10 @@ def run_cmd(
     max_requests: Optional[int] = typer.Option(None, "--max-requests", min=1, help="Stop after this many requests (report marked incomplete)."),
     max_time: Optional[float] = typer.Option(None, "--max-time", min=0.1, help="Stop after this many seconds (report marked incomplete)."),
     rate_limit: Optional[float] = typer.Option(None, "--rate-limit", min=0.1, help="At most this many requests per second."),
+    auth: Optional[str] = typer.Option(None, "--auth", metavar="USER:PASS", help="HTTP Basic credentials sent with every request (masked in every report, like -H secrets)."),
+    max_body: int = typer.Option(65536, "--max-body", min=0, help="Response body bytes read per answer; the rest is never read (the connection is closed)."),
+    max_headers: int = typer.Option(256, "--max-headers", min=1, help="Header fields accepted in one answer; more makes the answer a network-level failure."),
+    no_stability_check: bool = typer.Option(False, "--no-stability-check", help="Do not repeat each path's GET twice to detect an unstable answer (rule unstable-answer)."),
     send_bodies: bool = typer.Option(False, "--send-bodies", help="Send schema-valid bodies with declared POST/PUT/PATCH/DELETE (may create data)."),
     use_real_ids: bool = typer.Option(False, "--use-real-ids", help="Use example and discovered ids for state-changing probes too (disposable environments only)."),
     no_discovery: bool = typer.Option(False, "--no-discovery", help="Do not GET parent collections to find real ids."),
@@ -203,6 +211,10 @@ def run_cmd(
 
     if client not in PROFILES:
         raise _fail(UsageError(f"--client must be one of {', '.join(PROFILES)}, not {client!r}"))
+    outputs = {"json": json_out, "junit": junit_out, "sarif": sarif_out, "markdown": markdown_out, "html": html_out}
+    to_stdout = [fmt for fmt, destination in outputs.items() if destination == "-"]
+    if len(to_stdout) > 1:
+        raise _fail(UsageError(f"only one report can go to standard output ('-'), not {', '.join(to_stdout)}"))
     app_obj = None
     if app_ref is not None and base_url is not None:
         raise _fail(UsageError("give either --base-url (a server) or --app (an in-process application), not both"))
@@ -212,7 +224,7 @@ def run_cmd(
 
             app_obj = load_app(app_ref)
             origin = origin or APP_ORIGIN
-        headers = _pairs(header, ":", "-H")
+        headers = _pairs(header, ":", "-H") + _auth_header(auth)
         params = _pairs(path_param, "=", "--path-param")
         loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs)
         plan = build_plan(loaded, PlanOptions(
@@ -225,11 +237,12 @@ def run_cmd(
     _print_spec_problems(loaded, quiet)
     if app_obj is None:
         _safety_banner(plan, send_bodies, use_real_ids, quiet)
+    safety = {"repeats": 0} if no_stability_check else {}  # issue #7
     options = api.RunOptions(
-        probe=api.ProbeOptions(seed=seed, path_params=params, send_bodies=send_bodies, use_real_ids=use_real_ids,
+        probe=api.ProbeOptions(**safety, seed=seed, path_params=params, send_bodies=send_bodies, use_real_ids=use_real_ids,
                                max_requests=max_requests, max_time=max_time, rate_limit=rate_limit, client=client,
                                **_issue5_options(direct_url, direct_host, cors_origin, override_probes, no_unknown_method, no_head_body_check)),
-        limits=api.Limits(timeout=timeout, concurrency=concurrency),
+        limits=api.Limits(timeout=timeout, concurrency=concurrency, max_body=max_body, max_headers=max_headers),
         headers=headers,
         transport=transport,
         app=app_obj,
@@ -238,18 +251,33 @@ def run_cmd(
     exit_code: int | None = None
     report = None
     try:
-        report = _run_with_progress(plan, options, show=not (quiet or no_progress or json_out == "-"))
+        report = _run_with_progress(plan, options, show=not (quiet or no_progress or to_stdout))
     except api.RunInterrupted as exc:
         report, exit_code = exc.report, ExitCode.INTERRUPTED
         err.print("[bold yellow]conform405: interrupted[/bold yellow]: writing the report of what was done so far")
     except api.RunUnreachable as exc:
         report, exit_code = exc.report, ExitCode.UNREACHABLE
         err.print(f"[bold red]conform405: error:[/bold red] target unreachable: {_escape(str(exc))}")
-    if json_out:
-        from .report import write
+    except api.RunCrashed as exc:
+        report, exit_code = exc.report, ExitCode.INTERNAL
+        err.print(f"[bold red]conform405: internal error[/bold red] (a bug, please report it): {_escape(_one_line(exc))}; "
+                  "writing the report of what was done so far")
+    except KeyboardInterrupt:  # a signal outside the probing (judging, writing): nothing more to save
+        err.print("[bold yellow]conform405: interrupted[/bold yellow]")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except Exception as exc:  # noqa: BLE001 - a bug before any report exists: one line, exit 70
+        err.print(f"[bold red]conform405: internal error[/bold red] (a bug, please report it): {_escape(_one_line(exc))}")
+        raise typer.Exit(int(ExitCode.INTERNAL)) from None
+    report.fail_on = fail_on
+    for fmt, destination in outputs.items():
+        if destination:
+            from .report import write
 
-        write(report, "json", json_out)
-    if json_out != "-":
+            try:
+                write(report, fmt, destination)
+            except OSError as exc:
+                raise _fail(UsageError(f"cannot write the {fmt} report: {exc.strerror or exc}", destination)) from None
+    if not to_stdout:
         from .report.terminal import print_report
 
         if exit_code != ExitCode.UNREACHABLE:
@@ -299,6 +327,37 @@ def _require_target(plan) -> None:
             raise UsageError(f"unsupported URL scheme {scheme!r} in {pp.url}")
 
 
+def _auth_header(auth: str | None) -> tuple[tuple[str, str], ...]:
+    """``--auth USER:PASS`` as an ``Authorization: Basic`` header (masked like every secret header)."""
+    if auth is None:
+        return ()
+    if ":" not in auth:
+        raise UsageError("--auth must look like USER:PASSWORD (the password is not echoed here)")
+    import base64
+
+    return (("Authorization", "Basic " + base64.b64encode(auth.encode("utf-8")).decode("ascii")),)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return (text[:300] + "…") if len(text) > 300 else text or exc.__class__.__name__
+
+
+def is_loopback(host: str | None) -> bool:
+    """``localhost`` or a loopback IP address (127.0.0.0/8, ::1); a name such as ``127.example.com`` is not."""
+    import ipaddress
+
+    if not host:
+        return False
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _safety_banner(plan, send_bodies: bool, use_real_ids: bool, quiet: bool) -> None:
     from urllib.parse import urlparse
 
@@ -306,7 +365,7 @@ def _safety_banner(plan, send_bodies: bool, use_real_ids: bool, quiet: bool) -> 
     writes = [m for m in plan.methods if m not in ("GET", "HEAD", "OPTIONS", "TRACE", "QUERY")]
     if not host or not writes:
         return
-    loopback = host in ("localhost", "::1") or host.startswith("127.")
+    loopback = is_loopback(host)
     if loopback and not (send_bodies or use_real_ids):
         return
     mode = []

@@ -18,6 +18,10 @@ from .model import FAIL_ON, SCHEMA_VERSION, Report
 #: format name -> module (imported only when that format is asked for)
 FORMATS: dict[str, str] = {
     "json": "checker.report.json_report",
+    "junit": "checker.report.junit",
+    "sarif": "checker.report.sarif",
+    "markdown": "checker.report.markdown",
+    "html": "checker.report.html",
 }
 
 

@@ -26,8 +26,12 @@ class Report:
     incomplete: str | None = None  #: why the run stopped early (a bound, an interruption, an unreachable target)
     notes: list[str] = field(default_factory=list)
     spec_problems: list[dict[str, Any]] = field(default_factory=list)
-    baseline: dict[str, Any] | None = None  #: {"file", "new", "persisting", "fixed"} when compared with a baseline
+    baseline: dict[str, Any] | None = None  #: {"file", "new", "persisting", "fixed", ...} when compared with a baseline
     kind: str = "run"  #: "run" | "plan" | "diff"
+    #: where each path (and its declared operations) sits in the spec source, for SARIF and editors:
+    #: ``{path: {"file", "line", "column", "methods": {METHOD: {"file", "line", "column"}}}}``
+    locations: dict[str, Any] = field(default_factory=dict)
+    fail_on: str = "error"  #: the run's --fail-on threshold (JUnit failures, PASS/FAIL in summaries)
 
     # -- derived ----------------------------------------------------------------------------------
     def counted_findings(self) -> list[Finding]:
@@ -36,6 +40,20 @@ class Report:
             return self.findings
         new = set(self.baseline.get("new", ()))
         return [f for f in self.findings if f.fingerprint in new]
+
+    def is_new(self, f: Finding) -> bool | None:
+        """True/False under a baseline, None without one."""
+        if self.baseline is None:
+            return None
+        return f.fingerprint in set(self.baseline.get("new", ()))
+
+    def location_of(self, f: Finding) -> dict[str, Any] | None:
+        """The spec location a finding points at: its operation when declared, else its path item."""
+        where = self.locations.get(f.path)
+        if not where:
+            return None
+        op = (where.get("methods") or {}).get(f.method or "")
+        return op or {k: where[k] for k in ("file", "line", "column", "pointer") if k in where}
 
     def failing(self, fail_on: str) -> list[Finding]:
         if fail_on == "never":
@@ -93,4 +111,63 @@ class Report:
             out["spec_problems"] = self.spec_problems
         if self.baseline is not None:
             out["baseline"] = self.baseline
+        if self.locations:
+            out["locations"] = self.locations
         return out
+
+
+def spec_locations(plan: Any, findings: list[Finding], cwd: str | None = None) -> dict[str, Any]:
+    """Line and column in the spec source of every path (and declared operation) that has a finding.
+
+    Only the paths with findings are located, so a clean run never parses the source for marks.
+    Files are named relative to ``cwd`` (the working directory) when they lie under it, which is
+    what SARIF consumers (GitHub code scanning, editors) resolve against the repository root.
+    """
+    import os
+
+    wanted = {f.path for f in findings}
+    if not wanted:
+        return {}
+    cwd = cwd or os.getcwd()
+    spec = plan.spec
+    out: dict[str, Any] = {}
+    for pp in plan.paths:
+        item = pp.item
+        if item.template not in wanted or item.template in out:
+            continue
+        entry: dict[str, Any] = _where(spec, item.pointer, item.source, cwd)
+        methods = {}
+        for method, op in item.operations.items():
+            loc = _where(spec, op.pointer, op.source, cwd)
+            if loc.get("line"):
+                methods[method] = loc
+        if methods:
+            entry["methods"] = methods
+        out[item.template] = entry
+    return out
+
+
+def _where(spec: Any, pointer: str, source: str, cwd: str) -> dict[str, Any]:
+    try:
+        pos = spec.locate(pointer, source)
+    except Exception:  # a location is a convenience: never fail a report for it
+        pos = None
+    out: dict[str, Any] = {"file": display_file(source, cwd), "pointer": pointer}
+    if pos:
+        out["line"], out["column"] = pos
+    return out
+
+
+def display_file(uri: str, cwd: str) -> str:
+    """A file URI as a path relative to ``cwd`` (POSIX separators) when under it; else absolute; URLs as they are."""
+    import os
+
+    if not uri.startswith("file:"):
+        return uri
+    from ..spec.refs import uri_to_path
+
+    path = os.path.abspath(str(uri_to_path(uri)))
+    rel = os.path.relpath(path, cwd)
+    if rel.startswith(".."):
+        return path.replace(os.sep, "/")
+    return rel.replace(os.sep, "/")

@@ -1,0 +1,68 @@
+"""Helpers the report formats share: cells, findings per cell, ordering, text clean-up."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from ..rules.base import Finding
+from .model import SEVERITY_RANK, Report
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: Any) -> str:
+    """Text with the characters XML 1.0 cannot carry (NUL, most C0 controls) replaced by U+FFFD."""
+    return _XML_BAD.sub("\ufffd", "" if text is None else str(text))
+
+
+def methods_of(report: Report) -> list[str]:
+    out: list[str] = []
+    for cell in report.matrix:
+        if cell["method"] not in out:
+            out.append(cell["method"])
+    return out
+
+
+def rows_of(report: Report) -> dict[str, dict[str, dict[str, Any]]]:
+    rows: dict[str, dict[str, dict[str, Any]]] = {}
+    for cell in report.matrix:
+        rows.setdefault(cell["path"], {})[cell["method"]] = cell
+    return rows
+
+
+def finding_methods(f: Finding) -> list[str]:
+    """The cells a finding belongs to: its method and every method it was also seen on."""
+    seen = list(f.evidence.get("seen_on") or ())
+    if f.method and f.method not in seen:
+        seen.insert(0, f.method)
+    return seen
+
+
+def findings_by_cell(findings: Iterable[Finding]) -> tuple[dict[tuple[str, str], list[Finding]], dict[str, list[Finding]]]:
+    """``({(path, method): findings}, {path: path-level findings})``."""
+    cells: dict[tuple[str, str], list[Finding]] = {}
+    path_level: dict[str, list[Finding]] = {}
+    for f in findings:
+        methods = finding_methods(f)
+        if not methods:
+            path_level.setdefault(f.path, []).append(f)
+        for m in methods:
+            cells.setdefault((f.path, m), []).append(f)
+    return cells, path_level
+
+
+def ordered(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (-SEVERITY_RANK.get(f.severity, 0), f.rule, f.path, f.method or ""))
+
+
+def cell_label(cell: dict[str, Any]) -> str:
+    """``405`` for a declared cell, ``(405)`` for an undeclared one, ``—`` when nothing came back."""
+    status = str(cell["status"]) if cell.get("status") is not None else "—"
+    return status if (cell.get("declared") or cell.get("implied")) else f"({status})"
+
+
+def fixed_findings(report: Report) -> list[dict[str, Any]]:
+    if not report.baseline:
+        return []
+    return list(report.baseline.get("fixed_findings", ()))
