@@ -1,0 +1,66 @@
+"""Method-override probes: POST carrying ``X-HTTP-Method-Override: DELETE`` (and friends).
+
+Per path and example, on the *generated-id* URL (``ProbeContext.write_url``, never a real id):
+
+* one plain ``POST`` with no body (tag ``plain``): what POST does without an override;
+* for each overridden method ``M``, five POSTs naming ``M``: the headers ``X-HTTP-Method-Override``,
+  ``X-HTTP-Method`` and ``X-Method-Override`` (no body), the query field ``?_method=M`` (no body), and
+  the form field ``_method=M`` (the only body: ``_method=M``, ``application/x-www-form-urlencoded``;
+  Rails' Rack::MethodOverride reads nothing else).
+
+The rule (checker/rules/override.py) compares each with the plain POST and with the real ``M`` cell.
+
+Which ``M``: ``ProbeOptions.override_probes`` is ``"one"`` (default: the one of DELETE, PUT, PATCH whose
+answer most likely differs from POST's -- declared when POST is not, undeclared when POST is --
+so 6 requests per path), ``"all"`` (DELETE, PUT and PATCH: 16 requests per path) or ``"off"``.
+Only methods in the run's probe set are named, and only when POST is in it too: an override never
+sends a method the run would not send anyway (``--read-only`` sends none of these).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from .plan import PathPlan
+from .probes import EXTRA_PROBES, ExtraProbe, ProbeContext
+
+ROLE = "override"
+HEADERS = ("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override")
+TARGETS = ("DELETE", "PUT", "PATCH")
+PLAIN = "plain"
+
+
+def targets(pp: PathPlan, mode: str) -> list[str]:
+    probed = {c.method for c in pp.cells}
+    if mode == "off" or "POST" not in probed:
+        return []
+    candidates = [m for m in TARGETS if m in probed]
+    if mode == "all" or not candidates:
+        return candidates
+    declared = pp.item.operations
+    post_declared = "POST" in declared
+    differing = [m for m in candidates if (m in declared) != post_declared]
+    return [(differing or candidates)[0]]
+
+
+def tag(carrier: str, method: str) -> str:
+    return f"{carrier}={method}"
+
+
+def override_probes(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
+    methods = targets(pp, getattr(ctx.options, "override_probes", "one"))
+    if not methods:
+        return []
+    url = ctx.write_url
+    sep = "&" if urlparse(url).query else "?"
+    out = [ExtraProbe(ROLE, "POST", url, {}, None, tag=PLAIN)]
+    for m in methods:
+        for h in HEADERS:
+            out.append(ExtraProbe(ROLE, "POST", url, {h: m}, None, tag=tag(h, m)))
+        out.append(ExtraProbe(ROLE, "POST", f"{url}{sep}_method={m}", {}, None, tag=tag("_method (query)", m)))
+        out.append(ExtraProbe(ROLE, "POST", url, {"content-type": "application/x-www-form-urlencoded"},
+                              f"_method={m}".encode(), tag=tag("_method (form)", m)))
+    return out
+
+
+EXTRA_PROBES.append(override_probes)

@@ -1,0 +1,150 @@
+"""Method override: an Express-style WSGI middleware (header) and a Rack-style one (form field) in front of Flask."""
+
+from __future__ import annotations
+
+import textwrap
+from urllib.parse import parse_qs
+
+import pytest
+from flask import Flask, jsonify
+
+from checker import api
+
+from .support.run import cli
+from .support.servers import serve_wsgi
+
+SPEC = textwrap.dedent("""\
+    openapi: 3.1.0
+    info: {title: override test, version: "1"}
+    paths:
+      /items:
+        get: {responses: {"200": {description: ok}}}
+        post: {responses: {"201": {description: created}}}
+      /items/{id}:
+        parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+        get: {responses: {"200": {description: ok}}}
+        delete: {responses: {"204": {description: gone}}}
+""")
+
+
+def make_app() -> Flask:
+    app = Flask(__name__)
+    rows = app.extensions["rows"] = {"a1": {"id": "a1"}}
+
+    @app.get("/items")
+    def list_items():
+        return jsonify(list(rows.values()))
+
+    @app.post("/items")
+    def create():
+        return jsonify({"id": "new"}), 201
+
+    @app.get("/items/<id>")
+    def get_item(id):
+        return (jsonify(rows[id]), 200) if id in rows else (jsonify({"detail": "not found"}), 404)
+
+    @app.delete("/items/<id>")
+    def delete_item(id):
+        return ("", 204) if rows.pop(id, None) else (jsonify({"detail": "not found"}), 404)
+
+    return app
+
+
+class HeaderOverride:
+    """Express's ``methodOverride('X-HTTP-Method-Override')``: a POST carrying the header becomes that method."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        wanted = environ.get("HTTP_X_HTTP_METHOD_OVERRIDE")
+        if environ["REQUEST_METHOD"] == "POST" and wanted:
+            environ["REQUEST_METHOD"] = wanted.upper()
+        return self.app(environ, start_response)
+
+
+class FormOverride:
+    """Rack::MethodOverride: a form POST's ``_method`` field becomes the method."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "POST" and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length else b""
+            wanted = parse_qs(raw.decode()).get("_method", [""])[0]
+            if wanted:
+                environ["REQUEST_METHOD"] = wanted.upper()
+            import io
+
+            environ["wsgi.input"] = io.BytesIO(raw)
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def spec(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(SPEC)
+    return str(path)
+
+
+def _run(spec, url, mode="one"):
+    plan = api.build_plan(api.load(spec), api.PlanOptions(base_url=url))
+    return plan, api.run(plan, api.RunOptions(probe=api.ProbeOptions(override_probes=mode, unknown_method=False, head_raw=False)))
+
+
+def test_header_override_is_reported(spec):
+    app = make_app()
+    with serve_wsgi(HeaderOverride(app)) as url:
+        plan, report = _run(spec, url)
+    got = {(f.path, f.method): f for f in report.findings if f.rule == "method-override-honoured"}
+    assert set(got) == {("/items", "DELETE"), ("/items/{id}", "DELETE")}
+    f = got[("/items/{id}", "DELETE")]
+    assert f.evidence["carriers"] == ["X-HTTP-Method-Override"]
+    assert f.evidence["plain_post"]["status"] == 405 and f.evidence["real_method"]["status"] == 404
+    assert f.evidence["response"]["status"] == 404 and f.severity == "warning"
+    assert f.evidence["request"]["headers"]["x-http-method-override"] == "DELETE"
+    # generated ids only: the real row (discovered by the run for its GETs) was never deleted
+    assert "a1" in app.extensions["rows"] and "/items/c405" in f.evidence["request"]["url"]
+    # collection: POST is declared, so the undeclared DELETE is the method named; 405 like DELETE itself
+    coll = got[("/items", "DELETE")]
+    assert coll.evidence["response"]["status"] == 405 and coll.evidence["plain_post"]["status"] == 201
+    # the number of extra requests is bounded: 6 per path with "one", 16 with "all"
+    from checker.override import override_probes
+    from checker.probes import ProbeContext
+
+    for mode, n in (("one", 6), ("all", 16)):
+        ctx = ProbeContext(0, url + "/items/a1", url + "/items/c405x", api.ProbeOptions(override_probes=mode))
+        assert [len(override_probes(pp, ctx)) for pp in plan.paths] == [n, n]
+
+
+def test_form_override_is_reported_with_all_methods(spec):
+    with serve_wsgi(FormOverride(make_app())) as url:
+        plan, report = _run(spec, url, mode="all")
+    got = {(f.path, f.method): f for f in report.findings if f.rule == "method-override-honoured"}
+    assert ("/items/{id}", "DELETE") in got
+    assert got[("/items/{id}", "DELETE")].evidence["carriers"] == ["_method (form)"]
+    # PUT and PATCH are 405 on every route, like a plain POST on /items/{id}: indistinguishable, so not reported
+    assert ("/items/{id}", "PUT") not in got and ("/items/{id}", "PATCH") not in got
+
+
+def test_no_middleware_no_finding(spec):
+    with serve_wsgi(make_app()) as url:
+        _, report = _run(spec, url, mode="all")
+    assert not [f for f in report.findings if f.rule == "method-override-honoured"]
+
+
+def test_override_probes_respect_read_only_and_off(spec):
+    from checker.override import targets
+
+    ro = api.build_plan(api.load(spec), api.PlanOptions(base_url="http://127.0.0.1:9", read_only=True))
+    assert all(targets(pp, "all") == [] for pp in ro.paths)
+    full = api.build_plan(api.load(spec), api.PlanOptions(base_url="http://127.0.0.1:9", skip_methods=("DELETE",)))
+    assert [targets(pp, "one") for pp in full.paths] == [["PUT"], ["PUT"]]
+    assert all(targets(pp, "off") == [] for pp in full.paths)
+
+
+def test_bad_override_option(spec):
+    r = cli(spec, "--base-url", "http://127.0.0.1:9", "--override-probes", "some")
+    assert r.code == 2 and "--override-probes must be one, all or off" in r.stderr and "Traceback" not in r.stderr
