@@ -1,0 +1,112 @@
+"""A made-up method per path on real servers: Flask/Werkzeug (405), Starlette on uvicorn (400 from httptools'
+parser; 405 with h11), aiohttp (400 from its parser), and a plain WSGI app that ignores the method (200)."""
+
+from __future__ import annotations
+
+import contextlib
+import textwrap
+import threading
+import time
+
+import pytest
+from aiohttp import web
+from flask import Flask
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from checker import api
+
+from .support.servers import _bound_socket, serve_aiohttp, serve_asgi, serve_wsgi
+
+SPEC = textwrap.dedent("""\
+    openapi: 3.1.0
+    info: {title: unknown method test, version: "1"}
+    paths:
+      /items:
+        get: {responses: {"200": {description: ok}}}
+        post: {responses: {"201": {description: created}}}
+""")
+
+
+async def s_items(request):
+    return JSONResponse([], status_code=201 if request.method == "POST" else 200)
+
+
+STARLETTE = Starlette(routes=[Route("/items", s_items, methods=["GET", "POST"])])
+
+FLASK = Flask(__name__)
+FLASK.add_url_rule("/items", "items", lambda: ([], 200), methods=["GET", "POST"])
+
+
+async def a_items(request):
+    return web.json_response([], status=201 if request.method == "POST" else 200)
+
+
+def aiohttp_app():
+    app = web.Application()
+    app.router.add_get("/items", a_items)
+    app.router.add_post("/items", a_items)
+    return app
+
+
+def ignores_method(environ, start_response):
+    """A hand-written WSGI endpoint that never looks at REQUEST_METHOD."""
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b"[]"]
+
+
+@contextlib.contextmanager
+def serve_asgi_h11(app):
+    import uvicorn
+
+    sock = _bound_socket()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, http="h11"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory):
+    path = tmp_path_factory.mktemp("um") / "spec.yaml"
+    path.write_text(SPEC)
+    return api.load(str(path))
+
+
+def _unknown(spec, url):
+    plan = api.build_plan(spec, api.PlanOptions(base_url=url))
+    report = api.run(plan, api.RunOptions(probe=api.ProbeOptions(override_probes="off", head_raw=False)))
+    return [(f.rule, f.severity, f.method, f.evidence["response"]["status"]) for f in report.findings if f.rule.startswith("unknown-method")]
+
+
+@pytest.mark.parametrize("serve,app,expected", [
+    (serve_wsgi, FLASK, []),
+    (serve_asgi_h11, STARLETTE, []),
+    (serve_asgi, STARLETTE, [("unknown-method-wrong-status", "info", "C405UNKNOWN", 400)]),
+    (serve_aiohttp, aiohttp_app(), [("unknown-method-wrong-status", "info", "C405UNKNOWN", 400)]),
+    (serve_wsgi, ignores_method, [("unknown-method-accepted", "error", "C405UNKNOWN", 200)]),
+], ids=["flask-405", "starlette-h11-405", "starlette-httptools-400", "aiohttp-400", "wsgi-ignores-method"])
+def test_unknown_method(spec, serve, app, expected):
+    with serve(app) as url:
+        assert _unknown(spec, url) == expected
+
+
+def test_not_sent_read_only_or_off(spec):
+    from checker.probes import ProbeContext
+    from checker.unknown_method import unknown_method_probes
+
+    ro = api.build_plan(spec, api.PlanOptions(base_url="http://127.0.0.1:9", read_only=True))
+    full = api.build_plan(spec, api.PlanOptions(base_url="http://127.0.0.1:9"))
+    on = ProbeContext(0, "http://127.0.0.1:9/items", "http://127.0.0.1:9/items", api.ProbeOptions())
+    off = ProbeContext(0, "http://127.0.0.1:9/items", "http://127.0.0.1:9/items", api.ProbeOptions(unknown_method=False))
+    assert unknown_method_probes(ro.paths[0], on) == [] and unknown_method_probes(full.paths[0], off) == []
+    assert [p.method for p in unknown_method_probes(full.paths[0], on)] == ["C405UNKNOWN"]
