@@ -12,6 +12,8 @@ and unbounded integers are drawn from 10^9 upwards, far from the rows of a real 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import re
 from dataclasses import dataclass
@@ -49,6 +51,7 @@ class ValueSource:
         self._pool: dict[str, list[Any]] = {}  # schema key -> generated values (one per example index)
         self._errors: dict[str, str] = {}
         self._inlined: dict[tuple[int, str], dict[str, Any]] = {}
+        self._keys: dict[tuple[int, bool], str] = {}  #: (id of an inlined schema, for a path) -> its pool key
 
     # -- generation ------------------------------------------------------------------------------
     def prepare(self, items: Iterable[PathItem], with_query: bool = True) -> None:
@@ -68,7 +71,6 @@ class ValueSource:
             self._draw(todo)
 
     def _draw(self, todo: list[tuple[str, dict[str, Any] | None, bool]]) -> None:
-        from hypothesis import HealthCheck, Phase, given, seed, settings
         from hypothesis import strategies as st
 
         strategies = []
@@ -81,37 +83,45 @@ class ValueSource:
                 self._errors[key] = str(exc)
         for start in range(0, len(strategies), _BATCH):
             chunk_keys = keys[start : start + _BATCH]
-            chunk = st.tuples(*strategies[start : start + _BATCH])
-            drawn: list[tuple[Any, ...]] = []
+            chunk_strategies = strategies[start : start + _BATCH]
+            drawn, error = self._run(st.tuples(*chunk_strategies), self.seed + start)
+            if drawn:
+                for i, key in enumerate(chunk_keys):
+                    self._pool[key] = [row[i] for row in drawn]
+                continue
+            # one unsatisfiable strategy must not cost the others their values: draw them one by one
+            for n, (key, strategy) in enumerate(zip(chunk_keys, chunk_strategies)):
+                values, error = self._run(strategy, self.seed + start + n) if len(chunk_keys) > 1 else (drawn, error)
+                if values:
+                    self._pool[key] = values
+                else:
+                    self._errors[key] = f"could not generate a value: {error}"
 
-            @settings(
-                max_examples=max(self.examples, 1),
-                database=None,
-                deadline=None,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
-                derandomize=False,
-            )
-            @seed(self.seed + start)
-            @given(chunk)
-            def collect(values: tuple[Any, ...]) -> None:
-                drawn.append(values)
+    def _run(self, strategy: Any, seed_value: int) -> tuple[list[Any], str]:
+        """Up to ``examples`` values of ``strategy`` from one seeded hypothesis run, and the error if none."""
+        from hypothesis import HealthCheck, Phase, given, seed, settings
 
-            try:
+        drawn: list[Any] = []
+
+        @settings(max_examples=max(self.examples, 1), database=None, deadline=None, phases=[Phase.generate],
+                  suppress_health_check=list(HealthCheck), derandomize=False)
+        @seed(seed_value)
+        @given(strategy)
+        def collect(value: Any) -> None:
+            drawn.append(value)
+
+        try:
+            with _frozen_gc():
                 collect()
-            except Exception as exc:  # hypothesis could not satisfy a strategy in this chunk
-                if not drawn:
-                    for key in chunk_keys:
-                        self._errors[key] = f"could not generate a value: {exc.__class__.__name__}"
-                    continue
-            for i, key in enumerate(chunk_keys):
-                self._pool[key] = [row[i] for row in drawn] or []
+        except Exception as exc:  # noqa: BLE001 - hypothesis could not satisfy the strategy
+            return drawn, exc.__class__.__name__
+        return drawn, ""
 
     def _strategy(self, schema: dict[str, Any] | None, for_path: bool):
         from hypothesis import strategies as st
 
         if schema is None:
-            return st.from_regex(r"c405[a-z0-9]{4,8}", fullmatch=True)
+            return _marked(st, 4, 8)
         s = schema
         if "enum" in s and isinstance(s["enum"], list) and s["enum"]:
             return st.sampled_from([v for v in s["enum"] if v is not None] or s["enum"])
@@ -154,7 +164,12 @@ class ValueSource:
                     re.compile(pattern)
                 except (re.error, RecursionError, OverflowError) as exc:
                     raise GenerationError(f"pattern is not a valid regular expression: {exc}") from None
-                base = st.from_regex(pattern, fullmatch=False) if not for_path else st.from_regex(pattern, fullmatch=True)
+                # an ASCII alphabet: URL-friendly values, and hypothesis need not build Unicode
+                # category tables for \d, \w or . (a third of the generation time on large specs)
+                alphabet = _PRINTABLE[1:] if for_path else _PRINTABLE
+                if any(ord(c) > 0x7E for c in pattern) or any(e in pattern for e in ("\\u", "\\x", "\\N", "\\U")):
+                    alphabet = None  # the pattern asks for non-ASCII characters
+                base = st.from_regex(pattern, fullmatch=for_path, alphabet=alphabet)
                 if for_path:
                     return base.filter(lambda v: bool(v) and "/" not in v)
                 return base
@@ -163,10 +178,10 @@ class ValueSource:
             if hi is not None and hi < max(lo, 1):
                 raise GenerationError(f"no string of length {lo}..{hi}")
             if hi is not None and hi < 8:
-                return st.from_regex(rf"[a-z0-9]{{{max(lo, 1)},{hi}}}", fullmatch=True)
+                return st.text(_ALNUM, min_size=max(lo, 1), max_size=hi)
             extra_lo = max(lo - 4, 4)
             extra_hi = max(extra_lo, min((hi or 12) - 4, 8))
-            return st.from_regex(rf"c405[a-z0-9]{{{extra_lo},{extra_hi}}}", fullmatch=True)
+            return _marked(st, extra_lo, extra_hi)
         # arrays and objects in query/header parameters: hypothesis-jsonschema, serialised as JSON
         return self.body_strategy(schema, "")
 
@@ -192,7 +207,11 @@ class ValueSource:
         schema = None
         if p.schema is not None:
             schema = self.inline(p.schema, p.base)
-        return _key(schema, p.location == "path"), schema
+        cache = (id(schema), p.location == "path")
+        key = self._keys.get(cache)
+        if key is None:  # the same (shared, $ref'd) schema recurs on hundreds of paths
+            key = self._keys[cache] = _key(schema, p.location == "path")
+        return key, schema
 
     def _path_param(self, item: PathItem, name: str) -> Parameter | None:
         for op in item.operations.values():
@@ -331,6 +350,24 @@ class ValueSource:
 
 
 _NONE = object()
+_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+_PRINTABLE = "".join(map(chr, range(0x20, 0x7F)))  #: space first: path values leave it out
+
+
+def _marked(st, lo: int, hi: int):
+    """``c405`` and ``lo``..``hi`` lower-case letters or digits: unlike any real id."""
+    return st.text(_ALNUM, min_size=lo, max_size=hi).map(lambda s: "c405" + s)
+
+
+@contextlib.contextmanager
+def _frozen_gc():
+    """Hide the (large, long-lived) spec from the garbage collector while hypothesis runs: its
+    first run calls gc.collect(), which otherwise walks every node of a 13 MB document."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _inline(node: Any, base: str, resolver: Any, depth: int, budget: list[int], stack: tuple[str, ...]) -> Any:
