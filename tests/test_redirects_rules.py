@@ -38,7 +38,11 @@ def test_handwritten_redirects():
         ("/long", "GET"): {"redirect-chain-too-long"}, ("/long", "HEAD"): {"redirect-chain-too-long"},
         ("/nolocation", "GET"): {"redirect-missing-location"}, ("/nolocation", "HEAD"): {"redirect-missing-location"},
         ("/away", "GET"): {"redirect-cross-origin"}, ("/away", "HEAD"): {"redirect-cross-origin"},
+        ("/both", None): {"trailing-slash-twin"},
     }
+    both = next(f for f in report.findings if f.rule == "trailing-slash-twin")
+    assert both.severity == "info" and "two URLs for one resource" in both.message
+    assert both.evidence["pairs"]["GET"] == "/both served (200); /both/ served (200)"
     by = {(f.rule, f.path, f.method): f for f in report.findings}
     # 302 for POST: an error; the whole chain and every profile's outcome in the evidence
     f = by[("redirect-then-405", "/form", "POST")]
@@ -135,9 +139,9 @@ def test_plan_counts_the_trailing_slash_twins():
     from checker.slashes import count
 
     # a twin for GET and for each declared method, per path: /form, /orders, /archive and /moved have two
-    assert [count(pp) for pp in plan.paths] == [2, 2, 2, 1, 1, 1, 1, 2]
+    assert [count(pp) for pp in plan.paths] == [2, 2, 2, 1, 1, 1, 1, 2, 1]
     assert plan.requests >= len(plan.cells) + 12
     read_only = api.build_plan(api.load(SPEC), api.PlanOptions(base_url="http://127.0.0.1:9", read_only=True))
-    assert [count(pp) for pp in read_only.paths] == [1] * 8  # only the GET twins under --read-only
+    assert [count(pp) for pp in read_only.paths] == [1] * 9  # only the GET twins under --read-only
     result = cli("plan", SPEC, "--base-url", "http://127.0.0.1:9", "--json", "-")
     assert result.code == 0 and result.json()["requests"] == plan.requests

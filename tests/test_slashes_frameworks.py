@@ -49,7 +49,13 @@ def test_django_append_slash_301():
         **{("/items", m): {"redirect-changes-method"} for m in others},
         ("/login", "POST"): {"trailing-slash-mismatch", "redirect-changes-method", "redirect-then-405"},
         **{("/login", m): {"redirect-changes-method"} for m in others},
+        ("/notes/", None): {"trailing-slash-twin"},
     }
+    # /notes/ is spelled as routed, but a client that misspells it as /notes gets a 301 for its POST
+    twin = one(report, "trailing-slash-twin", "/notes/")
+    assert twin.severity == "info" and "POST" in twin.message and "301" in twin.message
+    assert twin.evidence["pairs"]["POST"] == "/notes/ served (201); /notes → 301 → /notes/"
+    assert all(c["verdict"] == "ok" for c in report.matrix if c["path"] == "/notes/" and c["method"] in ("GET", "POST"))
     # the classic: POST /login -> 301 /login/ -> GET /login/ -> 405, the whole chain in the evidence
     f = one(report, "redirect-then-405", "/login")
     assert f.severity == "error" and f.method == "POST"

@@ -11,6 +11,7 @@ prints ``PORT <n>`` and serves until its standard input closes.
 | /login   | routed as login/ (POST only): 301, then GET login/ → 405  | redirect-changes-method (POST), redirect-then-405 (POST),   |
 |          |                                                          | trailing-slash-mismatch (POST)                              |
 | /things/ | spelled as routed (GET); the twin /things → 301           | none                                                        |
+| /notes/  | spelled as routed (GET, POST); the twin /notes → 301, POST too | trailing-slash-twin (info)                              |
 """
 
 from __future__ import annotations
@@ -59,14 +60,28 @@ def things(request):
     return JsonResponse([], safe=False)
 
 
-urlpatterns = [path("items/", items), path("login/", login), path("things/", things)]
+urlpatterns = [path("items/", items), path("login/", login), path("things/", things), path("notes/", items)]
+
+
+def without_head_bodies(app):
+    """Serve HEAD without a body, as production WSGI servers and Django's runserver do (werkzeug's does not)."""
+
+    def wrapped(environ, start_response):
+        result = app(environ, start_response)
+        if environ["REQUEST_METHOD"] != "HEAD":
+            return result
+        if hasattr(result, "close"):
+            result.close()
+        return []
+
+    return wrapped
 
 
 def main() -> None:
     from django.core.wsgi import get_wsgi_application
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, get_wsgi_application(), threaded=True)
+    server = make_server("127.0.0.1", 0, without_head_bodies(get_wsgi_application()), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"PORT {server.server_port}", flush=True)
     sys.stdin.read()  # until the test closes our standard input

@@ -11,6 +11,7 @@
 | /nolocation | GET → 302 without Location                                    | redirect-missing-location                                  |
 | /away       | GET → 302 to another origin (same host, another port)         | redirect-cross-origin                                      |
 | /moved      | GET, POST → 308 /moved-here (served there)                    | none                                                       |
+| /both       | GET served as /both and as /both/ (like Express)              | trailing-slash-twin (info)                                 |
 
 Undeclared methods get 405 with an Allow header, so that only redirects are judged here.
 """
@@ -90,6 +91,8 @@ class Handler(BaseHTTPRequestHandler):
             if m in ("GET", "HEAD"):
                 return self._answer(200, json, b"[]")
             return self._answer(201, json, ok) if m == "POST" else allow("GET", "HEAD", "POST")
+        if path in ("/both", "/both/"):
+            return self._answer(200, json, b"[]") if m in ("GET", "HEAD") else allow("GET", "HEAD")
         return self._answer(404, json, b'{"error": "not found"}')
 
 
