@@ -162,6 +162,8 @@ def run_cmd(
     sarif_out: Optional[str] = typer.Option(None, "--sarif", help="Write SARIF 2.1.0 to PATH: findings located on the spec file (code scanning)."),
     markdown_out: Optional[str] = typer.Option(None, "--markdown", help="Write a Markdown summary to PATH (a pull-request comment)."),
     html_out: Optional[str] = typer.Option(None, "--html", help="Write a self-contained HTML report to PATH."),
+    baseline_file: Optional[str] = typer.Option(None, "--baseline", help="An earlier JSON report: only findings not in it count toward the exit code."),
+    write_baseline_file: Optional[str] = typer.Option(None, "--write-baseline", help="Record this run's findings as the baseline FILE (a JSON report)."),
     fail_on: str = typer.Option("error", "--fail-on", help="Lowest severity that fails the run: error, warning, info or never."),
     header: Optional[List[str]] = typer.Option(None, "-H", "--header", help="'Name: value' sent with every request (repeatable; secrets are masked in reports)."),
     path_param: Optional[List[str]] = typer.Option(None, "--path-param", help="NAME=VALUE for a path parameter (repeatable; used for every method)."),
@@ -215,6 +217,14 @@ def run_cmd(
     to_stdout = [fmt for fmt, destination in outputs.items() if destination == "-"]
     if len(to_stdout) > 1:
         raise _fail(UsageError(f"only one report can go to standard output ('-'), not {', '.join(to_stdout)}"))
+    baseline_findings = None
+    if baseline_file:
+        from . import baseline as _baseline
+
+        try:
+            baseline_findings = _baseline.load(baseline_file)
+        except Conform405Error as exc:
+            raise _fail(exc) from None
     app_obj = None
     if app_ref is not None and base_url is not None:
         raise _fail(UsageError("give either --base-url (a server) or --app (an in-process application), not both"))
@@ -269,6 +279,8 @@ def run_cmd(
         err.print(f"[bold red]conform405: internal error[/bold red] (a bug, please report it): {_escape(_one_line(exc))}")
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
     report.fail_on = fail_on
+    if baseline_findings is not None:
+        _baseline.compare(report, baseline_findings, baseline_file)
     for fmt, destination in outputs.items():
         if destination:
             from .report import write
@@ -277,6 +289,15 @@ def run_cmd(
                 write(report, fmt, destination)
             except OSError as exc:
                 raise _fail(UsageError(f"cannot write the {fmt} report: {exc.strerror or exc}", destination)) from None
+    if write_baseline_file:
+        from .baseline import write_baseline
+
+        if report.incomplete:
+            err.print(f"[yellow]conform405:[/yellow] the baseline {_escape(write_baseline_file)} records an incomplete run ({_escape(report.incomplete)})")
+        try:
+            write_baseline(report, write_baseline_file)
+        except Conform405Error as exc:
+            raise _fail(exc) from None
     if not to_stdout:
         from .report.terminal import print_report
 

@@ -36,7 +36,8 @@ SPEC = {
 }
 
 
-def make_app():
+def make_app(admin_post: bool = True, items_delete: bool = False):
+    """The drifting app; ``admin_post=False`` fixes one drift, ``items_delete=True`` adds a new one (baselines)."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
@@ -45,6 +46,8 @@ def make_app():
     items = {1: {"id": 1, "name": "one"}}
 
     async def list_items(request: Request):
+        if request.method == "DELETE":
+            return Response(status_code=204)
         if request.method == "POST":
             return JSONResponse({"error": "body required"}, status_code=422)
         return JSONResponse(list(items.values()))
@@ -64,9 +67,9 @@ def make_app():
         return JSONResponse({"legacy": True})
 
     return Starlette(routes=[
-        Route("/items", list_items, methods=["GET", "POST"]),
+        Route("/items", list_items, methods=["GET", "POST", "DELETE"] if items_delete else ["GET", "POST"]),
         Route("/items/{item_id:int}", item, methods=["GET", "DELETE"]),
-        Route("/admin", admin, methods=["GET", "POST"]),
+        Route("/admin", admin, methods=["GET", "POST"] if admin_post else ["GET"]),
         Route("/legacy/", legacy, methods=["GET", "POST"]),
     ])
 

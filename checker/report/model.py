@@ -91,6 +91,13 @@ class Report:
             out["fixed"] = len(self.baseline.get("fixed", ()))
         return out
 
+    def _finding_dict(self, f: Finding) -> dict[str, Any]:
+        out = f.to_dict()
+        new = self.is_new(f)
+        if new is not None:
+            out["baseline"] = "new" if new else "persisting"
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
@@ -100,7 +107,7 @@ class Report:
             "target": self.target,
             "started": self.started,
             "summary": self.summary,
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": [self._finding_dict(f) for f in self.findings],
             "matrix": self.matrix,
         }
         if self.ignored:

@@ -34,6 +34,10 @@ def print_report(report: Report, console: Console, *, quiet: bool = False, fail_
             console.print(matrix_table(report))
         if report.findings:
             console.print(findings_view(report))
+        if report.baseline is not None:
+            console.print(baseline_view(report))
+        if report.ignored:
+            console.print(ignored_view(report))
         for note in report.notes:
             console.print(f"[dim]note:[/dim] {escape(note)}")
     console.print(summary_line(report, fail_on))
@@ -114,6 +118,35 @@ def findings_view(report: Report) -> Any:
             parts.append(Text(f"  fix: {rule.fix}", style="italic"))
             parts.append(Text(f"  more: conform405 explain {rule_id}", style="dim"))
         parts.append(Text(""))
+    return Group(*parts)
+
+
+def baseline_view(report: Report) -> Any:
+    b = report.baseline or {}
+    parts: list[Any] = [Text(f"baseline {b.get('file', '')}: {len(b.get('new', ()))} new, {len(b.get('persisting', ()))} persisting, "
+                             f"{len(b.get('fixed', ()))} fixed", style="bold")]
+    for f in (b.get("fixed_findings") or [])[:50]:
+        line = Text("  ")
+        line.append("FIXED ", style="bold green")
+        line.append(f"{f.get('method') or '*':7} {f.get('path')}", style="bold")
+        line.append(f"  {f.get('rule')}: {f.get('message')}")
+        parts.append(line)
+    if b.get("unverified"):
+        parts.append(Text(f"  {len(b['unverified'])} baseline finding(s) not rechecked this run (cell not judged: "
+                          "filtered out, not probed, no answer or an incomplete run); not counted as fixed", style="dim"))
+    parts.append(Text(""))
+    return Group(*parts)
+
+
+def ignored_view(report: Report) -> Any:
+    parts: list[Any] = [Text(f"ignored by configuration: {len(report.ignored)}", style="bold")]
+    for f, reason in report.ignored[:50]:
+        line = Text("  ")
+        line.append(f"{f.method or '*':7} {f.path}", style="bold")
+        line.append(f"  {f.rule}", style="dim")
+        line.append(f"  reason: {reason}")
+        parts.append(line)
+    parts.append(Text(""))
     return Group(*parts)
 
 
