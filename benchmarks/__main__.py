@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("benchmarks.load_plan",)
+MODULES = ("benchmarks.load_plan", "benchmarks.probe_speed")
 
 
 def main() -> None:

@@ -18,7 +18,8 @@ Odd path keys: ``#fragment`` is not part of the route (it is never sent), ``?que
 (Starlette reads ``{name:convertor}``, so ``{name:x}`` or ``{user-id}`` would break it).
 Keys that become the same route share it, with the union of their methods.
 
-It is served by uvicorn with httptools (uvloop when installed) on 127.0.0.1, on an ephemeral port.
+It is served by uvicorn with httptools (uvloop when installed) on 127.0.0.1, on an ephemeral port
+(``serve(..., http="h11")`` for a server that also answers made-up method tokens with 405, not 400).
 """
 
 from __future__ import annotations
@@ -153,12 +154,14 @@ def build_app(spec_path: str):
 
 class _KeepEncodedSlashes:
     """Route on the path with ``%2F`` kept encoded: a parameter value may hold a slash
-    (GitHub's ``{ref}`` is ``heads/main``), as on the real API."""
+    (GitHub's ``{ref}`` is ``heads/main``), as on the real API. Counts the requests it sees."""
 
     def __init__(self, app) -> None:
         self.app = app
+        self.requests = 0
 
     async def __call__(self, scope, receive, send):
+        self.requests += 1
         raw = scope.get("raw_path") if scope["type"] == "http" else None
         if raw and (b"%2F" in raw or b"%2f" in raw):
             from urllib.parse import unquote
@@ -177,9 +180,21 @@ def _serve_forever(spec_path: str) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((HOST, 0))
-    config = uvicorn.Config(app, http="httptools", loop="auto", log_level="warning", access_log=False,
+    http = os.environ.get("CONFORM405_BENCH_HTTP", "httptools")
+    config = uvicorn.Config(app, http=http, loop="auto", log_level="warning", access_log=False,
                             lifespan="off", backlog=2048, timeout_keep_alive=30)
     server = uvicorn.Server(config)
+    count_file = os.environ.get("CONFORM405_BENCH_COUNT_FILE")
+    if count_file:
+        import signal
+
+        def report_count(*_: object) -> None:  # SIGUSR1: write how many requests were served so far
+            tmp = count_file + ".tmp"
+            with open(tmp, "w") as fh:
+                fh.write(str(app.requests))
+            os.replace(tmp, count_file)
+
+        signal.signal(signal.SIGUSR1, report_count)
     print(f"http://{HOST}:{sock.getsockname()[1]}", flush=True)
     if os.environ.get("CONFORM405_BENCH_CHILD"):
         import threading
@@ -194,11 +209,49 @@ def _serve_forever(spec_path: str) -> None:
     server.run(sockets=[sock])
 
 
+class Running:
+    """A generated server running in a subprocess: its URL and how many requests it has served."""
+
+    def __init__(self, url: str, proc: subprocess.Popen, count_file: str) -> None:
+        self.url, self.proc, self._count_file = url, proc, count_file
+
+    def requests(self, timeout: float = 10.0) -> int | None:
+        """Requests served so far (asked by signal; None if the server does not answer)."""
+        import signal
+
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._count_file)
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(FileNotFoundError, ValueError):
+                with open(self._count_file) as fh:
+                    return int(fh.read())
+            time.sleep(0.01)
+        return None
+
+
 @contextlib.contextmanager
-def serve(spec_path: str | Path, timeout: float = 60.0) -> Iterator[str]:
-    """Run the generated server in a subprocess on 127.0.0.1; yields its base URL; stops it after."""
+def serve(spec_path: str | Path, timeout: float = 60.0, http: str = "httptools") -> Iterator[str]:
+    """Run the generated server in a subprocess on 127.0.0.1; yields its base URL; stops it after.
+
+    ``http="h11"`` serves with uvicorn's h11 parser, which passes any method token to the app (a 405
+    with ``Allow``); httptools answers an unknown token with 400 before the app sees it."""
+    with serve_counted(spec_path, timeout, http) as running:
+        yield running.url
+
+
+@contextlib.contextmanager
+def serve_counted(spec_path: str | Path, timeout: float = 60.0, http: str = "httptools") -> Iterator[Running]:
+    """Like :func:`serve`, yielding a :class:`Running` that can tell how many requests it served."""
+    import tempfile
+
     root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "CONFORM405_BENCH_CHILD": "1", "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    count_dir = tempfile.mkdtemp(prefix="c405-bench-")
+    count_file = os.path.join(count_dir, "count")
+    env = {**os.environ, "CONFORM405_BENCH_CHILD": "1", "CONFORM405_BENCH_COUNT_FILE": count_file,
+           "CONFORM405_BENCH_HTTP": http,
+           "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen([sys.executable, "-m", "benchmarks.conformant_server", str(spec_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.PIPE, env=env, cwd=root)
     try:
@@ -217,7 +270,7 @@ def serve(spec_path: str | Path, timeout: float = 60.0) -> Iterator[str]:
                 line += chunk
         url = line.decode().strip()
         _wait_listening(url, deadline)
-        yield url
+        yield Running(url, proc, count_file)
     finally:
         if proc.stdin is not None:
             proc.stdin.close()
@@ -227,6 +280,9 @@ def serve(spec_path: str | Path, timeout: float = 60.0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        import shutil
+
+        shutil.rmtree(count_dir, ignore_errors=True)
 
 
 def _wait_listening(url: str, deadline: float) -> None:
@@ -242,6 +298,17 @@ def _wait_listening(url: str, deadline: float) -> None:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the generated server does not listen at {url}") from None
             time.sleep(0.05)
+
+
+def __getattr__(name: str):
+    """``benchmarks.conformant_server:app`` -- the app for $CONFORM405_BENCH_SPEC, for in-process runs (--app)."""
+    if name == "app":
+        spec = os.environ.get("CONFORM405_BENCH_SPEC")
+        if not spec:
+            raise AttributeError("set CONFORM405_BENCH_SPEC to the spec the app is generated from")
+        globals()["app"] = built = build_app(spec)
+        return built
+    raise AttributeError(name)
 
 
 if __name__ == "__main__":

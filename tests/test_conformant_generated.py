@@ -1,7 +1,9 @@
 """No false positives: conform405 against a server generated to honour the spec exactly finds nothing.
 
 The server (benchmarks/conformant_server.py, the one ``make bench`` measures) is Starlette routes with
-exactly the declared methods on uvicorn, in a subprocess on 127.0.0.1. Every cell must be judged ``ok``:
+exactly the declared methods on uvicorn, in a subprocess on 127.0.0.1 -- served here with uvicorn's h11
+parser, because httptools answers a made-up method token with 400 before the app sees it (a real, if
+minor, deviation from RFC 9110 §9.1 that conform405 reports as ``unknown-method-wrong-status``). Every cell must be judged ``ok``:
 a finding, an inconclusive cell or a cell without an answer would each be conform405's fault.
 """
 
@@ -83,7 +85,7 @@ def test_generated_routes_follow_the_spec(tmp_path):
 def test_zero_findings_on_a_conformant_server(tmp_path):
     spec = tmp_path / "odd.yaml"
     spec.write_text(SPEC)
-    with serve(spec) as url:
+    with serve(spec, http="h11") as url:
         result = cli(str(spec), "--base-url", url, "--json", "-", "--no-progress")
     assert result.code == 0, result.stderr
     report = result.json()
@@ -100,7 +102,7 @@ def test_zero_findings_on_a_conformant_server(tmp_path):
 def test_zero_findings_on_corpus_specs(name, include):
     spec = SHARED / "specs-corpus" / name
     args = [a for g in include for a in ("--include-path", g)]
-    with serve(spec) as url:
+    with serve(spec, http="h11") as url:
         result = cli(str(spec), "--base-url", url, "--json", "-", "--no-progress", *args)
     assert result.code == 0, result.stderr
     report = result.json()
