@@ -93,6 +93,10 @@ class Plan:
             ],
             "requests": self.requests,
             "warnings": list(self.warnings),
+            "problems": [
+                {"pointer": p.pointer or "/", "message": p.message, "file": p.file, "line": p.line}
+                for p in self.spec.problems
+            ],
         }
 
 
@@ -132,9 +136,11 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
     options = options or PlanOptions()
     if options.examples < 1:
         raise UsageError("--examples must be at least 1")
+    _check_target_options(options)
     methods = probe_methods(spec, options)
     templates = {p.template for p in spec.paths}
     plans: list[PathPlan] = []
+    moved: list[str] = []  # operations whose own servers differ from their path's
     for item in spec.paths:
         if options.include_paths and not any(fnmatch.fnmatchcase(item.template, g) for g in options.include_paths):
             continue
@@ -152,11 +158,34 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
         needs_control = has_params and writes and "GET" in declared and "GET" in methods
         parent = _parent_collection(item, templates, spec) if options.discover and has_params else None
         plans.append(PathPlan(item, tuple(cells), url, needs_control, parent))
+        if not options.base_url:
+            for op in item.operations.values():
+                if op.servers and op.servers[0] != (item.servers[0] if item.servers else None):
+                    moved.append(f"{op.method} {item.template} ({op.servers[0]})")
     warnings = []
+    if moved:
+        more = f" and {len(moved) - 3} more" if len(moved) > 3 else ""
+        warnings.append(f"operation-level servers differ from their path's for {', '.join(moved[:3])}{more}: "
+                        "every method of a path is probed at the path's URL")
     if not options.base_url and not options.origin:
         if not any(urlparse(p.url).scheme for p in plans):
             warnings.append("no absolute server URL in the document: give --base-url to run")
     return Plan(spec, options, methods, tuple(plans), tuple(warnings))
+
+
+def _check_target_options(options: PlanOptions) -> None:
+    if options.base_url and options.origin:
+        raise UsageError("give --base-url or --origin, not both (--base-url replaces the server URL, --origin only its scheme://host:port)")
+    for flag, value in (("--base-url", options.base_url), ("--origin", options.origin)):
+        if value is None:
+            continue
+        parts = urlparse(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(f"{flag} must be an http:// or https:// URL with a host, got {value!r}")
+        if flag == "--origin" and parts.path not in ("", "/"):
+            raise UsageError(f"--origin takes scheme://host[:port] only, got {value!r}; use --base-url to give a path prefix")
+        if parts.query or parts.fragment:
+            raise UsageError(f"{flag} must not carry a query or fragment, got {value!r}")
 
 
 def _parent_collection(item: PathItem, templates: set[str], spec: Spec) -> str | None:

@@ -19,9 +19,11 @@ from ..errors import SpecError
 from .model import METHOD_UNIVERSE, Operation, Parameter, PathItem, Problem, RequestBody, Spec
 from .parse import parse_document
 from .paths import join_pointer, template_names, template_problem
-from .refs import Resolver, display, path_to_uri, uri_to_path
+from .refs import RefRefused, Resolver, display, path_to_uri, uri_to_path
 
 MAX_FETCH_BYTES = 64 * 1024 * 1024
+#: Problems given a line number (each costs a look at the source text; the first use of a YAML file composes it).
+MAX_LOCATED = 200
 
 
 @dataclass(frozen=True)
@@ -144,11 +146,13 @@ class _Builder:
         self.resolver = resolver
         self.options = options
         self.problems: list[Problem] = []
+        self._sources: list[str] = []  # URI of the document each problem is in (for its line)
         self.where = display(uri)
 
     # -- problems ----------------------------------------------------------------------------
     def problem(self, pointer: str, message: str, *, fatal: bool = False, source: str | None = None) -> None:
         self.problems.append(Problem(pointer, message, fatal, display(source or self.uri)))
+        self._sources.append(source or self.uri)
 
     def fail(self, pointer: str, message: str, source: str | None = None) -> SpecError:
         return SpecError(message, f"{display(source or self.uri)} {pointer or '/'}")
@@ -198,17 +202,11 @@ class _Builder:
     def _with_lines(self, spec: Spec) -> list[Problem]:
         # Line numbers cost a second look at the source: only for the problems there are.
         out = []
-        for p in self.problems[:200]:
-            pos = spec.locate(p.pointer, self._uri_of(p.file))
+        for p, uri in zip(self.problems[:MAX_LOCATED], self._sources):
+            pos = spec.locate(p.pointer, uri)
             out.append(Problem(p.pointer, p.message, p.fatal, p.file, pos[0] if pos else None))
-        out.extend(self.problems[200:])
+        out.extend(self.problems[MAX_LOCATED:])
         return out
-
-    def _uri_of(self, shown: str | None) -> str:
-        for uri in self.resolver.documents:
-            if display(uri) == shown:
-                return uri
-        return self.uri
 
     def _version(self, doc: dict[str, Any]) -> tuple[str, str]:
         if "swagger" in doc:
@@ -283,8 +281,14 @@ class _Builder:
         source = self.uri
         item_pointer = pointer
         if isinstance(node, dict) and "$ref" in node:
-            target, source, item_pointer = self.resolver.lookup(node["$ref"], self.uri, f"{self.where} {pointer}")
-            target, source = self.resolver.resolve(target, source, f"{self.where} {pointer}")
+            try:
+                target, source, item_pointer = self.resolver.lookup(node["$ref"], self.uri, f"{self.where} {pointer}")
+                target, source = self.resolver.resolve(target, source, f"{self.where} {pointer}")
+            except RefRefused:
+                raise
+            except SpecError as exc:
+                self.problem(pointer, f"path item skipped: {exc.message}")
+                return None
             extra = {k: v for k, v in node.items() if k != "$ref"}
             node = {**target, **extra} if isinstance(target, dict) and extra else target
         if node is None:
@@ -294,8 +298,9 @@ class _Builder:
         servers = self._servers(node.get("servers"), item_pointer + "/servers", source) or root_servers
         path_params = self._parameters(node.get("parameters"), item_pointer + "/parameters", source, family)
         operations: dict[str, Operation] = {}
-        for key in METHOD_UNIVERSE[family]:
-            if key in node:
+        universe = METHOD_UNIVERSE[family]
+        for key in node:  # document order
+            if key in universe:
                 op = self._operation(key.upper(), key, node[key], f"{item_pointer}/{key}", source, family, path_params, servers)
                 if op is not None:
                     operations[op.method] = op
@@ -334,7 +339,14 @@ class _Builder:
     def _operation(self, method, key, node, pointer, source, family, path_params, servers) -> Operation | None:
         where = f"{display(source)} {pointer}"
         if isinstance(node, dict) and "$ref" in node:
-            node, source = self.resolver.resolve(node, source, where)
+            ref_source = source
+            try:
+                node, source = self.resolver.resolve(node, source, where)
+            except RefRefused:
+                raise
+            except SpecError as exc:
+                self.problem(pointer, f"operation skipped: {exc.message}", source=ref_source)
+                return None
         if not isinstance(node, dict):
             raise self.fail(pointer, f"an operation must be an object, not {_kind(node)}", source)
         params = self._parameters(node.get("parameters"), pointer + "/parameters", source, family)
@@ -375,7 +387,13 @@ class _Builder:
             where = f"{display(source)} {pointer}/{i}"
             base = source
             if isinstance(raw, dict) and "$ref" in raw:
-                raw, base = self.resolver.resolve(raw, source, where)
+                try:
+                    raw, base = self.resolver.resolve(raw, source, where)
+                except RefRefused:
+                    raise
+                except SpecError as exc:
+                    self.problem(f"{pointer}/{i}", f"parameter skipped: {exc.message}", source=source)
+                    continue
             if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not isinstance(raw.get("in"), str):
                 self.problem(f"{pointer}/{i}", "a parameter needs 'name' and 'in' strings", source=source)
                 continue
@@ -428,7 +446,13 @@ class _Builder:
         where = f"{display(source)} {pointer}"
         base = source
         if isinstance(node, dict) and "$ref" in node:
-            node, base = self.resolver.resolve(node, source, where)
+            try:
+                node, base = self.resolver.resolve(node, source, where)
+            except RefRefused:
+                raise
+            except SpecError as exc:
+                self.problem(pointer, f"requestBody ignored: {exc.message}", source=source)
+                return None
         if not isinstance(node, dict):
             self.problem(pointer, "requestBody must be an object", source=source)
             return None

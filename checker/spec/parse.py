@@ -127,13 +127,32 @@ def _parse_json(text: str, where: str) -> Any:
 
 
 class _Loader(_YamlLoader):  # type: ignore[misc, valid-type]
-    """The safe C loader without YAML's implicit timestamps: OpenAPI dates are strings."""
+    """The safe C loader, read as YAML 1.2 where YAML 1.1 surprises OpenAPI authors.
+
+    No implicit timestamps (OpenAPI dates are strings), and only ``true``/``false`` are
+    booleans: ``enum: [yes, no]`` or a parameter named ``on`` stay strings, as in YAML 1.2
+    and every JavaScript tool.
+    """
 
 
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in _YamlLoader.yaml_implicit_resolvers.items()
-}
+_BOOL_12 = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_Loader.yaml_implicit_resolvers = {}
+for _first, _resolvers in _YamlLoader.yaml_implicit_resolvers.items():
+    for _tag, _rx in _resolvers:
+        if _tag == "tag:yaml.org,2002:timestamp":
+            continue
+        if _tag == "tag:yaml.org,2002:bool":
+            if _first in "tTfF":
+                _Loader.yaml_implicit_resolvers.setdefault(_first, []).append((_tag, _BOOL_12))
+            continue
+        _Loader.yaml_implicit_resolvers.setdefault(_first, []).append((_tag, _rx))
+
+
+def _construct_bool(loader: Any, node: Any) -> bool:
+    return loader.construct_scalar(node).lower() == "true"
+
+
+_Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 
 
 def _parse_yaml(text: str, where: str) -> Any:

@@ -21,6 +21,15 @@ from .paths import pointer_unescape
 MAX_REF_HOPS = 64
 
 
+class RefRefused(SpecError):
+    """A ``$ref`` the user's settings forbid following (a URL, a file outside the spec's folder).
+
+    Always fatal, unlike a broken reference (a missing target, a cycle), which the lenient
+    default reports as a problem and skips: skipping a refused ref would silently check less
+    than the document declares, when one option would check all of it.
+    """
+
+
 def path_to_uri(path: Path) -> str:
     return path.resolve().as_uri()
 
@@ -74,20 +83,20 @@ class Resolver:
         scheme = urlparse(uri).scheme
         if scheme in ("http", "https"):
             if not self.allow_remote and not self.root_uri.startswith(("http:", "https:")):
-                raise SpecError(f"$ref to a URL ({uri}) is not fetched unless --allow-remote-refs is given", where)
+                raise RefRefused(f"$ref to a URL ({uri}) is not fetched unless --allow-remote-refs is given", where)
             if not self.allow_remote and urlparse(uri).netloc != urlparse(self.root_uri).netloc:
-                raise SpecError(f"$ref to another host ({uri}) is not fetched unless --allow-remote-refs is given", where)
+                raise RefRefused(f"$ref to another host ({uri}) is not fetched unless --allow-remote-refs is given", where)
         elif scheme == "file":
             path = uri_to_path(uri)
             if self._root_dir is not None and not self.allow_outside:
                 try:
                     path.resolve().relative_to(self._root_dir.resolve())
                 except ValueError:
-                    raise SpecError(
+                    raise RefRefused(
                         f"$ref leaves the spec's folder ({display(uri)}); pass --allow-outside-refs to allow it", where
                     ) from None
         else:
-            raise SpecError(f"$ref with an unsupported scheme: {uri}", where)
+            raise RefRefused(f"$ref with an unsupported scheme: {uri}", where)
         doc, syntax = self._fetch(uri)
         self.documents[uri] = doc
         self.syntax[uri] = syntax
