@@ -158,6 +158,8 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
         async with client:
             result = await probe(plan, client, options.probe, progress, sink)
             incomplete = result.incomplete
+            if plan.options.examples > 1 and options.app is None and not incomplete and result.values is not None:
+                await _shrink(plan, result, client, headers, masked, options)  # checker/shrink.py
     except asyncio.CancelledError:
         interrupted = True
         incomplete = "interrupted (Ctrl-C or SIGTERM)"
@@ -183,6 +185,23 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
     if crashed is not None:
         raise RunCrashed(crashed, report) from crashed
     return report
+
+
+async def _shrink(plan: Plan, result: ProbeResult, client: HttpClient, headers: dict[str, str], masked: set[str],
+                  options: RunOptions) -> None:
+    """Where a cell's verdict differs between examples, add the smallest failing request (checker/shrink.py)."""
+    from .shrink import ShrinkOptions, shrink
+
+    left = None if options.probe.max_requests is None else options.probe.max_requests - client.sent
+    if left is not None and left <= 0:
+        return
+    limits = options.limits
+    shrink_options = ShrinkOptions(timeout=limits.timeout, max_body=limits.max_body, max_hops=limits.max_hops,
+                                   seed=options.probe.seed, max_requests=left)
+    extra, sent = await asyncio.to_thread(shrink, plan, list(result.observations), result.values, headers, masked,
+                                          options.judge, shrink_options)
+    result.observations.extend(extra)
+    client.sent += sent
 
 
 def make_report(plan: Plan, observations: list[Observation], options: RunOptions, started: _dt.datetime,

@@ -55,24 +55,82 @@ def judge(plan: Plan, observations: list[Observation], options: JudgeOptions | N
     ignored: list[tuple[Finding, str]] = []
     matrix: list[dict[str, Any]] = []
     for pp in plan.paths:
-        ctx = path_context(pp, by_path.get(pp.item.template, []))
-        probes = ctx.probes
-        path_findings: list[Finding] = []
-        for check in CHECKS:
-            for f in check(ctx):
-                sev = options.severity.get(f.rule)
-                if sev == "off":
-                    continue
-                if sev:
-                    f = replace(f, severity=sev)
-                rule_ignore = next((ig for ig in options.ignores if ig.matches(f)), None)
-                if rule_ignore is not None:
-                    ignored.append((f, rule_ignore.reason))
-                    continue
-                path_findings.append(f)
+        path_findings, path_ignored, ctx = judge_path(pp, by_path.get(pp.item.template, []), options)
         findings.extend(path_findings)
-        matrix.extend(_cells(pp, probes, path_findings, ctx))
+        ignored.extend(path_ignored)
+        matrix.extend(_cells(pp, ctx.probes, path_findings, ctx))
     return Judgement(findings, ignored, matrix)
+
+
+def judge_path(pp, obs_list: list[Observation], options: JudgeOptions | None = None
+               ) -> tuple[list[Finding], list[tuple[Finding, str]], PathContext]:
+    """Every check on one path's observations: ``(findings, ignored, context)``."""
+    options = options or JudgeOptions()
+    ctx = path_context(pp, obs_list)
+    path_findings: list[Finding] = []
+    ignored: list[tuple[Finding, str]] = []
+    for check in CHECKS:
+        for f in check(ctx):
+            sev = options.severity.get(f.rule)
+            if sev == "off":
+                continue
+            if sev:
+                f = replace(f, severity=sev)
+            rule_ignore = next((ig for ig in options.ignores if ig.matches(f)), None)
+            if rule_ignore is not None:
+                ignored.append((f, rule_ignore.reason))
+                continue
+            path_findings.append(f)
+    path_findings = _dedupe(path_findings)
+    shrunk = {o.method: o for o in ctx.extras.get(SHRUNK_ROLE, ())}
+    if shrunk:
+        path_findings = [_with_shrunk(f, shrunk[f.method], ctx) if f.method in shrunk else f for f in path_findings]
+    return path_findings, ignored, ctx
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per fingerprint: with --examples N, N examples that fail alike are one finding
+    (the first example's evidence; ``examples`` counts how many showed it)."""
+    first: dict[str, int] = {}
+    out: list[Finding] = []
+    for f in findings:
+        n = first.get(f.fingerprint)
+        if n is None:
+            first[f.fingerprint] = len(out)
+            out.append(f)
+        else:
+            kept = out[n]
+            out[n] = replace(kept, evidence={**kept.evidence, "examples": kept.evidence.get("examples", 1) + 1})
+    return out
+
+
+#: The role of the observation checker/shrink.py adds: the smallest request that still fails a cell.
+SHRUNK_ROLE = "shrunk"
+
+
+def _with_shrunk(f: Finding, obs: Observation, ctx: PathContext) -> Finding:
+    """``f`` with the evidence of the smallest failing request instead of the first one seen."""
+    import json
+
+    from .reproduce import curl_command
+    from .rules.base import finding as make
+
+    meta = json.loads(obs.tag or "{}")
+    if f.rule not in meta.get("rules", ()) or not obs.chain:
+        return f
+    fresh = make(RULES[f.rule], ctx, obs, f.message) if f.rule in RULES else None
+    evidence = dict(f.evidence)
+    if fresh is not None:
+        for key in ("request", "response", "chain", "path_values"):
+            evidence.pop(key, None)
+            if key in fresh.evidence:
+                evidence[key] = fresh.evidence[key]
+    evidence["shrunk_from"] = meta.get("from", {})
+    evidence["minimal_values"] = dict(obs.values)
+    evidence["shrink_attempts"] = meta.get("attempts")
+    values = ", ".join(f"{k}={v}" for k, v in obs.values.items())
+    return replace(f, evidence=evidence, reproduce=curl_command(obs.chain[0]),
+                   message=f"{f.message} (smallest failing request found by shrinking: {values})")
 
 
 def path_context(pp, obs_list: list[Observation]) -> PathContext:
@@ -133,8 +191,16 @@ def _cells(pp, probes, path_findings: list[Finding], ctx: PathContext) -> list[d
             "verdict": verdict,
             "reason": reason,
             "rules": sorted({f.rule for f in mine}),
+            **_shrunk_cell(ctx, cell.method),
         })
     return rows
+
+
+def _shrunk_cell(ctx: PathContext, method: str) -> dict[str, Any]:
+    obs = next((o for o in ctx.extras.get(SHRUNK_ROLE, ()) if o.method == method), None)
+    if obs is None:
+        return {}
+    return {"shrunk": {"minimal_values": dict(obs.values), "status": obs.status}}
 
 
 def worst(findings: list[Finding]) -> str | None:

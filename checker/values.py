@@ -258,6 +258,12 @@ class ValueSource:
             values[name], sources[name] = _text(pool[index % len(pool)]), "generated"
         return values, sources, None
 
+    def path_strategy(self, item: PathItem, name: str):
+        """The hypothesis strategy (of text) the generated values of path parameter ``name`` come from."""
+        p = self._path_param(item, name)
+        schema = self.inline(p.schema, p.base) if p is not None and p.schema is not None else None
+        return self._strategy(schema, True).map(_text)
+
     def required_params(self, op: Operation | None, index: int) -> tuple[dict[str, str], dict[str, str]]:
         query: dict[str, str] = {}
         headers: dict[str, str] = {}
