@@ -164,7 +164,8 @@ def run_cmd(
     html_out: Optional[str] = typer.Option(None, "--html", help="Write a self-contained HTML report to PATH."),
     baseline_file: Optional[str] = typer.Option(None, "--baseline", help="An earlier JSON report: only findings not in it count toward the exit code."),
     write_baseline_file: Optional[str] = typer.Option(None, "--write-baseline", help="Record this run's findings as the baseline FILE (a JSON report)."),
-    fail_on: str = typer.Option("error", "--fail-on", help="Lowest severity that fails the run: error, warning, info or never."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Lowest severity that fails the run: error (default), warning, info or never."),
+    config_file: Optional[str] = typer.Option(None, "--config", help="Configuration file (default: ./conform405.toml, or [tool.conform405] in ./pyproject.toml). Flags override it."),
     header: Optional[List[str]] = typer.Option(None, "-H", "--header", help="'Name: value' sent with every request (repeatable; secrets are masked in reports)."),
     path_param: Optional[List[str]] = typer.Option(None, "--path-param", help="NAME=VALUE for a path parameter (repeatable; used for every method)."),
     methods: Optional[List[str]] = MethodsOpt,
@@ -205,7 +206,7 @@ def run_cmd(
     from . import api
     from .plan import PlanOptions, build_plan
 
-    if fail_on not in ("error", "warning", "info", "never"):
+    if fail_on is not None and fail_on not in ("error", "warning", "info", "never"):
         raise _fail(UsageError(f"--fail-on must be error, warning, info or never, not {fail_on!r}"))
     if transport not in ("auto", "aiohttp", "httpx"):
         raise _fail(UsageError(f"--transport must be auto, aiohttp or httpx, not {transport!r}"))
@@ -225,6 +226,22 @@ def run_cmd(
             baseline_findings = _baseline.load(baseline_file)
         except Conform405Error as exc:
             raise _fail(exc) from None
+    try:
+        from .config import load as _load_config
+
+        cfg = _load_config(config_file)
+    except Conform405Error as exc:
+        raise _fail(exc) from None
+    if cfg is not None:  # flags override the file (checker/config.py)
+        if not (base_url or origin or app_ref):
+            base_url, origin = cfg.base_url, cfg.origin
+        header = cfg.header_lines() + list(header or [])
+        path_param = cfg.path_param_lines() + list(path_param or [])
+        methods, add_method, skip_method = methods or list(cfg.methods), add_method or list(cfg.add_methods), skip_method or list(cfg.skip_methods)
+        include_path, exclude_path = include_path or list(cfg.include_paths), exclude_path or list(cfg.exclude_paths)
+        read_only = read_only or cfg.read_only
+        fail_on = fail_on or cfg.fail_on
+    fail_on = fail_on or "error"
     app_obj = None
     if app_ref is not None and base_url is not None:
         raise _fail(UsageError("give either --base-url (a server) or --app (an in-process application), not both"))
@@ -257,6 +274,10 @@ def run_cmd(
         transport=transport,
         app=app_obj,
     )
+    if cfg is not None:
+        from dataclasses import replace as _replace
+
+        options = _replace(options, judge=cfg.judge_options())
     out = Console(highlight=False, soft_wrap=False)
     exit_code: int | None = None
     report = None
@@ -279,6 +300,8 @@ def run_cmd(
         err.print(f"[bold red]conform405: internal error[/bold red] (a bug, please report it): {_escape(_one_line(exc))}")
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
     report.fail_on = fail_on
+    if cfg is not None:
+        report.target["config"] = cfg.file
     if baseline_findings is not None:
         _baseline.compare(report, baseline_findings, baseline_file)
     for fmt, destination in outputs.items():
