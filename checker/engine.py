@@ -22,6 +22,7 @@ from .http.redirects import PROFILE_ROLE, explore, has_redirect, profile_tag, wa
 from .observe import Exchange, Observation
 from .plan import Cell, PathPlan, Plan
 from .probes import ProbeContext, factories
+from .spec.model import SAFE_METHODS
 from .spec.paths import fill, template_names
 from .values import RequestValues, ValueSource
 
@@ -35,13 +36,16 @@ class ProbeOptions:
     max_requests: int | None = None
     max_time: float | None = None  #: whole-run deadline (seconds)
     rate_limit: float | None = None  #: requests per second
+    retries: int = 1  #: re-sends of a safe-method probe whose connection failed (connect/reset); never other methods
+    retry_after_cap: float = 30.0  #: longest 429/503 Retry-After honoured (seconds); a longer one is not waited for
+    repeats: int = 2  #: back-to-back GETs repeated per path and example, for the unstable-answer rule (0: off)
+    client: str = "fetch"  #: --client: the redirect-following profile chains are judged by (checker/http/redirects.py)
     direct_url: str | None = None  #: --direct-url: the application behind the gateway (replaces the base URL, like --base-url)
     direct_host: str | None = None  #: --direct-host: the Host header sent to direct_url (the public host name)
     cors_origin: str | None = None  #: --cors-origin: send browser preflights from this Origin
     override_probes: str = "one"  #: --override-probes one|all|off: method-override probes per path (checker/override.py)
     unknown_method: bool = True  #: one made-up method token per path (checker/unknown_method.py)
     head_raw: bool = True  #: one raw-socket HEAD per path with a GET, to see a HEAD body (checker/http/raw.py)
-    client: str = "fetch"  #: --client: the redirect-following profile chains are judged by (checker/http/redirects.py)
 
 
 @dataclass
@@ -64,12 +68,27 @@ class _Budget:
         self.interval = 1.0 / options.rate_limit if options.rate_limit else 0.0
         self._next_slot = self.started
         self._lock = asyncio.Lock()
+        self.pause_until = 0.0  #: a 429/503 Retry-After holds every new request until then
+
+    def remaining(self) -> float | None:
+        """Seconds left before --max-time (None: no deadline)."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def expired(self) -> bool:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.reason = self.reason or "the run reached --max-time"
+            return True
+        return False
+
+    def pause(self, seconds: float) -> None:
+        self.pause_until = max(self.pause_until, time.monotonic() + seconds)
 
     async def take(self) -> bool:
         if self.reason:
             return False
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            self.reason = "the run reached --max-time"
+        if self.pause_until > time.monotonic():
+            await asyncio.sleep(self.pause_until - time.monotonic())
+        if self.reason or self.expired():
             return False
         if self.max_requests is not None and self.used >= self.max_requests:
             self.reason = f"the run reached --max-requests ({self.max_requests})"
@@ -81,7 +100,15 @@ class _Budget:
                 wait = self._next_slot - now
                 self._next_slot = max(now, self._next_slot) + self.interval
             if wait > 0:
+                left = self.remaining()
+                if left is not None and wait >= left:  # the slot comes after the deadline: never sent
+                    self.used -= 1
+                    self.reason = self.reason or "the run reached --max-time"
+                    return False
                 await asyncio.sleep(wait)
+                if self.reason or self.expired():
+                    self.used -= 1
+                    return False
         return True
 
 
@@ -103,11 +130,34 @@ async def probe(
     sem = asyncio.Semaphore(client.limits.concurrency)
     observations: list[Observation] = sink if sink is not None else []
 
-    async def send_one(method: str, url: str, headers: dict[str, str], body: bytes | None) -> Exchange | None:
+    async def send_once(method: str, url: str, headers: dict[str, str], body: bytes | None) -> Exchange | None:
         if not await budget.take():
             return None
         async with sem:
-            return await client.send(method, url, headers, body)
+            ex = await client.send(method, url, headers, body, timeout=budget.remaining())
+        if ex.status is None and budget.expired():
+            return None  # cut off by --max-time: reported as not sent (the run's reason), not as a server fault
+        return ex
+
+    async def send_one(method: str, url: str, headers: dict[str, str], body: bytes | None) -> Exchange | None:
+        """One request, with the politeness rules: a safe method whose connection failed is re-sent (never a
+        state-changing one); a 429/503 Retry-After within the cap and the deadline holds every new request
+        until then, and a safe method is re-sent once after it."""
+        ex = await send_once(method, url, headers, body)
+        safe = method.upper() in SAFE_METHODS
+        tries = 0
+        while (ex is not None and safe and tries < options.retries and ex.status is None
+               and (ex.error or "").startswith(("connect", "reset"))):
+            tries += 1
+            ex = await send_once(method, url, headers, body) or ex
+        if ex is not None and ex.status in (429, 503):
+            wait = retry_after(ex.header("retry-after"))
+            left = budget.remaining()
+            if wait is not None and wait <= options.retry_after_cap and (left is None or wait < left):
+                budget.pause(wait)
+                if safe:
+                    ex = await send_once(method, url, headers, body) or ex
+        return ex
 
     async def send_chain(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
         return await walk(send_one, method, url, headers, body, client.limits.max_hops, options.client)
@@ -130,6 +180,14 @@ async def probe(
             **obs_args,
         )
         observations.append(obs)
+        if (options.repeats and obs_args.get("role") == "probe" and method == "GET" and not raw
+                and obs.status is not None):
+            # the unstable-answer rule (checker/rules/stability.py): the same GET again, back to back
+            for k in range(options.repeats):
+                again = await send_chain(method, url, headers, body)
+                if not again:
+                    break
+                observations.append(Observation(chain=again, method=method, **{**obs_args, "role": "repeat", "tag": str(k + 1)}))
         if obs_args.get("role") == "probe" and has_redirect(chain):
             # every client profile's whole chain (checker/http/redirects.py): shared requests sent once
             for names, pchain in await explore(send_one, method, url, headers, body, client.limits.max_hops,
@@ -200,8 +258,13 @@ async def probe(
                 base = {"path": pp.item.template, "role": "control", "example": i, "values": gen_vals, "value_sources": gen_src}
                 tasks.append(run(base, "GET", url, headers, None))
     if tasks:
-        await tasks[0]  # the first probe alone: a dead target is told apart in one request
-        _check_reachable(observations, client)
+        try:
+            await tasks[0]  # the first probe alone: a dead target is told apart in one request
+            _check_reachable(observations, client)
+        except BaseException:  # unreachable or interrupted: the other probes are never started
+            for never_started in tasks[1:]:
+                never_started.close()
+            raise
         await asyncio.gather(*tasks[1:])
     order = {(pp.item.template): n for n, pp in enumerate(plan.paths)}
     method_order = {m: n for n, m in enumerate(plan.methods)}
@@ -271,11 +334,33 @@ def _find_id(doc: Any, param: str) -> str | None:
     return None
 
 
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After value (delay-seconds or an HTTP-date, RFC 9110 §10.2.3), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        from email.utils import parsedate_to_datetime
+        import datetime as _dt
+
+        when = parsedate_to_datetime(value)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=_dt.timezone.utc)
+        return max(0.0, (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
 def _check_reachable(observations: list[Observation], client: HttpClient) -> None:
     sent = [o for o in observations if o.chain]
     if not sent or any(o.final is not None and o.final.status is not None for o in sent):
         return
     errors = [o.final.error or "" for o in sent if o.final is not None]
-    if all(e.startswith(("connect", "timeout")) for e in errors):
+    # only "connect" errors (refused, unknown host, connect timeout) say nothing listens there: a
+    # server that accepted the connection and then was slow, reset it or spoke garbage is reachable,
+    # and its cells are reported one by one (rule request-failed)
+    if all(e.startswith("connect") for e in errors):
         first = sent[0].chain[0]
         raise TargetUnreachable(f"no HTTP answer: {errors[0]}", f"{first.method} {first.url}")

@@ -15,6 +15,7 @@ to a cap, every request has a hard deadline, and the answer becomes an
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -33,9 +34,13 @@ class Limits:
     max_body: int = 64 * 1024  #: response bytes kept; the rest is not read
     concurrency: int = 32  #: requests in flight at once
     max_hops: int = 5  #: redirects followed per probe (307/308, same origin)
+    max_headers: int = 256  #: header fields accepted in one answer; more makes it a "limit" error
+    max_header_bytes: int = 64 * 1024  #: bytes of one header line, and of the whole header section
 
 
 class HttpClient:
+    _aio: Any = None  #: the aiohttp session of the socket hot path (checker/http/aio.py), when it is used
+
     def __init__(
         self,
         limits: Limits | None = None,
@@ -55,6 +60,10 @@ class HttpClient:
         self.transport_name = ""
 
     async def __aenter__(self) -> "HttpClient":
+        if self._app is None and self._transport_choice in ("auto", "aiohttp") and _aiohttp_installed():
+            self._aio = self._aiohttp_session()  # sockets: aiohttp directly, no httpx layers (http/aio.py)
+            self.transport_name = "aiohttp"
+            return self
         transport = self._make_transport()
         self._client = httpx.AsyncClient(
             transport=transport,
@@ -66,6 +75,9 @@ class HttpClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._aio is not None:
+            await self._aio.close()
+            self._aio = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -87,49 +99,74 @@ class HttpClient:
                 from httpx_aiohttp import AiohttpTransport
 
                 self.transport_name = "aiohttp"
-                return AiohttpTransport(limits=limits, trust_env=False)
+                return AiohttpTransport(limits=limits, trust_env=False, client=self._aiohttp_session)
             except ImportError:
                 if choice == "aiohttp":
                     raise
         self.transport_name = "httpx"
         return httpx.AsyncHTTPTransport(limits=limits, trust_env=False, retries=0)
 
-    async def send(self, method: str, url: str, headers: dict[str, str] | None = None, body: bytes | None = None) -> Exchange:
-        assert self._client is not None, "use 'async with HttpClient(...)'"
+    def _aiohttp_session(self):
+        """aiohttp's session with conform405's caps on the header section (count and line size)."""
+        import aiohttp
+
+        connector = aiohttp.TCPConnector(limit=self.limits.concurrency, keepalive_timeout=5.0)
+        size = self.limits.max_header_bytes
+        from .aio import ExactMethodRequest
+
+        session = aiohttp.ClientSession(connector=connector, trust_env=False, max_headers=self.limits.max_headers,
+                                        max_line_size=size, max_field_size=size, auto_decompress=False,
+                                        cookie_jar=aiohttp.DummyCookieJar(), request_class=ExactMethodRequest)
+        # aiohttp silently re-sends PUT and DELETE (its "idempotent" set) when a connection drops; conform405
+        # decides retries itself (checker/engine.py: safe methods only), so aiohttp's own are turned off
+        if hasattr(session, "_retry_connection"):
+            session._retry_connection = False
+        return session
+
+    async def send(self, method: str, url: str, headers: dict[str, str] | None = None, body: bytes | None = None,
+                   timeout: float | None = None) -> Exchange:
+        """Send one request; never raises for anything the network or the server does.
+
+        ``timeout`` (seconds) shortens this request's deadline (the engine passes what is left of
+        ``--max-time``); it never lengthens :attr:`Limits.timeout`."""
+        assert self._client is not None or self._aio is not None, "use 'async with HttpClient(...)'"
         req_headers = dict(self.default_headers)
         if headers:
             req_headers.update({k.lower(): v for k, v in headers.items()})
         self.sent += 1
         started = time.perf_counter()
         sent_headers = tuple((k, secret_ref(k) if k in self.masked else v) for k, v in req_headers.items())
+        limit = self.limits.timeout if timeout is None else max(0.001, min(timeout, self.limits.timeout))
         try:
-            return await asyncio.wait_for(
-                self._send(method, url, req_headers, body, started, sent_headers), timeout=self.limits.timeout + 1.0
-            )
+            # the hard deadline: a server trickling one byte per second never trips a per-read timeout
+            return await asyncio.wait_for(self._send(method, url, req_headers, body, started, sent_headers, limit),
+                                          timeout=limit + (1.0 if timeout is None else 0.0))
         except asyncio.TimeoutError:
-            return Exchange(method, url, sent_headers, body, error=f"timeout: no complete answer within {self.limits.timeout:g} s",
+            return Exchange(method, url, sent_headers, body, error=f"timeout: no complete answer within {limit:g} s",
                             elapsed=time.perf_counter() - started)
 
-    async def _send(self, method, url, req_headers, body, started, sent_headers) -> Exchange:
+    async def _send(self, method, url, req_headers, body, started, sent_headers, limit) -> Exchange:
+        if self._aio is not None:
+            from . import aio
+
+            return await aio.send(self, self._aio, method, url, req_headers, body, started, sent_headers, limit)
         assert self._client is not None
         try:
-            request = self._client.build_request(method, url, headers=req_headers, content=body)
+            request = self._client.build_request(method, url, headers=req_headers, content=body,
+                                                 timeout=httpx.Timeout(limit))
             response = await self._client.send(request, stream=True)
-        except httpx.TimeoutException as exc:
-            return Exchange(method, url, sent_headers, body, error=f"timeout: {exc or 'no answer'}", elapsed=time.perf_counter() - started)
-        except httpx.ConnectError as exc:
-            return Exchange(method, url, sent_headers, body, error=f"connect: {exc or 'connection failed'}", elapsed=time.perf_counter() - started)
-        except (httpx.RemoteProtocolError, httpx.LocalProtocolError) as exc:
-            return Exchange(method, url, sent_headers, body, error=f"protocol: {exc}", elapsed=time.perf_counter() - started)
-        except httpx.HTTPError as exc:
-            return Exchange(method, url, sent_headers, body, error=f"network: {exc.__class__.__name__}: {exc}", elapsed=time.perf_counter() - started)
-        except (OSError, ValueError) as exc:  # aiohttp may raise its own parse errors (ValueError subclasses)
-            return Exchange(method, url, sent_headers, body, error=f"protocol: {exc.__class__.__name__}: {exc}", elapsed=time.perf_counter() - started)
+        except Exception as exc:  # noqa: BLE001 - whatever the server did, it is a fact, not a crash
+            return Exchange(method, url, sent_headers, body, error=self._describe(exc), elapsed=time.perf_counter() - started)
         chunks: list[bytes] = []
         size = 0
         truncated = False
         error = None
         try:
+            raw = response.headers.raw
+            count, total = len(raw), sum(len(k) + len(v) + 4 for k, v in raw)
+            if count > self.limits.max_headers or total > self.limits.max_header_bytes:
+                return Exchange(method, url, sent_headers, body, error=_header_limit(count, total, self.limits),
+                                elapsed=time.perf_counter() - started)
             if method.upper() != "HEAD":
                 async for chunk in response.aiter_raw():
                     size += len(chunk)
@@ -137,19 +174,18 @@ class HttpClient:
                         keep = self.limits.max_body - (size - len(chunk))
                         if keep > 0:
                             chunks.append(chunk[:keep])
-                        truncated = True
+                        truncated = True  # the rest is never read: the connection is closed below
                         break
                     chunks.append(chunk)
-        except httpx.TimeoutException:
-            error = "timeout: the body did not finish in time"
-        except (httpx.HTTPError, OSError, ValueError) as exc:
-            error = f"protocol: body: {exc.__class__.__name__}: {exc}"
+        except Exception as exc:  # noqa: BLE001
+            kind, _, detail = self._describe(exc).partition(": ")
+            error = f"{kind}: body: {detail}"
         finally:
             try:
                 await response.aclose()
             except Exception:  # noqa: BLE001 - closing a broken stream must not hide the answer
                 pass
-        headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in response.headers.raw)
+        headers = tuple((k.decode("latin-1").lower(), self._scrub(v.decode("latin-1"))) for k, v in response.headers.raw)
         reason = response.extensions.get("reason_phrase", b"")
         return Exchange(
             method=method,
@@ -159,10 +195,110 @@ class HttpClient:
             status=response.status_code,
             reason=reason.decode("latin-1", "replace") if isinstance(reason, bytes) else str(reason),
             headers=headers,
-            body=b"".join(chunks),
+            body=self._scrub_bytes(b"".join(chunks)),
             body_size=size,
             body_truncated=truncated,
             http_version=response.http_version,
             error=error,
             elapsed=time.perf_counter() - started,
         )
+
+    # -- secrets echoed back ---------------------------------------------------------------------------
+    def _secrets(self) -> list[tuple[str, str]]:
+        return [(v, secret_ref(k)) for k, v in self.default_headers.items() if k in self.masked and len(v) >= 4]
+
+    def _scrub(self, text: str) -> str:
+        """A server that echoes a secret header back (httpbin's /headers does) must not put it in a report."""
+        for value, ref in self._secrets():
+            if value in text:
+                text = text.replace(value, ref)
+        return text
+
+    def _scrub_bytes(self, data: bytes) -> bytes:
+        for value, ref in self._secrets():
+            raw = value.encode("latin-1", "replace")
+            if raw in data:
+                data = data.replace(raw, ref.encode())
+        return data
+
+    def _describe(self, exc: BaseException) -> str:
+        return self._scrub(describe_error(exc, self.limits))
+
+
+def _aiohttp_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("aiohttp") is not None
+
+
+def _header_limit(count: int, total: int, limits: Limits) -> str:
+    if count > limits.max_headers:
+        return f"limit: the answer has {count} header fields, more than the cap of {limits.max_headers} (--max-headers)"
+    return f"limit: the answer's header section is {total} bytes, more than the cap of {limits.max_header_bytes}"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in out and len(out) < 16:
+        out.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return out
+
+
+def describe_error(exc: BaseException, limits: Limits | None = None) -> str:
+    """One line, ``kind: detail``, for a request that got no (complete) answer.
+
+    Kinds: ``connect`` (nothing accepted the connection: refused, unknown host, connect timeout),
+    ``reset`` (the connection was closed or reset before a complete answer), ``timeout`` (connected,
+    but the answer did not come in time), ``limit`` (the answer broke a cap: headers), ``protocol``
+    (the bytes are not valid HTTP/1.1), ``network`` (anything else). httpx-aiohttp maps several
+    aiohttp errors onto misleading httpx classes, so the whole cause chain is read, root first.
+    """
+    chain = _chain(exc)
+    text = next((str(e).strip() for e in chain if str(e).strip()), exc.__class__.__name__)
+    text = " ".join(text.split())[:300]
+    names = [type(e).__name__ for e in chain]
+    try:
+        import aiohttp
+        from aiohttp import http_exceptions as ahe
+    except ImportError:  # pragma: no cover - the httpx transport only
+        aiohttp = ahe = None  # type: ignore[assignment]
+    if "ConnectTimeout" in names and not (aiohttp is not None and any(isinstance(e, aiohttp.ClientError) for e in chain)):
+        return f"connect: timeout: {text}"  # httpx's own transport: nothing accepted the connection in time
+    for e in reversed(chain):  # the root cause first
+        if isinstance(e, (ConnectionRefusedError, socket.gaierror)):
+            return f"connect: {text}"
+        if aiohttp is not None and isinstance(e, aiohttp.ClientConnectorError):
+            return f"connect: {text}"
+        if aiohttp is not None and isinstance(e, getattr(aiohttp, "ConnectionTimeoutError", ())):
+            return f"connect: timeout: {text}"
+        if isinstance(e, httpx.ConnectError):
+            return f"connect: {text}"
+        if isinstance(e, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            return f"reset: {text}"
+        if aiohttp is not None and isinstance(e, aiohttp.ServerDisconnectedError):
+            return f"reset: the server closed the connection before a complete answer ({text})"
+        if ahe is not None and isinstance(e, ahe.HttpProcessingError):
+            text = " ".join(str(getattr(e, "message", "") or e).split())[:300]
+            low = text.lower()
+            if "too many headers" in low or isinstance(e, ahe.LineTooLong):
+                cap = f" (cap: {limits.max_headers} fields of at most {limits.max_header_bytes} bytes)" if limits else ""
+                return f"limit: header section too large: {text}{cap}"
+            return f"protocol: {text}"
+        if isinstance(e, (asyncio.TimeoutError, TimeoutError)) or (aiohttp is not None and isinstance(e, aiohttp.ServerTimeoutError)):
+            return f"timeout: {text}"
+    if "RemoteProtocolError" in names and "without sending" in text:
+        return f"reset: {text}"
+    if any(isinstance(e, httpx.TimeoutException) for e in chain):
+        return f"timeout: {text}"
+    if any(isinstance(e, (httpx.RemoteProtocolError, httpx.LocalProtocolError)) for e in chain):
+        low = text.lower()
+        if "receive buffer too long" in low or ("header" in low and ("large" in low or "exceed" in low or "too" in low)):
+            return f"limit: header section too large: {text}"
+        return f"protocol: {text}"
+    if aiohttp is not None and any(isinstance(e, aiohttp.ClientResponseError) for e in chain):
+        return f"protocol: {text}"
+    if any(isinstance(e, httpx.ConnectError) for e in chain):
+        return f"connect: {text}"
+    return f"network: {chain[-1].__class__.__name__}: {text}"

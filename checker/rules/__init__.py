@@ -9,17 +9,15 @@ from here; a test makes sure every rule is documented.
 from __future__ import annotations
 
 from . import allow, head_options, methods, network
-from . import gateway  # issue #5
-from . import cors, gateway, override  # issue #5
 from . import cors, gateway, head_depth, override, unknown_method  # issue #5
 from . import redirects  # issue #4
 from .base import SEVERITIES, Check, Finding, PathContext, Rule
 
 _FAMILIES = (methods, allow, head_options, network)
-_FAMILIES += (gateway,)  # issue #5: gateways, overrides, CORS, unknown methods, HEAD depth
-_FAMILIES += (gateway, override, cors)  # issue #5: gateways, overrides, CORS, unknown methods, HEAD depth
 _FAMILIES += (gateway, override, cors, unknown_method, head_depth)  # issue #5: gateways, overrides, CORS, unknown methods, HEAD depth
 _FAMILIES += (redirects,)  # issue #4: redirect chains as clients follow them, trailing slashes
+from . import stability  # issue #7
+_FAMILIES += (stability,)  # issue #7: a path whose answer changes between identical requests
 
 RULES: dict[str, Rule] = {rule.id: rule for family in _FAMILIES for rule in family.RULES}
 CHECKS: tuple[Check, ...] = tuple(family.check for family in _FAMILIES)
