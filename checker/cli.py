@@ -27,7 +27,7 @@ app = typer.Typer(
     help="Check that a live HTTP API honours its OpenAPI document on methods (405 vs 404, Allow, HEAD, OPTIONS, redirects).",
 )
 
-SUBCOMMANDS = {"run", "plan", "explain", "rules"}
+SUBCOMMANDS = {"run", "plan", "explain", "rules", "diff"}
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -430,6 +430,50 @@ def _run_with_progress(plan, options, show: bool):
                   console=err, transient=True) as bar:
         task = bar.add_task("probe", total=plan.requests)
         return api.run(plan, options, progress=lambda obs: bar.advance(task, len(obs.chain) or 1))
+
+
+@app.command("diff")
+def diff_cmd(
+    old_spec: str = typer.Argument(..., metavar="OLD_SPEC", help="The spec as it is (a file or an http(s) URL)."),
+    new_spec: str = typer.Argument(..., metavar="NEW_SPEC", help="The spec as the release will have it."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="Also probe the changed cells on this server: does it already match the new spec?"),
+    origin: Optional[str] = OriginOpt,
+    json_out: Optional[str] = typer.Option(None, "--json", help="Write the diff as JSON to PATH ('-' for standard output)."),
+    markdown_out: Optional[str] = typer.Option(None, "--markdown", help="Write the diff as Markdown to PATH ('-' for standard output)."),
+    header: Optional[List[str]] = typer.Option(None, "-H", "--header", help="'Name: value' sent with every probe (repeatable)."),
+    path_param: Optional[List[str]] = typer.Option(None, "--path-param", help="NAME=VALUE for a path parameter (repeatable)."),
+    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Per-request timeout in seconds."),
+    strict: bool = StrictOpt,
+    allow_remote_refs: bool = RemoteRefsOpt,
+    allow_outside_refs: bool = OutsideRefsOpt,
+) -> None:
+    """The method matrix of two versions of a spec side by side: methods added and removed, paths renamed."""
+    from . import diff as _diff
+
+    if json_out == "-" and markdown_out == "-":
+        raise _fail(UsageError("only one report can go to standard output ('-'), not json, markdown"))
+    try:
+        old = _load(old_spec, strict, allow_remote_refs, allow_outside_refs)
+        new = _load(new_spec, strict, allow_remote_refs, allow_outside_refs)
+        headers = _pairs(header, ":", "-H")
+        params = _pairs(path_param, "=", "--path-param")
+        result = _diff.compare(old, new)
+        if base_url or origin:
+            _diff.check_live(result, old, new, base_url=base_url, origin=origin, headers=headers, path_params=params, timeout=timeout)
+    except Conform405Error as exc:
+        raise _fail(exc) from None
+    from .report import write_atomic
+
+    for destination, render in ((json_out, _diff.render_json), (markdown_out, _diff.render_markdown)):
+        if not destination:
+            continue
+        text = render(result)
+        if destination == "-":
+            sys.stdout.write(text)
+        else:
+            write_atomic(Path(destination), text)
+    if "-" not in (json_out, markdown_out):
+        _diff.print_terminal(result, Console(highlight=False))
 
 
 @app.command("explain")
