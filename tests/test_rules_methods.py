@@ -155,8 +155,19 @@ def test_redirects_produce_no_method_finding(p):
 def test_server_errors(p):
     got, _ = rules_of(probes("/items", {**conformant_items(), "PATCH": 500, "POST": 502}), p, "/items")
     assert got == {"PATCH": {"wrong-status-for-undeclared-method"}}
+
+
+def test_400_is_served_when_the_router_tells_methods_apart(p):
+    """Litestar and DRF answer 400 when an (undeclared) handler finds no body; other methods get 405."""
     got, _ = rules_of(probes("/items", {**conformant_items(), "PATCH": 400}), p, "/items")
-    assert got == {"PATCH": {"wrong-status-for-undeclared-method"}}
+    assert got == {"PATCH": {"undeclared-method-accepted"}}
+    # every undeclared method gets 400: a gateway's or parser's policy, not a handler
+    answers = {"GET": 200, "HEAD": 200, "POST": 201, **{m: 400 for m in ("PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")}}
+    got, _ = rules_of(probes("/items", answers), p, "/items")
+    assert got == {m: {"wrong-status-for-undeclared-method"} for m in ("PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")}
+    # a TRACE refused with 400 by the server is not "served", whatever the others get
+    got, _ = rules_of(probes("/items", {**conformant_items(), "TRACE": 400}), p, "/items")
+    assert got == {"TRACE": {"wrong-status-for-undeclared-method"}}
 
 
 def test_no_answer_is_a_request_failed_finding_and_a_no_answer_cell(p):

@@ -11,7 +11,7 @@ UNDECLARED_ACCEPTED = Rule(
     id="undeclared-method-accepted",
     title="Undeclared method is served",
     severity="error",
-    summary="A method the spec does not declare for the path is served (2xx, or 409/415/422 from a handler).",
+    summary="A method the spec does not declare for the path is served (2xx, or 409/415/422 from a handler; a 400 too when other methods on the URL get 405).",
     why=(
         "The document is the contract: a method that works but is not documented is an untested, unreviewed "
         "entry point (often a framework default such as a catch-all route or an auto-generated PUT), and "
@@ -43,7 +43,7 @@ WRONG_STATUS = Rule(
     id="wrong-status-for-undeclared-method",
     title="Undeclared method gets neither 405 nor 501",
     severity="error",
-    summary="An undeclared method is refused, but with 404, 403, 400 or 5xx instead of 405 (or 501).",
+    summary="An undeclared method is refused, but with 404, 403, 400 (when no other method on the URL gets 405) or 5xx instead of 405 (or 501).",
     why=(
         "404 tells a client the resource does not exist, when it does; 403 reads as a permissions problem; "
         "a 5xx reads as an outage. 405 with an Allow header tells the client exactly which methods work. "
@@ -115,6 +115,15 @@ def _exists(ctx: PathContext, obs) -> tuple[bool, str]:
     if not ctx.has_params and _routed(ctx, obs):
         return True, "the path has no parameters and other methods on it are routed"
     return False, ""
+
+
+#: Methods whose 400 is typically a handler complaining about the (absent) body.
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE", "QUERY"}
+
+
+def _router_tells_methods_apart(ctx: PathContext, obs) -> bool:
+    """Some other undeclared method on the same URL was refused with 405."""
+    return any(o.status == 405 and not (ctx.cell(o.method) and ctx.cell(o.method).declared) for o in _same_url(ctx, obs))
 
 
 def _all_404(ctx: PathContext, obs) -> bool:
@@ -204,6 +213,12 @@ def _undeclared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
         return
     if status in (429, 502, 503, 504):
         ctx.mark_inconclusive(obs, f"{status}: the server or a gateway was unavailable or rate-limiting")
+        return
+    if status == 400 and m in _BODY_METHODS and _router_tells_methods_apart(ctx, obs):
+        # the router answers 405 to other methods here, so this 400 came from a handler that
+        # parsed the request (Litestar, DRF: "body required"): the method is served
+        yield finding(UNDECLARED_ACCEPTED, ctx, obs, f"{m} is not declared for {ctx.template} but a handler served it "
+                      f"(400 from validating the request, while other methods get 405)", facts={"status_class": "400"})
         return
     if status == 400:
         yield finding(WRONG_STATUS, ctx, obs, f"undeclared {m} answered 400 instead of 405 (a parser, a gateway, or a handler that should not exist)", facts={"status": 400})
