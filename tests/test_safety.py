@@ -1,0 +1,141 @@
+"""Nothing is sent that the user did not ask for: the dry run sends nothing, --read-only sends only safe
+methods, state-changing probes carry generated ids and no body unless opted in, and a non-loopback target
+gets a warning line before any state-changing method is sent (tested on the function: nothing is sent)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from checker import cli as cli_module
+from checker.plan import PlanOptions, build_plan
+from checker.spec import load_spec
+
+from .support.fault_server import FaultServer
+from .support.run import cli
+
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+SPEC = {
+    "openapi": "3.1.0",
+    "info": {"title": "safety", "version": "1"},
+    "paths": {
+        "/ok/items": {
+            "get": {"responses": {"200": {"description": "ok"}}},
+            "post": {
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1}}},
+                    "example": {"name": "c405-example"}}}},
+                "responses": {"201": {"description": "created"}},
+            },
+        },
+        "/ok/items/{itemId}": {
+            "parameters": [{"name": "itemId", "in": "path", "required": True,
+                            "schema": {"type": "integer"}, "example": 42}],
+            "get": {"responses": {"200": {"description": "ok"}}},
+            "delete": {"responses": {"204": {"description": "gone"}}},
+        },
+    },
+}
+
+
+@pytest.fixture
+def spec_file(tmp_path: Path) -> str:
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(SPEC))
+    return str(path)
+
+
+def test_plan_sends_nothing(spec_file):
+    with FaultServer() as srv:
+        result = cli("plan", spec_file, "--base-url", srv.url)
+        assert result.code == 0, result.stderr
+        assert srv.received == []
+
+
+def test_read_only_sends_only_get_head_options(spec_file):
+    with FaultServer() as srv:
+        result = cli(spec_file, "--base-url", srv.url, "--read-only", "--json", "-")
+        methods = {r.method for r in srv.received}
+    assert result.code in (0, 1), result.stderr
+    assert methods and methods <= {"GET", "HEAD", "OPTIONS"}, methods
+    assert {c["method"] for c in result.json()["matrix"]} <= {"GET", "HEAD", "OPTIONS"}
+
+
+def test_state_changing_probes_use_generated_ids_and_no_body(spec_file):
+    with FaultServer() as srv:
+        result = cli(spec_file, "--base-url", srv.url, "--json", "-")
+        received = list(srv.received)
+    assert result.code in (0, 1), result.stderr
+    writes = [r for r in received if r.method in WRITES or r.method.startswith("C405")]
+    assert writes
+    for r in writes:
+        # no body unless --send-bodies (the method-override probes' form field `_method=X` is the override itself)
+        assert r.body == b"" or r.body.startswith(b"_method="), (r.method, r.path, r.body)
+        m = re.match(r"^/ok/items/([^/?]+)", r.path)
+        if m:  # the spec's example id (42) is for safe methods only
+            assert m.group(1) != "42", (r.method, r.path)
+            assert int(m.group(1)) >= 1_000_000_000, (r.method, r.path)
+    # the example id is used, but only by safe methods
+    assert {r.method for r in received if r.path.startswith("/ok/items/42")} <= {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+def test_send_bodies_is_the_opt_in_for_bodies(spec_file):
+    with FaultServer() as srv:
+        result = cli(spec_file, "--base-url", srv.url, "--send-bodies", "--methods", "POST", "--json", "-")
+        posts = [r for r in srv.received if r.method == "POST" and r.path == "/ok/items"
+                 and not any("override" in k or k == "x-http-method" for k in r.headers)]
+    assert result.code in (0, 1), result.stderr
+    bodies = [json.loads(r.body) for r in posts if r.body]
+    assert bodies == [{"name": "c405-example"}]  # the declared POST only, with the document's example
+
+
+def _banner(capsys, base_url: str, methods: tuple[str, ...] | None = None, **kw) -> str:
+    spec = load_spec(_write(SPEC))
+    plan = build_plan(spec, PlanOptions(base_url=base_url, methods=methods))
+    cli_module._safety_banner(plan, kw.get("send_bodies", False), kw.get("use_real_ids", False), False)
+    return capsys.readouterr().err
+
+
+_TMP: list[str] = []
+
+
+def _write(doc: dict) -> str:
+    import tempfile
+
+    fh = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    json.dump(doc, fh)
+    fh.close()
+    _TMP.append(fh.name)
+    return fh.name
+
+
+@pytest.mark.parametrize("base_url", ["https://api.example.com", "http://10.0.0.8:8080", "http://127.example.com"])
+def test_non_loopback_target_with_state_changing_methods_gets_a_line(capsys, base_url):
+    err = _banner(capsys, base_url)
+    assert "sending POST, PUT, PATCH, DELETE to" in err
+    assert "--read-only" in err and "generated ids only" in err and "no bodies" in err
+
+
+@pytest.mark.parametrize("base_url", ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"])
+def test_loopback_target_gets_no_line(capsys, base_url):
+    assert _banner(capsys, base_url) == ""
+
+
+def test_read_only_probe_set_gets_no_line(capsys):
+    assert _banner(capsys, "https://api.example.com", methods=("GET", "HEAD", "OPTIONS")) == ""
+
+
+def test_loopback_with_real_ids_or_bodies_still_gets_a_line(capsys):
+    assert "REAL ids" in _banner(capsys, "http://127.0.0.1:8000", use_real_ids=True)
+    assert "bodies ON" in _banner(capsys, "http://127.0.0.1:8000", send_bodies=True)
+
+
+def test_is_loopback():
+    assert cli_module.is_loopback("127.0.0.1") and cli_module.is_loopback("127.1.2.3")
+    assert cli_module.is_loopback("::1") and cli_module.is_loopback("localhost") and cli_module.is_loopback("LOCALHOST.")
+    assert not cli_module.is_loopback("127.example.com")
+    assert not cli_module.is_loopback("10.0.0.1") and not cli_module.is_loopback(None)
