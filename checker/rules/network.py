@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .base import Finding, PathContext, Rule, finding
+from .base import Finding, PathContext, Rule, finding, url_key
 
 REQUEST_FAILED = Rule(
     id="request-failed",
@@ -21,10 +21,25 @@ REQUEST_FAILED = Rule(
 RULES = (REQUEST_FAILED,)
 
 
+def _raw_head_bodies(ctx: PathContext) -> set[str]:
+    """URLs whose raw-socket HEAD (checker/head_depth.py) saw content after the header block."""
+    try:
+        from ..head_depth import ROLE
+    except ImportError:  # the HEAD-depth feature is not there
+        return set()
+    return {url_key(o.url) for o in ctx.extras.get(ROLE, ()) if o.final is not None and o.final.body_size > 0}
+
+
 def check(ctx: PathContext) -> Iterator[Finding]:
+    head_bodies = _raw_head_bodies(ctx)
     for cell in ctx.plan.cells:
         for obs in ctx.probes.get(cell.method, ()):
             final = obs.final
             if final is not None and final.status is None and final.error:
+                if cell.method == "HEAD" and url_key(obs.url) in head_bodies:
+                    # the HTTP client choked on the content a HEAD answer must not have: head-body-present
+                    # reports that, from the raw socket; one cause, one finding
+                    ctx.mark_inconclusive(obs, "the HEAD answer was followed by content (head-body-present): no clean answer to judge")
+                    continue
                 kind = final.error.split(":", 1)[0]
                 yield finding(REQUEST_FAILED, ctx, obs, f"{cell.method} got no HTTP answer: {final.error}", facts={"kind": kind})
