@@ -229,34 +229,39 @@ async def probe(
     # 2. probes: every cell, then the extra probes features registered (checker/probes.py)
     extra_factories = factories()
     tasks = []
-    for pp in plan.paths:
-        for i in range(plan.options.examples):
-            real_vals, real_src, real_err = values.path_values(pp.item, i, real=True)
-            gen_vals, gen_src, gen_err = values.path_values(pp.item, i, real=options.use_real_ids)
-            cell_requests: dict[str, tuple[str, dict[str, str], bytes | None]] = {}
-            for cell in pp.cells:
-                vals, src, err = (real_vals, real_src, real_err) if cell.safe else (gen_vals, gen_src, gen_err)
-                base = {"path": cell.path, "role": "probe", "example": i, "values": vals, "value_sources": src}
-                if err:
-                    observations.append(Observation(method=cell.method, skipped=err, **base))
-                    continue
-                rv = _request(cell, pp, values, vals, i, options)
-                cell_requests[cell.method] = (rv.url, rv.headers, rv.body)
-                tasks.append(run(base, cell.method, rv.url, rv.headers, rv.body))
-            if not real_err and not gen_err:
-                pctx = ProbeContext(i, _request(_GET_CELL(pp), pp, values, real_vals, i, options).url,
-                                    _with_query(fill(pp.url, gen_vals), {}), options, cell_requests)
-                for factory in extra_factories:
-                    for extra in factory(pp, pctx):
-                        base = {"path": pp.item.template, "role": extra.role, "example": i, "values": real_vals,
-                                "value_sources": real_src, "tag": extra.tag}
-                        tasks.append(run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw))
-            if pp.needs_control and not gen_err and gen_vals != real_vals:
-                op = pp.item.operations.get("GET")
-                query, headers = values.required_params(op, i)
-                url = _with_query(fill(pp.url, gen_vals), query)
-                base = {"path": pp.item.template, "role": "control", "example": i, "values": gen_vals, "value_sources": gen_src}
-                tasks.append(run(base, "GET", url, headers, None))
+    try:
+        for pp in plan.paths:
+            for i in range(plan.options.examples):
+                real_vals, real_src, real_err = values.path_values(pp.item, i, real=True)
+                gen_vals, gen_src, gen_err = values.path_values(pp.item, i, real=options.use_real_ids)
+                cell_requests: dict[str, tuple[str, dict[str, str], bytes | None]] = {}
+                for cell in pp.cells:
+                    vals, src, err = (real_vals, real_src, real_err) if cell.safe else (gen_vals, gen_src, gen_err)
+                    base = {"path": cell.path, "role": "probe", "example": i, "values": vals, "value_sources": src}
+                    if err:
+                        observations.append(Observation(method=cell.method, skipped=err, **base))
+                        continue
+                    rv = _request(cell, pp, values, vals, i, options)
+                    cell_requests[cell.method] = (rv.url, rv.headers, rv.body)
+                    tasks.append(run(base, cell.method, rv.url, rv.headers, rv.body))
+                if not real_err and not gen_err:
+                    pctx = ProbeContext(i, _request(_GET_CELL(pp), pp, values, real_vals, i, options).url,
+                                        _with_query(fill(pp.url, gen_vals), {}), options, cell_requests)
+                    for factory in extra_factories:
+                        for extra in factory(pp, pctx):
+                            base = {"path": pp.item.template, "role": extra.role, "example": i, "values": real_vals,
+                                    "value_sources": real_src, "tag": extra.tag}
+                            tasks.append(run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw))
+                if pp.needs_control and not gen_err and gen_vals != real_vals:
+                    op = pp.item.operations.get("GET")
+                    query, headers = values.required_params(op, i)
+                    url = _with_query(fill(pp.url, gen_vals), query)
+                    base = {"path": pp.item.template, "role": "control", "example": i, "values": gen_vals, "value_sources": gen_src}
+                    tasks.append(run(base, "GET", url, headers, None))
+    except BaseException:  # a bug in a factory or in value generation: nothing built so far is started
+        for never_started in tasks:
+            never_started.close()
+        raise
     if tasks:
         try:
             await tasks[0]  # the first probe alone: a dead target is told apart in one request
