@@ -142,7 +142,7 @@ def spec_locations(plan: Any, findings: list[Finding], cwd: str | None = None) -
         item = pp.item
         if item.template not in wanted or item.template in out:
             continue
-        entry: dict[str, Any] = _where(spec, item.pointer, item.source, cwd)
+        entry: dict[str, Any] = _where(spec, item.pointer, spec.uri, cwd)  # the path key is in the root document
         methods = {}
         for method, op in item.operations.items():
             loc = _where(spec, op.pointer, op.source, cwd)
