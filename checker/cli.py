@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _fail(exc: Conform405Error) -> typer.Exit:
-    err.print(f"[bold red]conform405: error:[/bold red] {_escape(str(exc))}")
+    # one line, whatever the message carries (a YAML parser's error spans several lines)
+    err.print(f"[bold red]conform405: error:[/bold red] {_escape(' '.join(str(exc).split()))}")
     return typer.Exit(int(exc.exit_code))
 
 
