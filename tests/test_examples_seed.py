@@ -48,8 +48,10 @@ def test_differing_examples_are_shrunk_to_the_smallest_failing_request(server):
     assert "file_id=5000" in finding["message"]
     assert cell["shrunk"] == {"minimal_values": {"file_id": "5000"}, "status": 500}
     assert 0 < ev["shrink_attempts"] <= 60
-    # the cells whose examples agree are not shrunk
+    # the cells whose examples agree are not shrunk, and are ok
     assert [c for c in report["matrix"] if c.get("shrunk") and c["method"] != "DELETE"] == []
+    assert {c["verdict"] for c in report["matrix"] if c["method"] != "DELETE"} == {"ok"}, table(report)
+    assert [f["rule"] for f in report["findings"] if f["severity"] != "info"] == ["wrong-status-for-undeclared-method"]
 
 
 def test_one_example_never_shrinks(server):
