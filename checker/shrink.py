@@ -8,7 +8,9 @@ attempt sends the cell's request again (synchronously, with httpx; the control G
 the cell needs one), judges the path with the attempt in place of the failing example, and
 counts as failing when the cell's findings still include the failing example's rules.
 Hypothesis then shrinks to the smallest such values. The attempts are bounded per cell
-(``max_attempts``) and so is the number of cells shrunk (``max_cells``).
+(``max_attempts``) and so is the number of cells shrunk (``max_cells``). Only generated (and
+enum) values are shrunk, and a state-changing probe is never sent with a value the run knows
+to be real (a spec example, a discovered id, a ``--path-param``).
 
 The result is one observation per shrunk cell with the role ``shrunk``: its values are the
 minimal ones, its tag a JSON object ``{"from": values of the original failing example,
@@ -182,19 +184,29 @@ def _shrink_cell(plan: Plan, pp: PathPlan, method: str, example: int, rules: fro
     names = [n for n, src in failing.value_sources.items() if src in _SHRINKABLE]
     if not names:
         return None  # nothing generated: the examples differ for another reason (the server is not stable)
-    strategy = st.fixed_dictionaries({n: values.path_strategy(pp.item, n) for n in names})
+    strategies = {n: values.path_strategy(pp.item, n) for n in names}
+    if method not in SAFE_METHODS:
+        # a state-changing probe never carries a value the run knows to be real (an example, a discovered
+        # id, the user's), however small shrinking would like it to be
+        for n in names:
+            real = {o.values[n] for o in observations if o.path == pp.item.template and n in o.values
+                    and o.value_sources.get(n) in ("example", "discovered", "user")}
+            if real:
+                strategies[n] = strategies[n].filter(lambda v, real=frozenset(real): v not in real)
+    strategy = st.fixed_dictionaries(strategies)
     first = failing.chain[0]
     query = urlparse(first.url).query
     own_headers = {k: v for k, v in first.request_headers if k not in sender.headers and k not in sender.masked}
     control = next((o for o in mine if o.role == "control"), None)
     attempts = 0
-    seen: dict[str, Observation] = {}
+    seen: dict[str, Observation] = {}  #: failing candidates and their observation
+    passed: set[str] = set()
 
     def fails(candidate: dict[str, str]) -> bool:
         nonlocal attempts
         key = json.dumps(candidate, sort_keys=True)
-        if key in seen:
-            return True
+        if key in seen or key in passed:
+            return key in seen
         if attempts >= options.max_attempts or (options.max_requests is not None and sender.sent + 2 > options.max_requests):
             return False  # the budget is spent: the smallest failing request so far stands
         attempts += 1
@@ -215,6 +227,7 @@ def _shrink_cell(plan: Plan, pp: PathPlan, method: str, example: int, rules: fro
         if rules <= got:
             seen[key] = probe
             return True
+        passed.add(key)
         return False
 
     try:

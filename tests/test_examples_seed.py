@@ -93,3 +93,22 @@ def test_values_for_every_path_of_the_github_spec():
             assert error is None, (item.template, error)
             assert all("/" not in v and v for v in got.values()), (item.template, got)
             assert all(v.isascii() for v in got.values())
+
+
+def test_shrinking_a_state_changing_probe_never_sends_a_real_id():
+    """With `example: 5000` on the parameter, 5000 is a real id: GET uses it, and shrinking the failing
+    DELETE stops at 5001 without ever sending DELETE /files/5000."""
+    log: list[tuple[str, int]] = []
+    with serve_asgi(value_dependent.make_app(log)) as url:
+        for seed in range(8):
+            del log[:]
+            plan = api.build_plan(api.load(spec_path("value_dependent_example.yaml")), api.PlanOptions(base_url=url, examples=5))
+            report = api.run(plan, api.RunOptions(probe=api.ProbeOptions(seed=seed))).to_dict()
+            cell = next(c for c in report["matrix"] if c["method"] == "DELETE")
+            if set(cell["statuses"]) == {405, 500}:
+                break
+        else:
+            pytest.fail("no seed in 0..7 drew ids on both sides of 5000")
+    assert ("GET", 5000) in log  # the example is used, by the safe methods
+    assert ("DELETE", 5000) not in log
+    assert cell["shrunk"]["minimal_values"] == {"file_id": "5001"}

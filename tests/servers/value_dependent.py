@@ -5,6 +5,9 @@
 | /files/{file_id} | GET: 200 for every id (the spec declares GET only)                     | ok                                         |
 | /files/{file_id} | DELETE (undeclared): 405 `Allow: GET, HEAD` for ids below 5000, 500 from 5000 on | wrong-status-for-undeclared-method, shrunk to file_id=5000 |
 | /files/{file_id} | every other method: 405 `Allow: GET, HEAD`                              | ok                                         |
+
+value_dependent_example.yaml is the same document with `example: 5000` on the parameter: 5000 is then a
+*real* id, and shrinking a DELETE must stop at 5001.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ THRESHOLD = 5000
 
 async def file(request: Request) -> Response:
     fid = request.path_params["file_id"]
+    request.app.state.log.append((request.method, fid))
     if request.method in ("GET", "HEAD"):
         return JSONResponse({"id": fid})
     if request.method == "DELETE" and fid >= THRESHOLD:  # an archive backend that falls over on large ids
@@ -26,7 +30,10 @@ async def file(request: Request) -> Response:
     return PlainTextResponse("Method Not Allowed", status_code=405, headers={"Allow": "GET, HEAD"})
 
 
-def make_app() -> Starlette:
+def make_app(log: list | None = None) -> Starlette:
+    """``log`` receives (method, id) for every request the handler sees."""
     # one handler answers every method, so that every 405 carries the same Allow
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
-    return Starlette(routes=[Route("/files/{file_id:int}", file, methods=methods)])
+    app = Starlette(routes=[Route("/files/{file_id:int}", file, methods=methods)])
+    app.state.log = log if log is not None else []
+    return app
