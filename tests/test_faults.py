@@ -243,6 +243,19 @@ def test_rate_limit_counted(tmp_path):
     assert 1 <= sent <= 7
 
 
+def test_concurrency_bounds_requests_in_flight(tmp_path):
+    """--concurrency 3 against a server where every request hangs until the timeout: the server never
+    sees more than 3 at once (counted on the server)."""
+    spec = write_spec(tmp_path, [f"/hang/{i}" for i in range(4)], methods=("get", "post"))
+    with FaultServer() as srv:
+        result = cli(spec, "--base-url", srv.url, "--json", "-", "--concurrency", "3", "--timeout", "0.5",
+                     "--max-time", "3", timeout=60)
+        peak, sent = srv.max_in_flight, srv.count()
+    no_traceback(result.stderr)
+    assert result.code in (1, 4)
+    assert sent > 3 and 1 <= peak <= 3, (sent, peak)
+
+
 def test_429_retry_after_longer_than_the_cap_is_not_waited_for(full_run):
     _, report, _, _ = full_run
     assert cell(report, "/throttle", "GET")["status"] == 429  # Retry-After: 3600 is past the 30 s cap: not re-sent

@@ -14,6 +14,7 @@ it managed to read (method, path, headers, body) so tests can count what conform
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import struct
 import threading
@@ -72,8 +73,11 @@ def _reset(c: _Conn) -> None:
 
 
 def _hang(c: _Conn) -> None:
-    """Accept, read the request, never answer (until the server stops)."""
-    c.server._stopping.wait(120)
+    """Accept, read the request, never answer (until the client hangs up or the server stops)."""
+    while not c.server._stopping.is_set():
+        ready, _, _ = select.select([c.sock], [], [], 0.05)
+        if ready and not c.sock.recv(65536):
+            return  # the client gave up and closed the connection
 
 
 def _slow(c: _Conn) -> None:
@@ -223,6 +227,8 @@ class FaultServer:
     received: list[Received] = field(default_factory=list)
     url: str = ""
     streamed: int = 0  #: body bytes the huge behaviour managed to push into the socket
+    in_flight: int = 0  #: requests being answered right now
+    max_in_flight: int = 0  #: the most requests ever answered at once (for --concurrency)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -297,8 +303,14 @@ class FaultServer:
                     return
                 with self._lock:
                     self.received.append(req)
+                    self.in_flight += 1
+                    self.max_in_flight = max(self.max_in_flight, self.in_flight)
                 name = self.default or req.path.split("?")[0].strip("/").split("/")[0]
-                BEHAVIOURS.get(name, _not_found)(_Conn(conn, self, req))
+                try:
+                    BEHAVIOURS.get(name, _not_found)(_Conn(conn, self, req))
+                finally:
+                    with self._lock:
+                        self.in_flight -= 1
             except OSError:
                 pass  # the client hung up: that is how most of these end
 
