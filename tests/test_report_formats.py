@@ -36,8 +36,9 @@ SPEC = {
 }
 
 
-def make_app(admin_post: bool = True, items_delete: bool = False):
-    """The drifting app; ``admin_post=False`` fixes one drift, ``items_delete=True`` adds a new one (baselines)."""
+def make_app(admin_post: bool = True, items_delete: bool = False, log: list | None = None):
+    """The drifting app; ``admin_post=False`` fixes one drift, ``items_delete=True`` adds a new one (baselines).
+    ``log`` receives the path of every request the app gets."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
@@ -66,12 +67,21 @@ def make_app(admin_post: bool = True, items_delete: bool = False):
     async def legacy(request: Request):
         return JSONResponse({"legacy": True})
 
-    return Starlette(routes=[
+    app = Starlette(routes=[
         Route("/items", list_items, methods=["GET", "POST", "DELETE"] if items_delete else ["GET", "POST"]),
         Route("/items/{item_id:int}", item, methods=["GET", "DELETE"]),
         Route("/admin", admin, methods=["GET", "POST"] if admin_post else ["GET"]),
         Route("/legacy/", legacy, methods=["GET", "POST"]),
     ])
+    if log is None:
+        return app
+
+    async def logged(scope, receive, send):
+        if scope["type"] == "http":
+            log.append(scope["path"])
+        await app(scope, receive, send)
+
+    return logged
 
 
 def write_spec(folder: Path, syntax: str, spec: dict | None = None, name: str = "api") -> Path:
