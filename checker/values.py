@@ -141,6 +141,9 @@ class ValueSource:
                 # far from the small ids real rows have: a generated DELETE must not hit one
                 lo = max(lo or 0, 1_000_000_000)
                 hi = max(lo, 2_147_483_647)
+            elif for_path and lo is not None and hi - lo >= 8:
+                # a bounded id: its top quarter, as far as the schema allows from the small ids real rows have
+                lo = hi - (hi - lo) // 4
             if lo is not None and hi is not None and lo > hi:
                 raise GenerationError(f"no integer between {lo} and {hi}")
             return st.integers(min_value=lo, max_value=hi)

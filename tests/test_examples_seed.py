@@ -1,5 +1,5 @@
 """--examples, shrinking and --seed against a real server whose answer depends on the path value
-(tests/servers/value_dependent.py: DELETE /files/{id} is 405 below 5000 and 500 from 5000 on)."""
+(tests/servers/value_dependent.py: DELETE /files/{id} is 405 below 9000 and 500 from 9000 on; generated ids are 7501..10000)."""
 
 from __future__ import annotations
 
@@ -37,16 +37,16 @@ def test_differing_examples_are_shrunk_to_the_smallest_failing_request(server):
         if set(cell["statuses"]) == {405, 500}:
             break
     else:
-        pytest.fail("no seed in 0..7 drew ids on both sides of 5000")
+        pytest.fail("no seed in 0..7 drew ids on both sides of 9000")
     assert cell["verdict"] == "error" and cell["rules"] == ["wrong-status-for-undeclared-method"], table(report)
     [finding] = [f for f in report["findings"] if f["method"] == "DELETE"]
     ev = finding["evidence"]
-    assert ev["minimal_values"] == {"file_id": "5000"}
-    assert int(ev["shrunk_from"]["file_id"]) >= 5000
-    assert ev["response"]["status"] == 500 and ev["request"]["url"] == f"{server}/files/5000"
-    assert finding["reproduce"].endswith(f"{server}/files/5000")
-    assert "file_id=5000" in finding["message"]
-    assert cell["shrunk"] == {"minimal_values": {"file_id": "5000"}, "status": 500}
+    assert ev["minimal_values"] == {"file_id": "9000"}
+    assert int(ev["shrunk_from"]["file_id"]) >= 9000
+    assert ev["response"]["status"] == 500 and ev["request"]["url"] == f"{server}/files/9000"
+    assert finding["reproduce"].endswith(f"{server}/files/9000")
+    assert "file_id=9000" in finding["message"]
+    assert cell["shrunk"] == {"minimal_values": {"file_id": "9000"}, "status": 500}
     assert 0 < ev["shrink_attempts"] <= 60
     # the cells whose examples agree are not shrunk, and are ok
     assert [c for c in report["matrix"] if c.get("shrunk") and c["method"] != "DELETE"] == []
@@ -96,8 +96,8 @@ def test_values_for_every_path_of_the_github_spec():
 
 
 def test_shrinking_a_state_changing_probe_never_sends_a_real_id():
-    """With `example: 5000` on the parameter, 5000 is a real id: GET uses it, and shrinking the failing
-    DELETE stops at 5001 without ever sending DELETE /files/5000."""
+    """With `example: 9000` on the parameter, 9000 is a real id: GET uses it, and shrinking the failing
+    DELETE stops at 9001 without ever sending DELETE /files/9000."""
     log: list[tuple[str, int]] = []
     with serve_asgi(value_dependent.make_app(log)) as url:
         for seed in range(8):
@@ -108,7 +108,18 @@ def test_shrinking_a_state_changing_probe_never_sends_a_real_id():
             if set(cell["statuses"]) == {405, 500}:
                 break
         else:
-            pytest.fail("no seed in 0..7 drew ids on both sides of 5000")
-    assert ("GET", 5000) in log  # the example is used, by the safe methods
-    assert ("DELETE", 5000) not in log
-    assert cell["shrunk"]["minimal_values"] == {"file_id": "5001"}
+            pytest.fail("no seed in 0..7 drew ids on both sides of 9000")
+    assert ("GET", 9000) in log  # the example is used, by the safe methods
+    assert ("DELETE", 9000) not in log
+    assert cell["shrunk"]["minimal_values"] == {"file_id": "9001"}
+
+
+def test_bounded_generated_ids_stay_in_the_top_quarter_of_their_range():
+    """Real rows have small ids: a generated id for `minimum: 1, maximum: 10000` is drawn from 7501..10000."""
+    spec = api.load(SPEC)
+    from checker.values import ValueSource
+
+    values = ValueSource(spec, seed=3, examples=10)
+    values.prepare(spec.paths)
+    drawn = {int(values.path_values(spec.paths[0], i, real=False)[0]["file_id"]) for i in range(10)}
+    assert len(drawn) > 1 and all(7501 <= v <= 10000 for v in drawn), drawn

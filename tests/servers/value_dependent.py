@@ -3,11 +3,11 @@
 | path             | behaviour                                                              | expected                                   |
 |------------------|------------------------------------------------------------------------|--------------------------------------------|
 | /files/{file_id} | GET: 200 for every id (the spec declares GET only)                     | ok                                         |
-| /files/{file_id} | DELETE (undeclared): 405 `Allow: GET, HEAD` for ids below 5000, 500 from 5000 on | wrong-status-for-undeclared-method, shrunk to file_id=5000 |
+| /files/{file_id} | DELETE (undeclared): 405 `Allow: GET, HEAD` for ids below 9000, 500 from 9000 on | wrong-status-for-undeclared-method, shrunk to file_id=9000 |
 | /files/{file_id} | every other method: 405 `Allow: GET, HEAD`                              | ok                                         |
 
-value_dependent_example.yaml is the same document with `example: 5000` on the parameter: 5000 is then a
-*real* id, and shrinking a DELETE must stop at 5001.
+value_dependent_example.yaml is the same document with `example: 9000` on the parameter: 9000 is then a
+*real* id, and shrinking a DELETE must stop at 9001.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-THRESHOLD = 5000
+THRESHOLD = 9000
 
 
 async def file(request: Request) -> Response:
