@@ -168,6 +168,11 @@ def test_junit_one_case_per_cell_failures_and_skips(run_all):
     assert kinds(cases[("/items/{itemId}", "DELETE")]) == {Skipped}
     # a conformant cell passes
     assert not cases[("/items", "PUT")].result
+    # every error finding is a failure somewhere, every other finding is in a system-out
+    failure_messages = {r.message for c in cases.values() for r in c.result if isinstance(r, Failure)}
+    outs = "\n".join(c.system_out or "" for c in cases.values())
+    for f in report["findings"]:
+        assert f["message"] in failure_messages if f["severity"] == "error" else f["message"] in outs, f
     # totals agree with the cases
     assert xml.tests == len(cases)
     assert xml.failures == sum(1 for c in cases.values() if Failure in kinds(c))

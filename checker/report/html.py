@@ -35,6 +35,8 @@ def _asset(name: str) -> str:
 def render(report: Report) -> str:
     s = report.summary
     findings = ordered(report.findings)
+    if report.baseline is not None:  # the new ones first
+        findings.sort(key=lambda f: not report.is_new(f))
     ids = {id(f): f"f{n}" for n, f in enumerate(findings)}
     failing = report.failing(report.fail_on)
     title = report.spec.get("title") or report.spec.get("location") or "spec"

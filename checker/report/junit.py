@@ -5,7 +5,8 @@ path, ``name`` the method). Every finding at or above the run's ``--fail-on`` th
 counts (all of them, or only the new ones under ``--baseline``) is a ``failure`` of its cell;
 an inconclusive or skipped cell is ``skipped`` with the reason; the other findings (below
 the threshold, known from the baseline) are listed in the cell's ``system-out``. Path-level
-findings (no single method) get a testcase named ``(path)``.
+findings (no single method, or a method that is not a cell of the matrix such as a made-up
+method token) get a testcase named ``(path)``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from ..rules import RULES
 from ..rules.base import Finding
-from .common import findings_by_cell, rows_of, xml_safe
+from .common import finding_methods, findings_by_cell, rows_of, xml_safe
 from .model import Report
 
 
@@ -31,8 +32,11 @@ def render(report: Report) -> str:
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         cases: list[tuple[str, dict[str, Any] | None, list[Finding]]] = [
             (m, cell, by_cell.get((path, m), [])) for m, cell in cells.items()]
-        if path in path_level:
-            cases.append(("(path)", None, path_level[path]))
+        # findings about the whole path, or about a method that is not a cell (a made-up method token, an override)
+        orphans = list(path_level.get(path, ())) + [
+            f for f in report.findings if f.path == path and finding_methods(f) and not set(finding_methods(f)) & set(cells)]
+        if orphans:
+            cases.append(("(path)", None, orphans))
         for method, cell, findings in cases:
             case = ET.SubElement(suite, "testcase", classname=xml_safe(path), name=method)
             counts["tests"] += 1
@@ -56,7 +60,8 @@ def render(report: Report) -> str:
                 if f.reproduce:
                     out_lines.append(f"  $ {f.reproduce}")
             for f, reason in report.ignored:
-                if f.path == path and (method in _methods(f) or (method == "(path)" and not _methods(f))):
+                mine = method in _methods(f) if method != "(path)" else not set(_methods(f)) & set(cells)
+                if f.path == path and mine:
                     out_lines.append(f"ignored: {f.rule}: {f.message} (reason: {reason})")
             if out_lines:
                 ET.SubElement(case, "system-out").text = xml_safe("\n".join(out_lines))
@@ -74,8 +79,6 @@ def render(report: Report) -> str:
 
 
 def _methods(f: Finding) -> list[str]:
-    from .common import finding_methods
-
     return finding_methods(f)
 
 
