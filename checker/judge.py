@@ -172,7 +172,8 @@ def _cells(pp, probes, path_findings: list[Finding], ctx: PathContext) -> list[d
         elif all(o.final is not None and o.final.status is None for o in obs_list if not o.skipped):
             verdict = "no-answer"
             reason = final.error if final else ""
-        elif any((cell.method, o.example) in ctx.inconclusive for o in obs_list):
+        elif all((cell.method, o.example) in ctx.inconclusive for o in answered) and answered:
+            # with --examples N, one example judged ok is enough for an ok cell
             verdict = "inconclusive"
             reason = next(ctx.inconclusive[(cell.method, o.example)] for o in obs_list if (cell.method, o.example) in ctx.inconclusive)
         else:

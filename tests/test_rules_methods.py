@@ -178,3 +178,15 @@ def test_no_answer_is_a_request_failed_finding_and_a_no_answer_cell(p):
     assert cell["verdict"] == "no-answer" and "reset" in cell["reason"]
     j = judge(p, obs, ONLY_MINE)
     assert [f.rule for f in j.findings] == ["request-failed"]
+
+
+def test_one_example_judged_ok_makes_the_cell_ok(p):
+    path = "/items/{id}"
+    obs = [ob(path, "GET", 200, values={"id": "1"}),
+           ob(path, "PUT", 405, allow="GET, DELETE", values={"id": "1000000001"}, example=0),
+           ob(path, "PUT", 404, values={"id": "1000000002"}, example=1),
+           ob(path, "GET", 404, role="control", values={"id": "1000000002"}, example=1)]
+    cell = cells(p, obs)[(path, "PUT")]
+    assert cell["verdict"] == "ok" and cell["statuses"] == [405, 404]
+    only_404 = [o for o in obs if o.example == 1 or o.method == "GET" and o.role == "probe"]
+    assert cells(p, only_404)[(path, "PUT")]["verdict"] == "inconclusive"
