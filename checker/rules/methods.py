@@ -174,7 +174,10 @@ def _declared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
         elif _auth_wall(ctx, obs):
             ctx.mark_inconclusive(obs, "403 on GET too: an authorization wall, not a method problem")
         else:
-            yield finding(DECLARED_REJECTED, ctx, obs, f"{m} is declared but answered 403 while GET on the same URL is allowed (a gateway deny rule, or missing permission)",
+            get = ctx.get_on_same_url(obs)
+            why = ("GET on the same URL is allowed" if get is not None and is_success(get.status)
+                   else "other methods of the path are not refused with 401/403")
+            yield finding(DECLARED_REJECTED, ctx, obs, f"{m} is declared but answered 403 while {why} (a gateway deny rule, or missing permission)",
                           facts={"status": 403}, severity="warning")
     elif status in (429, 502, 503, 504):
         ctx.mark_inconclusive(obs, f"{status}: the server or a gateway was unavailable or rate-limiting")
