@@ -50,6 +50,7 @@ def test_handwritten_redirects():
     assert f.evidence["breaks_for"] == ["fetch", "curl-L", "curl-L-X", "httpx", "requests", "aiohttp", "node-fetch",
                                         "axios", "go", "urllib"]
     assert by[("redirect-changes-method", "/form", "POST")].severity == "error"
+    assert f.evidence["extra_requests"] == 2  # GET /form/ (most profiles) and POST /form/ without a body (curl-L-X)
     # 303 to the same resource (a routing redirect) for PUT: a warning; urllib does not follow it at all
     archive = by[("redirect-changes-method", "/archive", "PUT")]
     assert archive.severity == "warning" and "not followed by urllib" in archive.message

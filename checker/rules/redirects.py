@@ -268,6 +268,8 @@ class Chains:
             "profiles": [{"profiles": list(names), "chain": [hop_text(ex) for ex in c], "stop": s} for names, c, s in self.groups],
             "outcome_by_profile": self.outcomes(),
             "breaks_for": self.breaking(),
+            # requests sent beyond the probe's own chain to follow it as the other profiles do
+            "extra_requests": len({id(ex) for _, c, _ in self.groups for ex in c} - {id(ex) for ex in self.obs.chain}),
         }
 
 
