@@ -30,7 +30,7 @@ from .judge import Ignore, JudgeOptions, judge
 from .observe import Observation
 from .plan import Plan, PlanOptions, build_plan
 from .report import Report, render, write
-from .report.model import spec_locations
+from .report.model import lazy_spec_locations
 from .reproduce import is_secret_header, secret_ref
 from .rules.base import Finding
 from .spec import LoadOptions, Spec, load_spec
@@ -224,7 +224,7 @@ def make_report(plan: Plan, observations: list[Observation], options: RunOptions
         incomplete=incomplete,
         notes=list(plan.warnings),
         spec_problems=[{"pointer": p.pointer, "message": p.message, "file": p.file, "line": p.line} for p in spec.problems],
-        locations=spec_locations(plan, j.findings + [f for f, _ in j.ignored]),
+        locations=lazy_spec_locations(plan, j.findings + [f for f, _ in j.ignored]),
     )
 
 

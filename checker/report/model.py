@@ -29,8 +29,10 @@ class Report:
     baseline: dict[str, Any] | None = None  #: {"file", "new", "persisting", "fixed", ...} when compared with a baseline
     kind: str = "run"  #: "run" | "plan" | "diff"
     #: where each path (and its declared operations) sits in the spec source, for SARIF and editors:
-    #: ``{path: {"file", "line", "column", "methods": {METHOD: {"file", "line", "column"}}}}``
-    locations: dict[str, Any] = field(default_factory=dict)
+    #: ``{path: {"file", "line", "column", "methods": {METHOD: {"file", "line", "column"}}}}``, or a
+    #: function computing it: then it is computed on first use (:meth:`spec_locations`), so a run whose
+    #: formats never point at the spec (the terminal alone) never parses the source for line marks
+    locations: Any = field(default_factory=dict, repr=False)
     fail_on: str = "error"  #: the run's --fail-on threshold (JUnit failures, PASS/FAIL in summaries)
 
     # -- derived ----------------------------------------------------------------------------------
@@ -41,6 +43,14 @@ class Report:
         new = set(self.baseline.get("new", ()))
         return [f for f in self.findings if f.fingerprint in new]
 
+    def spec_locations(self) -> dict[str, Any]:
+        if callable(self.locations):
+            try:
+                self.locations = self.locations()
+            except Exception:  # a location is a convenience: never lose a report over it
+                self.locations = {}
+        return self.locations or {}
+
     def is_new(self, f: Finding) -> bool | None:
         """True/False under a baseline, None without one."""
         if self.baseline is None:
@@ -49,7 +59,7 @@ class Report:
 
     def location_of(self, f: Finding) -> dict[str, Any] | None:
         """The spec location a finding points at: its operation when declared, else its path item."""
-        where = self.locations.get(f.path)
+        where = self.spec_locations().get(f.path)
         if not where:
             return None
         op = (where.get("methods") or {}).get(f.method or "")
@@ -118,8 +128,8 @@ class Report:
             out["spec_problems"] = self.spec_problems
         if self.baseline is not None:
             out["baseline"] = self.baseline
-        if self.locations:
-            out["locations"] = self.locations
+        if self.spec_locations():
+            out["locations"] = self.spec_locations()
         return out
 
 
@@ -178,3 +188,11 @@ def display_file(uri: str, cwd: str) -> str:
     if rel.startswith(".."):
         return path.replace(os.sep, "/")
     return rel.replace(os.sep, "/")
+
+
+def lazy_spec_locations(plan: Any, findings: list[Finding]) -> Any:
+    """:func:`spec_locations`, computed when a format first asks (file names relative to today's working directory)."""
+    import os
+
+    cwd = os.getcwd()
+    return lambda: spec_locations(plan, findings, cwd)
