@@ -322,3 +322,25 @@ def test_json_report_is_valid_against_its_schema(run_all):
     report = _report(run_all)
     jsonschema.validate(report, schema, cls=jsonschema.Draft202012Validator)
     assert report["locations"]["/admin"]["line"] >= 1  # where each finding's path sits in the spec
+
+
+def test_unreachable_target_still_writes_every_format(tmp_path):
+    """Nothing listens on the port: exit 3, and every report is written, marked incomplete, never PASS."""
+    import socket
+
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens on it
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    spec = write_spec(tmp_path, "yaml")
+    args = [str(spec), "--base-url", f"http://127.0.0.1:{port}"]
+    for fmt, name in (("json", "u.json"), ("junit", "u.xml"), ("sarif", "u.sarif"), ("markdown", "u.md"), ("html", "u.html")):
+        args += [f"--{fmt}", str(tmp_path / name)]
+    result = cli(*args)
+    assert result.code == 3, result.stderr
+    assert json.loads((tmp_path / "u.json").read_text())["summary"]["complete"] is False
+    assert json.loads((tmp_path / "u.sarif").read_text())["runs"][0]["invocations"][0]["executionSuccessful"] is False
+    assert (tmp_path / "u.md").read_text().startswith("### conform405: ⚠️ INCOMPLETE")
+    assert '<span class="verdict INCOMPLETE">' in (tmp_path / "u.html").read_text()
+    from junitparser import JUnitXml
+
+    assert JUnitXml.fromfile(str(tmp_path / "u.xml")).failures == 0

@@ -71,7 +71,7 @@ def render(report: Report) -> str:
 
 def _header(report: Report, s: dict[str, Any], failing: list[Finding], title: str) -> str:
     sev = s["by_severity"]
-    verdict = "FAIL" if failing else "PASS"
+    verdict = "FAIL" if failing else ("INCOMPLETE" if report.incomplete else "PASS")
     counts = (f'<span><b>{s["findings"]}</b> finding(s)</span><span style="color:var(--err)">{sev.get("error", 0)} error</span>'
               f'<span style="color:var(--warn)">{sev.get("warning", 0)} warning</span>'
               f'<span style="color:var(--info)">{sev.get("info", 0)} info</span>'

@@ -30,7 +30,8 @@ def render(report: Report) -> str:
     failing = report.failing(report.fail_on)
     out: list[str] = []
     title = report.spec.get("title") or report.spec.get("location") or "spec"
-    out.append(f"### conform405: {'❌ FAIL' if failing else '✅ PASS'} — {esc(title)}")
+    verdict = "❌ FAIL" if failing else ("⚠️ INCOMPLETE" if report.incomplete else "✅ PASS")
+    out.append(f"### conform405: {verdict} — {esc(title)}")
     out.append("")
     line = (f"**{s['findings']}** finding(s): {sev.get('error', 0)} error, {sev.get('warning', 0)} warning, "
             f"{sev.get('info', 0)} info · {s['cells']} cells on {s['paths']} paths · {s['requests']} requests")
