@@ -62,7 +62,8 @@ def _pairs(values: list[str] | None, sep: str, what: str) -> tuple[tuple[str, st
     out = []
     for raw in values or []:
         if sep not in raw:
-            raise UsageError(f"{what} must look like NAME{sep}VALUE, got {raw!r}")
+            shown = "(value not shown: it may hold a secret)" if what == "-H" else repr(raw)
+            raise UsageError(f"{what} must look like NAME{sep}VALUE, got {shown}")
         name, value = raw.split(sep, 1)
         if not name.strip():
             raise UsageError(f"{what} has an empty name: {raw!r}")
@@ -313,6 +314,10 @@ def run_cmd(
                 write(report, fmt, destination)
             except OSError as exc:
                 raise _fail(UsageError(f"cannot write the {fmt} report: {exc.strerror or exc}", destination)) from None
+            except Exception as exc:  # noqa: BLE001 - a bug in one format: the others are still written
+                err.print(f"[bold red]conform405: internal error[/bold red] (a bug, please report it) in the {fmt} report: "
+                          f"{_escape(_one_line(exc))}")
+                exit_code = ExitCode.INTERNAL
     if write_baseline_file:
         from .baseline import write_baseline
 
@@ -326,7 +331,12 @@ def run_cmd(
         from .report.terminal import print_report
 
         if exit_code != ExitCode.UNREACHABLE:
-            print_report(report, out, quiet=quiet, fail_on=fail_on)
+            try:
+                print_report(report, out, quiet=quiet, fail_on=fail_on)
+            except Exception as exc:  # noqa: BLE001 - a bug in the terminal report: the files are written already
+                err.print(f"[bold red]conform405: internal error[/bold red] (a bug, please report it) in the terminal report: "
+                          f"{_escape(_one_line(exc))}")
+                exit_code = ExitCode.INTERNAL
     if exit_code is None:
         if report.failing(fail_on):
             exit_code = ExitCode.FINDINGS

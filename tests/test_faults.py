@@ -45,29 +45,20 @@ def finding(report: dict, rule: str, path: str, method: str | None = None) -> di
                  and (method is None or f["method"] == method or method in f["evidence"].get("seen_on", ()))), None)
 
 
-@pytest.fixture(scope="module", params=["aiohttp", "httpx"])
-def fault_run(request, tmp_path_factory):
-    """One run over every per-path fault, with each transport; the server's request log kept for counting."""
-    tmp = tmp_path_factory.mktemp(f"faults-{request.param}")
-    paths = FAULT_PATHS if request.param == "aiohttp" else PARSER_PATHS
+def _fault_run(tmp: Path, transport: str):
+    """One run over every per-path fault; the server's request log kept for counting."""
+    paths = FAULT_PATHS if transport == "aiohttp" else PARSER_PATHS
     spec = write_spec(tmp, paths)
     with FaultServer() as srv:
         result = cli(spec, "--base-url", srv.url, "--json", str(tmp / "r.json"), "--timeout", "2",
-                     "--transport", request.param, "--no-progress", timeout=120)
+                     "--transport", transport, "--no-progress", timeout=120)
         received = list(srv.received)
         streamed = srv.streamed
     report = json.loads((tmp / "r.json").read_text())
     return result, report, received, streamed
 
 
-@pytest.fixture
-def full_run(fault_run):
-    if fault_run[1]["target"].get("transport") != "aiohttp":
-        pytest.skip("this fault is transport-independent: checked on the default (aiohttp) run")
-    return fault_run
-
-
-def test_the_run_goes_on_past_every_fault(fault_run):
+def check_the_run_goes_on_past_every_fault(fault_run):
     result, report, _, _ = fault_run
     no_traceback(result.stderr)
     assert result.code == 1, result.stderr  # findings (the junk Allow, the unstable path, ...), not a crash
@@ -77,7 +68,7 @@ def test_the_run_goes_on_past_every_fault(fault_run):
     assert {cell(report, "/ok", m)["verdict"] for m in ("GET", "HEAD", "POST", "DELETE")} == {"ok"}
 
 
-@pytest.mark.parametrize("path,kind", [
+NETWORK_FAILURES = [
     ("/reset", "reset:"),          # reset right after the request line
     ("/hang", "timeout:"),         # accepts, never answers
     ("/slow", "timeout:"),         # one byte per second: the hard per-request deadline ends it
@@ -85,21 +76,24 @@ def test_the_run_goes_on_past_every_fault(fault_run):
     ("/badheader", "protocol:"),   # invalid header bytes
     ("/manyheaders", "limit:"),    # 5000 header fields: over --max-headers
     ("/endlessheaders", ("limit:", "timeout:")),  # a header section that never ends: a cap or the deadline
-])
-def test_network_level_failure_is_a_no_answer_cell_with_the_error(fault_run, path, kind):
+]
+
+
+def check_network_level_failure_is_a_no_answer_cell_with_the_error(fault_run):
     _, report, _, _ = fault_run
-    if not any(c["path"] == path for c in report["matrix"]):
-        pytest.skip(f"{path} only waits for a timeout: checked on the default (aiohttp) run")
-    for method in ("GET", "POST"):
-        c = cell(report, path, method)
-        assert c["status"] is None
-        assert c["verdict"] == "no-answer", c
-        assert c["reason"].startswith(kind), c
-        f = finding(report, "request-failed", path, method)
-        assert f is not None and f["evidence"]["response"]["error"].startswith(kind)
+    for path, kind in NETWORK_FAILURES:
+        if not any(c["path"] == path for c in report["matrix"]):
+            continue  # only waits for a timeout: checked on the default (aiohttp) run
+        for method in ("GET", "POST"):
+            c = cell(report, path, method)
+            assert c["status"] is None
+            assert c["verdict"] == "no-answer", c
+            assert c["reason"].startswith(kind), c
+            f = finding(report, "request-failed", path, method)
+            assert f is not None and f["evidence"]["response"]["error"].startswith(kind)
 
 
-def test_broken_chunked_encoding_is_reported_with_the_error(fault_run):
+def check_broken_chunked_encoding_is_reported_with_the_error(fault_run):
     _, report, _, _ = fault_run
     f = finding(report, "request-failed", "/badchunked", "GET")
     if f is not None:  # aiohttp refuses the whole answer
@@ -109,27 +103,27 @@ def test_broken_chunked_encoding_is_reported_with_the_error(fault_run):
         assert c["status"] == 200
 
 
-def test_http10_close_delimited_body_is_read(fault_run):
+def check_http10_close_delimited_body_is_read(fault_run):
     _, report, _, _ = fault_run
     assert cell(report, "/http10", "GET")["status"] == 200
     assert cell(report, "/http10", "GET")["verdict"] == "ok"
 
 
-def test_huge_body_is_read_only_up_to_the_cap(fault_run):
+def check_huge_body_is_read_only_up_to_the_cap(fault_run):
     _, report, _, streamed = fault_run
     assert cell(report, "/huge", "GET")["status"] == 200
     assert streamed < HUGE_ADVERTISED  # conform405 hung up long before the announced 50 GiB
 
 
-def test_junk_allow_is_allow_malformed_not_a_crash(fault_run):
+def check_junk_allow_is_allow_malformed_not_a_crash(fault_run):
     _, report, _, _ = fault_run
     f = finding(report, "allow-malformed", "/junkallow")
     assert f is not None
     assert f["evidence"]["response"]["headers"]["allow"] == JUNK_ALLOW
 
 
-def test_redirect_loop_and_100_hop_chain_end_within_the_hop_limit(full_run):
-    _, report, received, _ = full_run
+def check_redirect_loop_and_100_hop_chain_end_within_the_hop_limit(fault_run):
+    _, report, received, _ = fault_run
     loop = cell(report, "/loop", "GET")
     assert loop["status"] == 307 and loop["redirects"] <= 5
     chain = cell(report, "/chain/0", "GET")
@@ -141,10 +135,10 @@ def _per_method(received, target: str) -> dict[str, int]:
     return {m: sum(1 for r in received if r.path == target and r.method == m) for m in SAFE | WRITES}
 
 
-def test_retries_only_safe_methods_and_only_on_connection_errors(full_run):
+def check_retries_only_safe_methods_and_only_on_connection_errors(fault_run):
     """Counted on the server: /reset gets exactly what the healthy /ok gets for state-changing methods (other
     features' extra probes included), and more safe-method requests, but at most one retry each."""
-    _, _, received, _ = full_run
+    _, _, received, _ = fault_run
     reset, ok = _per_method(received, "/reset"), _per_method(received, "/ok")
     for m in WRITES:
         assert reset[m] == ok[m] >= 1, (m, reset, ok)  # never re-sent
@@ -156,8 +150,8 @@ def test_retries_only_safe_methods_and_only_on_connection_errors(full_run):
     assert _per_method(received, "/hang")["HEAD"] == ok["HEAD"]
 
 
-def test_503_retry_after_is_honoured_and_only_safe_methods_are_resent(full_run):
-    _, report, received, _ = full_run
+def check_503_retry_after_is_honoured_and_only_safe_methods_are_resent(fault_run):
+    _, report, received, _ = fault_run
     assert cell(report, "/busy", "GET")["status"] == 200  # waited Retry-After: 1, then asked again
     assert cell(report, "/busy", "HEAD")["status"] == 200
     busy, ok = _per_method(received, "/busy"), _per_method(received, "/ok")
@@ -167,8 +161,8 @@ def test_503_retry_after_is_honoured_and_only_safe_methods_are_resent(full_run):
     assert busy["HEAD"] in (ok["HEAD"], ok["HEAD"] + 1)
 
 
-def test_a_path_whose_answer_changes_every_time_is_unstable_not_judged(full_run):
-    _, report, received, _ = full_run
+def check_a_path_whose_answer_changes_every_time_is_unstable_not_judged(fault_run):
+    _, report, received, _ = fault_run
     f = finding(report, "unstable-answer", "/flap", "GET")
     assert f is not None and f["evidence"]["statuses"] == [200, 500, 200]
     # its other cells are not judged: inconclusive, their would-be findings set aside with the reason
@@ -180,6 +174,32 @@ def test_a_path_whose_answer_changes_every_time_is_unstable_not_judged(full_run)
     assert sum(1 for r in received if r.path == "/flap" and r.method == "GET") == 3
     # a stable path is not unstable
     assert finding(report, "unstable-answer", "/ok") is None
+
+
+def check_429_retry_after_longer_than_the_cap_is_not_waited_for(fault_run):
+    _, report, _, _ = fault_run
+    assert cell(report, "/throttle", "GET")["status"] == 429  # Retry-After: 3600 is past the 30 s cap: not re-sent
+    assert report["summary"]["complete"] is True
+
+
+#: what depends on the transport's parser: checked on both transports
+TRANSPORT_CHECKS = (check_the_run_goes_on_past_every_fault, check_network_level_failure_is_a_no_answer_cell_with_the_error, check_broken_chunked_encoding_is_reported_with_the_error, check_http10_close_delimited_body_is_read, check_huge_body_is_read_only_up_to_the_cap, check_junk_allow_is_allow_malformed_not_a_crash)
+#: the engine's behaviour (retries, Retry-After, hops, stability): checked on the default transport
+ENGINE_CHECKS = (check_redirect_loop_and_100_hop_chain_end_within_the_hop_limit, check_retries_only_safe_methods_and_only_on_connection_errors, check_503_retry_after_is_honoured_and_only_safe_methods_are_resent, check_a_path_whose_answer_changes_every_time_is_unstable_not_judged,
+                 check_429_retry_after_longer_than_the_cap_is_not_waited_for)
+
+
+def test_faults_with_the_default_transport(tmp_path):
+    """One run over every fault (one CLI run: the checks below share it, also under pytest-xdist)."""
+    run = _fault_run(tmp_path, "aiohttp")
+    for check in TRANSPORT_CHECKS + ENGINE_CHECKS:
+        check(run)
+
+
+def test_faults_with_the_httpx_transport(tmp_path):
+    run = _fault_run(tmp_path, "httpx")
+    for check in TRANSPORT_CHECKS:
+        check(run)
 
 
 def test_connection_refused_ends_the_run_with_exit_3_and_a_report(tmp_path):
@@ -249,17 +269,13 @@ def test_concurrency_bounds_requests_in_flight(tmp_path):
     spec = write_spec(tmp_path, [f"/hang/{i}" for i in range(4)], methods=("get", "post"))
     with FaultServer() as srv:
         result = cli(spec, "--base-url", srv.url, "--json", "-", "--concurrency", "3", "--timeout", "0.5",
-                     "--max-time", "3", timeout=60)
+                     "--max-time", "4", timeout=60)
         peak, sent = srv.max_in_flight, srv.count()
     no_traceback(result.stderr)
     assert result.code in (1, 4)
-    assert sent > 3 and 1 <= peak <= 3, (sent, peak)
-
-
-def test_429_retry_after_longer_than_the_cap_is_not_waited_for(full_run):
-    _, report, _, _ = full_run
-    assert cell(report, "/throttle", "GET")["status"] == 429  # Retry-After: 3600 is past the 30 s cap: not re-sent
-    assert report["summary"]["complete"] is True
+    # the server notices a client's hang-up a poll later (50 ms), so one abandoned request may still be
+    # counted while its successor arrives: 4 at most, against dozens without the bound
+    assert sent > 4 and 1 <= peak <= 4, (sent, peak)
 
 
 def test_retry_after_parsing():

@@ -90,3 +90,10 @@ def test_curl_line_reads_the_secret_from_the_environment():
     line = curl_command(ex)
     assert '-H "authorization: ${CONFORM405_AUTHORIZATION}"' in line  # double quotes: the shell expands it
     assert "-H 'x-trace: it'\"'\"'s plain'" in line  # everything else single-quoted, literally
+
+
+def test_malformed_header_option_does_not_echo_its_value(tmp_path: Path):
+    (tmp_path / "spec.json").write_text(json.dumps(spec_for(["/echo"])))
+    result = cli(str(tmp_path / "spec.json"), "--base-url", "http://127.0.0.1:9", "-H", f"Authorization Bearer {TOKEN}")
+    assert result.code == 2
+    assert TOKEN not in result.stderr and "-H must look like NAME:VALUE" in result.stderr
