@@ -108,11 +108,25 @@ class _Active:
         self.base_url = str(config.getini("conform405_base_url") or "").strip()
         if self.app_ref and self.base_url:
             raise pytest.UsageError("conform405: set conform405_app or conform405_base_url, not both")
-        self.fail_on = str(config.getini("conform405_fail_on") or "warning").strip().lower()
-        if self.fail_on not in SEVERITIES:
-            raise pytest.UsageError(f"conform405_fail_on must be error, warning or info, not {self.fail_on!r}")
-        self.ignores = _parse_ignores(config.getini("conform405_ignore"))
+        self.file_config = self._file_config()
+        fail_on = str(config.getini("conform405_fail_on") or "").strip().lower()
+        self.fail_on = fail_on or (self.file_config.fail_on if self.file_config else None) or "warning"
+        if self.fail_on not in (*SEVERITIES, "never"):
+            raise pytest.UsageError(f"conform405_fail_on must be error, warning, info or never, not {self.fail_on!r}")
+        file_ignores = self.file_config.ignores if self.file_config else ()
+        self.ignores = tuple(file_ignores) + _parse_ignores(config.getini("conform405_ignore"))
         self.plan = None
+
+    def _file_config(self):
+        """conform405.toml / [tool.conform405] next to the pytest configuration: the same methods, paths,
+        headers, path parameters, severities and ignores as the command line (not its target)."""
+        from .config import load
+        from .errors import Conform405Error
+
+        try:
+            return load(cwd=self.root)
+        except Conform405Error as exc:
+            raise pytest.UsageError(f"conform405: {exc}") from None
 
     # collection: the spec and the plan only, nothing is sent ------------------------------------------
     def _load_plan(self):
@@ -122,8 +136,12 @@ class _Active:
 
         try:
             spec = load_spec(self.spec_source)
+            cfg = self.file_config
+            options = PlanOptions() if cfg is None else PlanOptions(
+                methods=cfg.methods or None, add_methods=cfg.add_methods, skip_methods=cfg.skip_methods,
+                include_paths=cfg.include_paths, exclude_paths=cfg.exclude_paths, read_only=cfg.read_only)
             # the target is not known yet (it may come from a fixture): relative URLs are fine for collection
-            return build_plan(spec, PlanOptions())
+            return build_plan(spec, options)
         except Conform405Error as exc:
             raise pytest.UsageError(f"conform405_spec: {exc}") from None
 
@@ -181,11 +199,16 @@ def conform405_target(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture(scope="session")
-def conform405_run_options() -> Any:
-    """How to send (headers, limits, seed...): a :class:`checker.api.RunOptions`. Override it to add auth headers."""
+def conform405_run_options(request: pytest.FixtureRequest) -> Any:
+    """How to send (headers, limits, seed...): a :class:`checker.api.RunOptions`. Override it to add auth headers.
+    The default takes headers, path parameters and severities from conform405.toml / [tool.conform405]."""
     from . import api
 
-    return api.RunOptions()
+    cfg = request.config.stash[_ACTIVE].file_config if _ACTIVE in request.config.stash else None
+    if cfg is None:
+        return api.RunOptions()
+    return api.RunOptions(probe=api.ProbeOptions(path_params=cfg.path_params), headers=cfg.headers,
+                          judge=api.JudgeOptions(severity=dict(cfg.severity)))
 
 
 @pytest.fixture(scope="session")
@@ -327,19 +350,19 @@ def _mine(findings, path: str, method: str | None, cells: frozenset[str]):
 
 def _judge_cell(report, active: _Active, path: str, method: str | None) -> None:
     rank = {s: n for n, s in enumerate(reversed(SEVERITIES), 1)}
-    threshold = rank[active.fail_on]
+    threshold = rank.get(active.fail_on, len(rank) + 1)  # "never": nothing fails
     cells = frozenset(c.method for pp in active.plan.paths if pp.item.template == path for c in pp.cells)
     mine = _mine(report.findings, path, method, cells)
     failing = [f for f in mine if rank.get(f.severity, 0) >= threshold]
+    label = f"{method} {path}" if method else path
     if failing:
-        label = f"{method} {path}" if method else path
         rules = ", ".join(dict.fromkeys(f.rule for f in failing))
         raise CellFailed(f"{label}: {rules}\n\n" + "\n\n".join(describe(f) for f in failing))
     for f in mine:
-        warnings.warn(Conform405Warning(f"{f.severity} {f.rule} on {f.method or ''} {f.path}: {f.message}"), stacklevel=1)
+        warnings.warn(Conform405Warning(f"{f.severity} {f.rule} on {label}: {f.message}"), stacklevel=1)
     ignored_here = {id(f) for f in _mine([f for f, _ in report.ignored], path, method, cells)}
     ignored = [(f, reason) for f, reason in report.ignored if id(f) in ignored_here]
-    if ignored and not mine:
+    if ignored and not failing:
         _skip("; ".join(f"{f.rule} ignored: {reason or 'no reason given'}" for f, reason in ignored))
     if method is None:
         return

@@ -193,3 +193,24 @@ def test_findings_of_no_cell_go_to_the_path_test():
     assert _mine(findings, "/items", None, cells) == [made_up, path_level]
     assert _mine(findings, "/items", "PUT", cells) == [seen]
     assert _mine(findings, "/health", None, cells) == []
+
+
+def test_conform405_toml_is_honoured(pytester):
+    """The configuration file of the command line (severities, ignores) applies to the plugin's cells too."""
+    project(pytester, "drifting_fastapi")
+    pytester.makefile(".toml", conform405="""
+        [severity]
+        allow-mismatch = "info"
+
+        [[ignore]]
+        rule = "head-not-supported"
+        reason = "HEAD comes with the next FastAPI upgrade"
+        """)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rs")
+    rec = pytester.inline_run("-p", "no:cacheprovider")
+    got = outcomes(rec)
+    assert got["failed"] == {node("DELETE", "/items/{itemId}"), node("PUT", "/items/{itemId}"), node("POST", "/health")}
+    assert {node("HEAD", p) for p in PATHS} <= got["skipped"]
+    assert node("TRACE", "/health") in got["passed"]  # allow-mismatch is info now: passes, with a warning
+    result.stdout.fnmatch_lines(["*Conform405Warning: info allow-mismatch on TRACE /health*",
+                                 "SKIPPED *head-not-supported ignored: HEAD comes with the next FastAPI upgrade"])
