@@ -178,6 +178,8 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
     report = make_report(plan, observations, options, started_wall, time.perf_counter() - t0, client.sent, incomplete)
     if client.transport_name:
         report.target["transport"] = client.transport_name
+    if options.app is not None:
+        _host_refused_note(report)
     if interrupted:
         raise RunInterrupted(report)
     if unreachable is not None:
@@ -239,6 +241,16 @@ def _in_process(plan: Plan, options: RunOptions) -> tuple[Plan, RunOptions]:
     if getattr(options.probe, "head_raw", False):  # the raw-socket HEAD probe has no socket to go to
         options = replace(options, probe=replace(options.probe, head_raw=False))
     return plan, options
+
+
+def _host_refused_note(report: Report) -> None:
+    """In-process, a 400 to every declared GET is most likely the app refusing the Host header (Django's
+    ALLOWED_HOSTS, Starlette's TrustedHostMiddleware), not method drift: say so."""
+    gets = [row["status"] for row in report.matrix if row["method"] == "GET" and row.get("declared")]
+    if gets and all(status == 400 for status in gets):
+        host = urlparse(report.target.get("base_url") or "").netloc or "testserver"
+        report.notes.append(f"every declared GET answered 400 in-process: the app may refuse the Host {host!r} "
+                            "(Django's ALLOWED_HOSTS, TrustedHostMiddleware); allow it, or give --origin with a host it accepts")
 
 
 def plan_report(plan: Plan) -> dict[str, Any]:

@@ -492,3 +492,28 @@ def test_readme_library_api_examples_run(tmp_path, monkeypatch, capsys):
     assert "error head-not-supported HEAD /authors" in out  # the demo's documented drift, from example 1
     assert "('HEAD', 405, 'error')" in out  # example 2: FastAPI does not answer HEAD on /health
     assert "<testsuites" in out
+
+
+def test_django_wsgi_and_asgi_in_process_match_the_socket():
+    """Django (tests/servers/django_app.py, ALLOWED_HOSTS 127.0.0.1 and localhost): get_wsgi_application() and
+    get_asgi_application() in-process give the socket's findings; with the default Host 'testserver' Django
+    answers 400 to everything, and the report says why instead of leaving a wall of findings unexplained."""
+    from django.core.asgi import get_asgi_application
+
+    from .servers import django_app
+
+    spec = api.load(str(Path(django_app.__file__).with_suffix(".yaml")))
+    wsgi = django_app.make_app()
+    with serve_wsgi(wsgi) as url:
+        over_socket = api.check(spec, base_url=url)
+    assert over_socket.findings
+    expected = sorted(f.fingerprint for f in over_socket.findings)
+    local = api.PlanOptions(origin="http://localhost")
+    in_wsgi = api.check(spec, app=wsgi, plan=local)
+    in_asgi = api.check(spec, app=get_asgi_application(), plan=local)
+    assert (in_wsgi.target["transport"], in_asgi.target["transport"]) == ("wsgi", "asgi")
+    assert sorted(f.fingerprint for f in in_wsgi.findings) == expected
+    assert sorted(f.fingerprint for f in in_asgi.findings) == expected
+    refused = api.check(spec, app=wsgi)
+    assert any("may refuse the Host 'testserver'" in note for note in refused.notes)
+    assert not any("may refuse the Host" in note for note in in_wsgi.notes)
