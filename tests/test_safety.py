@@ -94,23 +94,21 @@ def test_send_bodies_is_the_opt_in_for_bodies(spec_file):
 
 
 def _banner(capsys, base_url: str, methods: tuple[str, ...] | None = None, **kw) -> str:
-    spec = load_spec(_write(SPEC))
-    plan = build_plan(spec, PlanOptions(base_url=base_url, methods=methods))
+    """The start-up line for a plan against ``base_url``: the function alone, nothing is sent anywhere."""
+    plan = build_plan(_SPEC, PlanOptions(base_url=base_url, methods=methods))
     cli_module._safety_banner(plan, kw.get("send_bodies", False), kw.get("use_real_ids", False), False)
     return capsys.readouterr().err
 
 
-_TMP: list[str] = []
+@pytest.fixture(scope="module", autouse=True)
+def _loaded_spec(tmp_path_factory):
+    global _SPEC
+    path = tmp_path_factory.mktemp("banner") / "spec.json"
+    path.write_text(json.dumps(SPEC))
+    _SPEC = load_spec(str(path))
 
 
-def _write(doc: dict) -> str:
-    import tempfile
-
-    fh = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
-    json.dump(doc, fh)
-    fh.close()
-    _TMP.append(fh.name)
-    return fh.name
+_SPEC = None
 
 
 @pytest.mark.parametrize("base_url", ["https://api.example.com", "http://10.0.0.8:8080", "http://127.example.com"])
