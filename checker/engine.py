@@ -36,6 +36,12 @@ class ProbeOptions:
     max_requests: int | None = None
     max_time: float | None = None  #: whole-run deadline (seconds)
     rate_limit: float | None = None  #: requests per second
+    direct_url: str | None = None  #: --direct-url: the application behind the gateway (replaces the base URL, like --base-url)
+    direct_host: str | None = None  #: --direct-host: the Host header sent to direct_url (the public host name)
+    cors_origin: str | None = None  #: --cors-origin: send browser preflights from this Origin
+    override_probes: str = "one"  #: --override-probes one|all|off: method-override probes per path (checker/override.py)
+    unknown_method: bool = True  #: one made-up method token per path (checker/unknown_method.py)
+    head_raw: bool = True  #: one raw-socket HEAD per path with a GET, to see a HEAD body (checker/http/raw.py)
     retries: int = 1  #: re-sends of a safe-method probe whose connection failed (connect/reset); never other methods
     retry_after_cap: float = 30.0  #: longest 429/503 Retry-After honoured (seconds); a longer one is not waited for
     repeats: int = 2  #: back-to-back GETs repeated per path and example, for the unstable-answer rule (0: off)
@@ -165,8 +171,8 @@ async def probe(
     async def send_raw(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
         from .http.raw import send_raw as raw_send
 
-        if not await budget.take():
-            return ()
+        if getattr(client, "_app", None) is not None or not await budget.take():
+            return ()  # in-process application: there is no socket to read raw
         async with sem:
             return (await raw_send(client, method, url, headers, body),)
 

@@ -5,8 +5,8 @@ Per path and example, on the *generated-id* URL (``ProbeContext.write_url``, nev
 * one plain ``POST`` with no body (tag ``plain``): what POST does without an override;
 * for each overridden method ``M``, five POSTs naming ``M``: the headers ``X-HTTP-Method-Override``,
   ``X-HTTP-Method`` and ``X-Method-Override`` (no body), the query field ``?_method=M`` (no body), and
-  the form field ``_method=M`` (the only body: ``_method=M``, ``application/x-www-form-urlencoded``;
-  Rails' Rack::MethodOverride reads nothing else).
+  the form field ``_method=M`` (the only body: ``_method=M``, ``application/x-www-form-urlencoded``,
+  sent with ``Connection: close``; Rails' Rack::MethodOverride reads nothing else).
 
 The rule (checker/rules/override.py) compares each with the plain POST and with the real ``M`` cell.
 
@@ -58,7 +58,10 @@ def override_probes(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
         for h in HEADERS:
             out.append(ExtraProbe(ROLE, "POST", url, {h: m}, None, tag=tag(h, m)))
         out.append(ExtraProbe(ROLE, "POST", f"{url}{sep}_method={m}", {}, None, tag=tag("_method (query)", m)))
-        out.append(ExtraProbe(ROLE, "POST", url, {"content-type": "application/x-www-form-urlencoded"},
+        # Connection: close -- a route that answers without reading the body (a 405 handler) leaves
+        # "_method=M" in the stream of a server that does not drain it, where it would prefix the next
+        # request line on that keep-alive connection (seen on http.server: "_method=DELETEPOST /x")
+        out.append(ExtraProbe(ROLE, "POST", url, {"content-type": "application/x-www-form-urlencoded", "connection": "close"},
                               f"_method={m}".encode(), tag=tag("_method (form)", m)))
     return out
 

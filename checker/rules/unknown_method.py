@@ -31,7 +31,8 @@ WRONG = Rule(
     title="A made-up method gets neither 501 nor 405",
     severity="warning",
     summary=(
-        "A method token no server knows (C405UNKNOWN) is refused, but with 404 on an existing resource, 403 "
+        "A method token no server knows (C405UNKNOWN) is refused, but, unlike the path's undeclared standard "
+        "methods (whose refusals the method rules judge), with 404 on an existing resource, 403 "
         "(while GET is allowed) or a 5xx other than 501 (warning); or with 400, typically from an HTTP parser "
         "that only accepts the methods it has a table for (uvicorn/httptools, aiohttp's server, Node's llhttp) "
         "(info)."
@@ -57,9 +58,15 @@ _NOT_JUDGED = {401, 407, 408, 429, 502, 503, 504}
 
 
 def check(ctx: PathContext) -> Iterator[Finding]:
+    # how the server refuses the standard methods the spec does not declare: the method rules judge those
+    # answers already, so an unknown token refused the very same way is not reported a second time
+    known_refusals = {o.status for cell, o in ctx.observed()
+                      if not cell.declared and not cell.implied and cell.method not in ("HEAD", "OPTIONS", "TRACE")}
     for obs in ctx.extras.get(ROLE, ()):
         status = obs.status
         if status is None or status in (405, 501) or 300 <= status < 400 or status in _NOT_JUDGED:
+            continue
+        if not is_success(status) and status in known_refusals:
             continue
         m = obs.method
         if is_success(status):
