@@ -33,7 +33,7 @@ WRONG = Rule(
     summary=(
         "A method token no server knows (C405UNKNOWN) is refused, but, unlike the path's undeclared standard "
         "methods (whose refusals the method rules judge), with 404 on an existing resource, 403 "
-        "(while GET is allowed) or a 5xx other than 501 (warning); or with 400, typically from an HTTP parser "
+        "(while GET is allowed), 409/415/422 (a handler ran) or a 5xx other than 501 (warning); or with 400, typically from an HTTP parser "
         "that only accepts the methods it has a table for (uvicorn/httptools, aiohttp's server, Node's llhttp) "
         "(info)."
     ),
