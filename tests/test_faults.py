@@ -277,6 +277,23 @@ def test_concurrency_bounds_requests_in_flight(tmp_path):
     assert sent > 4 and 1 <= peak <= 4, (sent, peak)
 
 
+def test_retry_after_everywhere_does_not_stall_the_run(tmp_path):
+    """A server that answers 503 Retry-After: 1 to everything: the waits stop at the run's Retry-After
+    allowance (2 s here) and the run ends, complete, with the 503s as the answers."""
+    from checker import api
+
+    (tmp_path / "spec.json").write_text(json.dumps(spec_for([f"/unavailable/{i}" for i in range(12)])))
+    with FaultServer() as srv:
+        plan = api.build_plan(api.load(str(tmp_path / "spec.json")), api.PlanOptions(base_url=srv.url, methods=("GET",)))
+        report = api.run(plan, api.RunOptions(probe=api.ProbeOptions(retry_after_cap=2.0, repeats=0),
+                                              limits=api.Limits(concurrency=2)))
+        paths = {f"/unavailable/{i}" for i in range(12)}
+        gets = sum(1 for r in srv.received if r.method == "GET" and r.path in paths)
+    assert report.incomplete is None
+    assert {row["status"] for row in report.matrix} == {503}
+    assert 12 <= gets <= 12 + 3  # at most one re-send per wait honoured, and only ~2 waits fit in 2 s
+
+
 def test_retry_after_parsing():
     assert retry_after("3") == 3.0
     assert retry_after(" 0 ") == 0.0

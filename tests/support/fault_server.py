@@ -181,6 +181,11 @@ def _throttle(c: _Conn) -> None:
         _ok(c)
 
 
+def _unavailable(c: _Conn) -> None:
+    """503 with Retry-After: 1, every time."""
+    c.respond(503, [("Retry-After", "1")])
+
+
 def _flap(c: _Conn) -> None:
     """The answer changes on every request: 200, 500, 200, 500, ... (counted per method)."""
     n = c.server.bump(c.req.path.split("?")[0], c.req.method)
@@ -210,7 +215,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "ok": _ok, "reset": _reset, "hang": _hang, "slow": _slow, "garbage": _garbage_status,
     "badheader": _bad_header, "badchunked": _bad_chunked, "http10": _http10, "huge": _huge,
     "manyheaders": _many_headers, "endlessheaders": _endless_headers, "junkallow": _junk_allow,
-    "loop": _loop, "chain": _chain, "busy": _busy, "throttle": _throttle, "flap": _flap, "echo": _echo,
+    "loop": _loop, "chain": _chain, "busy": _busy, "throttle": _throttle, "unavailable": _unavailable, "flap": _flap, "echo": _echo,
     "elsewhere": _elsewhere, "notfound": _not_found,
 }
 
