@@ -43,7 +43,7 @@ class ProbeOptions:
     unknown_method: bool = True  #: one made-up method token per path (checker/unknown_method.py)
     head_raw: bool = True  #: one raw-socket HEAD per path with a GET, to see a HEAD body (checker/http/raw.py)
     retries: int = 1  #: re-sends of a safe-method probe whose connection failed (connect/reset); never other methods
-    retry_after_cap: float = 30.0  #: longest 429/503 Retry-After honoured (seconds); a longer one is not waited for
+    retry_after_cap: float = 30.0  #: 429/503 Retry-After waits honoured, in total per run (seconds); beyond, not waited for
     repeats: int = 2  #: back-to-back GETs repeated per path and example, for the unstable-answer rule (0: off)
     client: str = "fetch"  #: --client: the redirect-following profile chains are judged by (checker/http/redirects.py)
     direct_url: str | None = None  #: --direct-url: the application behind the gateway (replaces the base URL, like --base-url)
@@ -75,6 +75,7 @@ class _Budget:
         self._next_slot = self.started
         self._lock = asyncio.Lock()
         self.pause_until = 0.0  #: a 429/503 Retry-After holds every new request until then
+        self.paused = 0.0  #: seconds of such holds so far (at most ProbeOptions.retry_after_cap in a run)
 
     def remaining(self) -> float | None:
         """Seconds left before --max-time (None: no deadline)."""
@@ -86,8 +87,16 @@ class _Budget:
             return True
         return False
 
-    def pause(self, seconds: float) -> None:
-        self.pause_until = max(self.pause_until, time.monotonic() + seconds)
+    def pause(self, seconds: float, cap: float) -> bool:
+        """Hold every new request for ``seconds`` (a Retry-After); False when that would take the run's total
+        of such waits past ``cap``: a server that asks for a pause on every answer does not stall the run."""
+        now = time.monotonic()
+        added = max(0.0, now + seconds - max(self.pause_until, now))
+        if self.paused + added > cap:
+            return False
+        self.paused += added
+        self.pause_until = max(self.pause_until, now + seconds)
+        return True
 
     async def take(self) -> bool:
         if self.reason:
@@ -159,8 +168,8 @@ async def probe(
         if ex is not None and ex.status in (429, 503):
             wait = retry_after(ex.header("retry-after"))
             left = budget.remaining()
-            if wait is not None and wait <= options.retry_after_cap and (left is None or wait < left):
-                budget.pause(wait)
+            if (wait is not None and wait <= options.retry_after_cap and (left is None or wait < left)
+                    and budget.pause(wait, options.retry_after_cap)):
                 if safe:
                     ex = await send_once(method, url, headers, body) or ex
         return ex
