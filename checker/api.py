@@ -175,7 +175,12 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
         for sig in installed:
             loop.remove_signal_handler(sig)
     observations = sorted(sink, key=_order(plan)) if result is None else result.observations
-    report = make_report(plan, observations, options, started_wall, time.perf_counter() - t0, client.sent, incomplete)
+    try:
+        report = make_report(plan, observations, options, started_wall, time.perf_counter() - t0, client.sent, incomplete)
+    except Exception as exc:  # noqa: BLE001 - a bug in judging: the answers gathered are still reported, unjudged
+        crashed = crashed or exc
+        report = _unjudged_report(plan, observations, options, started_wall, time.perf_counter() - t0, client.sent,
+                                  f"internal error in conform405 while judging: {exc.__class__.__name__}: {exc}")
     if client.transport_name:
         report.target["transport"] = client.transport_name
     if options.app is not None:
@@ -228,6 +233,27 @@ def make_report(plan: Plan, observations: list[Observation], options: RunOptions
         spec_problems=[{"pointer": p.pointer, "message": p.message, "file": p.file, "line": p.line} for p in spec.problems],
         locations=lazy_spec_locations(plan, j.findings + [f for f, _ in j.ignored]),
     )
+
+
+def _unjudged_report(plan: Plan, observations: list[Observation], options: RunOptions, started: _dt.datetime,
+                     duration: float, sent: int, incomplete: str) -> Report:
+    """The report of a run whose judging failed: every cell with what it got, verdict ``inconclusive``."""
+    got = {(o.path, o.method): o for o in observations if o.role == "probe"}
+    matrix = []
+    for cell in plan.cells:
+        o = got.get((cell.path, cell.method))
+        final = o.final if o is not None else None
+        matrix.append({"path": cell.path, "method": cell.method, "declared": cell.declared, "implied": cell.implied,
+                       "url": (o.url if o is not None else None) or cell.url, "status": final.status if final else None,
+                       "statuses": None, "allow": final.header("allow") if final else None,
+                       "redirects": max(0, len(o.chain) - 1) if o is not None else 0, "verdict": "inconclusive",
+                       "reason": "not judged: internal error in conform405", "rules": []})
+    spec = plan.spec
+    return Report(tool={"name": "conform405", "version": __version__}, spec=_spec_info(spec),
+                  target={"base_url": plan.options.base_url or plan.options.origin, "app": bool(options.app),
+                          "methods": list(plan.methods), "examples": plan.options.examples, "seed": options.probe.seed},
+                  findings=[], matrix=matrix, started=started.isoformat(timespec="seconds"), duration_s=duration,
+                  requests_sent=sent, incomplete=incomplete, notes=list(plan.warnings))
 
 
 def _in_process(plan: Plan, options: RunOptions) -> tuple[Plan, RunOptions]:

@@ -110,3 +110,35 @@ def test_unwritable_report_path_is_a_one_line_error(tmp_path: Path):
         result = cli(spec, "--base-url", srv.url, "--json", str(blocker / "r.json"))
     assert result.code == 2
     assert "Traceback" not in result.stderr and "cannot write the json report" in result.stderr
+
+
+CRASHING_RULE = textwrap.dedent("""
+    import sys
+    from checker import judge
+
+    def crashing_check(ctx):  # a rule with a bug
+        raise KeyError("boom in a rule")
+
+    judge.CHECKS = judge.CHECKS + (crashing_check,)
+    from checker.cli import main
+    main(sys.argv[1:])
+""")
+
+
+def test_a_bug_while_judging_still_writes_what_was_gathered(tmp_path: Path):
+    spec = _spec(tmp_path, ["/ok/a", "/ok/b"])
+    script = tmp_path / "crash.py"
+    script.write_text(CRASHING_RULE)
+    out = tmp_path / "report.json"
+    with FaultServer() as srv:
+        proc = subprocess.run([sys.executable, str(script), spec, "--base-url", srv.url, "--json", str(out)],
+                              cwd=ROOT, env={**ENV, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 70, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "boom in a rule" in lines[0]
+    report = json.loads(out.read_text())
+    assert report["summary"]["incomplete_reason"].startswith("internal error in conform405 while judging")
+    cells = {(c["path"], c["method"]): c for c in report["matrix"]}
+    assert cells[("/ok/a", "GET")]["status"] == 200 and cells[("/ok/a", "POST")]["status"] == 405  # the answers are kept
+    assert {c["verdict"] for c in report["matrix"]} == {"inconclusive"}
