@@ -264,8 +264,10 @@ async def probe(
                                         _with_query(fill(pp.url, gen_vals), {}), options, cell_requests)
                     for factory in extra_factories:
                         for extra in factory(pp, pctx):
-                            base = {"path": pp.item.template, "role": extra.role, "example": i, "values": real_vals,
-                                    "value_sources": real_src, "tag": extra.tag}
+                            safe = extra.method in SAFE_METHODS  # state-changing extras use the generated-id URL
+                            base = {"path": pp.item.template, "role": extra.role, "example": i,
+                                    "values": real_vals if safe else gen_vals,
+                                    "value_sources": real_src if safe else gen_src, "tag": extra.tag}
                             tasks.append(run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw))
                 if pp.needs_control and not gen_err and gen_vals != real_vals:
                     op = pp.item.operations.get("GET")

@@ -195,3 +195,21 @@ def test_bad_gateway_options(tmp_path, args, message):
     spec.write_text(SPEC)
     r = cli(str(spec), "--base-url", "http://127.0.0.1:9", *args)
     assert r.code == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_direct_url_refusing_everything_is_not_a_gateway_block(tmp_path):
+    """A backend that refuses the direct Host header (Django's DisallowedHost: 400 for every request) says
+    nothing about the gateway: no blocked-by-gateway although 400 usually means "served"."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC)
+    plan = api.build_plan(api.load(str(spec)), api.PlanOptions(base_url="https://api.example.com", include_paths=("/items",)))
+
+    def direct(method, status):
+        ex = Exchange(method, "http://10.0.0.5:8000/items", status=status, body=b"Bad Request (400)")
+        return Observation(path="/items", method=method, role="direct", example=0, tag=method, chain=(ex,))
+
+    obs = [_obs("/items", "GET", 200, (), b"[]"), _obs("/items", "DELETE", 403, (("server", "nginx"),), b"<hr><center>nginx</center>"),
+           direct("GET", 400), direct("DELETE", 400)]
+    assert not [f for f in judge(plan, obs).findings if f.rule == "blocked-by-gateway"]
+    obs[2] = direct("GET", 200)  # the application answers GET directly: now its 400 to DELETE is a handler's
+    assert [f.method for f in judge(plan, obs).findings if f.rule == "blocked-by-gateway"] == ["DELETE"]

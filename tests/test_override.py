@@ -107,6 +107,7 @@ def test_header_override_is_reported(spec):
     assert f.evidence["request"]["headers"]["x-http-method-override"] == "DELETE"
     # generated ids only: the real row (discovered by the run for its GETs) was never deleted
     assert "a1" in app.extensions["rows"] and "/items/c405" in f.evidence["request"]["url"]
+    assert f.evidence["path_values"]["id"]["value"].startswith("c405")  # the evidence names the values sent
     # collection: POST is declared, so the undeclared DELETE is the method named; 405 like DELETE itself
     coll = got[("/items", "DELETE")]
     assert coll.evidence["response"]["status"] == 405 and coll.evidence["plain_post"]["status"] == 201

@@ -82,6 +82,10 @@ def _refused(status: int | None) -> bool:
 
 def check(ctx: PathContext) -> Iterator[Finding]:
     direct = {(o.method, o.example): o for o in ctx.extras.get(ROLE, ()) if o.status is not None}
+    # a 400/409/415/422 from the direct URL counts as "served" only when the application demonstrably works
+    # there (a 2xx on this path): a backend that refuses the direct Host (Django's DisallowedHost: 400) must
+    # not make every public refusal look like a gateway's
+    direct_works = any(is_success(o.status) for o in direct.values())
     suspects: dict[tuple[str, bool], list] = {}
     baseline = [o for _, o in ctx.observed() if is_success(o.status)]
     servers = {o.final.header("server") for o in baseline}
@@ -93,7 +97,7 @@ def check(ctx: PathContext) -> Iterator[Finding]:
         if twin is not None:
             if status == 403 and ctx.auth_wall(obs):
                 continue
-            if served(twin.status):
+            if is_success(twin.status) or (served(twin.status) and direct_works):
                 yield _blocked(ctx, cell, obs, twin)
             continue
         if direct:
