@@ -132,6 +132,9 @@ urlpatterns = [
 def make_app():
     from django.core.wsgi import get_wsgi_application
 
+    if settings.ROOT_URLCONF != __name__:
+        raise RuntimeError(f"Django was configured by {settings.ROOT_URLCONF} before this module: run it in its own process")
+
     return without_head_bodies(get_wsgi_application())
 
 
