@@ -84,7 +84,9 @@ def test_k_selects_cells(pytester):
 
 def test_xdist_collects_the_same_cells_on_every_worker(pytester):
     project(pytester, "drifting_flask")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", "-n", "2", "-rf")
+    # plugins of this environment that the check does not need cost seconds per worker to import
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:hypothesispytest",
+                                           "-p", "no:Faker", "-n", "2", "-rf")
     expected_failed = {node(m, p) for (p, m) in EXPECTED["drifting_flask"]}
     counts = result.parseoutcomes()
     assert counts["failed"] == len(expected_failed)
