@@ -94,10 +94,14 @@ RemoteRefsOpt = typer.Option(False, "--allow-remote-refs", help="Fetch $refs tha
 OutsideRefsOpt = typer.Option(False, "--allow-outside-refs", help="Follow file $refs that leave the spec's folder.")
 
 
-def _load(spec: str, strict: bool, remote: bool, outside: bool):
+FetchTimeoutOpt = typer.Option(15.0, "--fetch-timeout", min=0.1, help="Seconds to wait for a spec (or a remote $ref) given as a URL.")
+
+
+def _load(spec: str, strict: bool, remote: bool, outside: bool, fetch_timeout: float = 15.0):
     from .spec import LoadOptions, load_spec
 
-    return load_spec(spec, LoadOptions(allow_remote_refs=remote, allow_outside_refs=outside, strict=strict))
+    return load_spec(spec, LoadOptions(allow_remote_refs=remote, allow_outside_refs=outside, strict=strict,
+                                       fetch_timeout=fetch_timeout))
 
 
 def _print_spec_problems(spec, quiet: bool) -> None:
@@ -126,12 +130,13 @@ def plan_cmd(
     strict: bool = StrictOpt,
     allow_remote_refs: bool = RemoteRefsOpt,
     allow_outside_refs: bool = OutsideRefsOpt,
+    fetch_timeout: float = FetchTimeoutOpt,
 ) -> None:
     """Dry run: print the path × method matrix and how many requests a run would send. Sends nothing."""
     from .plan import PlanOptions, build_plan
 
     try:
-        loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs)
+        loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs, fetch_timeout)
         plan = build_plan(loaded, PlanOptions(
             base_url=base_url, origin=origin, methods=_methods(methods) or None, add_methods=_methods(add_method),
             skip_methods=_methods(skip_method), include_paths=tuple(include_path or ()), exclude_paths=tuple(exclude_path or ()),

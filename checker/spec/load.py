@@ -111,8 +111,13 @@ def _fetch(uri: str, options: LoadOptions, texts: dict[str, str]) -> tuple[Any, 
 
 
 def _fetch_url(url: str, timeout: float) -> bytes:
+    import time
+
     import httpx
 
+    # ``timeout`` bounds each connect and each read, and the whole body too: a server that
+    # trickles a byte a second cannot hold the load open for ever.
+    deadline = time.monotonic() + timeout
     try:
         with httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=5) as client:
             with client.stream("GET", url, headers={"Accept": "application/json, application/yaml, */*"}) as resp:
@@ -124,14 +129,28 @@ def _fetch_url(url: str, timeout: float) -> bytes:
                     total += len(chunk)
                     if total > MAX_FETCH_BYTES:
                         raise SpecError(f"document larger than {MAX_FETCH_BYTES} bytes", url)
+                    if time.monotonic() > deadline:
+                        raise httpx.ReadTimeout("the whole document did not arrive in time")
                     chunks.append(chunk)
                 return b"".join(chunks)
     except httpx.TimeoutException:
-        raise SpecError(f"no answer within {timeout:g} s", url) from None
+        raise SpecError(f"no answer within {timeout:g} s (--fetch-timeout)", url) from None
+    except httpx.ConnectError as exc:
+        raise SpecError(f"cannot connect: {_reason(exc)}", url) from None
     except httpx.TooManyRedirects:
         raise SpecError("too many redirects while fetching the document", url) from None
     except httpx.HTTPError as exc:
         raise SpecError(f"cannot fetch: {exc.__class__.__name__}: {exc}", url) from None
+
+
+def _ref_failure(node: Any, exc: SpecError) -> str:
+    ref = node.get("$ref") if isinstance(node, dict) else None
+    return f"$ref {ref!r}: {exc.message}" if ref is not None else exc.message
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or exc.__class__.__name__
+    return text.split("] ", 1)[-1] if text.startswith("[Errno") else text
 
 
 _VAR_RE = re.compile(r"\{([^{}]*)\}")
@@ -240,8 +259,14 @@ class _Builder:
                 if scheme is None:
                     scheme = "https" if not self.uri.startswith("http:") else "http"
                 return (f"{scheme}://{host}{base_path}",)
-            return (base_path or "/",)
-        return self._servers(doc.get("servers"), "/servers", self.uri) or ("/",)
+            return (self._absolute(base_path or "/"),)  # 2.0: no host means the host serving the document
+        return self._servers(doc.get("servers"), "/servers", self.uri) or (self._absolute("/"),)
+
+    def _absolute(self, url: str) -> str:
+        """A server URL resolved against the document's own URL when it was fetched (OAS 3 §4.8.5)."""
+        if self.uri.startswith(("http:", "https:")) and not urlparse(url).scheme:
+            return urljoin(self.uri, url)
+        return url
 
     def _servers(self, node: Any, pointer: str, source: str) -> tuple[str, ...]:
         if node is None:
@@ -264,10 +289,7 @@ class _Builder:
                 self.problem(f"{pointer}/{i}/variables", f"server variable {m.group(1)!r} has no default", source=source)
                 return ""
 
-            url = _VAR_RE.sub(sub, url)
-            if self.uri.startswith(("http:", "https:")) and not urlparse(url).scheme:
-                url = urljoin(self.uri, url)  # relative to where the document was fetched (OAS 3 §4.8.5)
-            out.append(url)
+            out.append(self._absolute(_VAR_RE.sub(sub, url)))
         return tuple(out)
 
     # -- path items -----------------------------------------------------------------------------
@@ -287,7 +309,7 @@ class _Builder:
             except RefRefused:
                 raise
             except SpecError as exc:
-                self.problem(pointer, f"path item skipped: {exc.message}")
+                self.problem(pointer, f"path item skipped: {_ref_failure(node, exc)}")
                 return None
             extra = {k: v for k, v in node.items() if k != "$ref"}
             node = {**target, **extra} if isinstance(target, dict) and extra else target
@@ -345,7 +367,7 @@ class _Builder:
             except RefRefused:
                 raise
             except SpecError as exc:
-                self.problem(pointer, f"operation skipped: {exc.message}", source=ref_source)
+                self.problem(pointer, f"operation skipped: {_ref_failure(node, exc)}", source=ref_source)
                 return None
         if not isinstance(node, dict):
             raise self.fail(pointer, f"an operation must be an object, not {_kind(node)}", source)
@@ -392,7 +414,7 @@ class _Builder:
                 except RefRefused:
                     raise
                 except SpecError as exc:
-                    self.problem(f"{pointer}/{i}", f"parameter skipped: {exc.message}", source=source)
+                    self.problem(f"{pointer}/{i}", f"parameter skipped: {_ref_failure(raw, exc)}", source=source)
                     continue
             if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not isinstance(raw.get("in"), str):
                 self.problem(f"{pointer}/{i}", "a parameter needs 'name' and 'in' strings", source=source)
@@ -451,7 +473,7 @@ class _Builder:
             except RefRefused:
                 raise
             except SpecError as exc:
-                self.problem(pointer, f"requestBody ignored: {exc.message}", source=source)
+                self.problem(pointer, f"requestBody ignored: {_ref_failure(node, exc)}", source=source)
                 return None
         if not isinstance(node, dict):
             self.problem(pointer, "requestBody must be an object", source=source)

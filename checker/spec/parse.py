@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -92,8 +93,9 @@ def parse_document(data: bytes, where: str) -> tuple[Any, str]:
     if len(data) > MAX_DOCUMENT_BYTES:
         raise SpecError(f"document is {len(data)} bytes; the limit is {MAX_DOCUMENT_BYTES}", where)
     body = memoryview(data)[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    start = len(body) - len(bytes(body[:64]).lstrip()) if len(body) else 0
-    if orjson is not None and bytes(body[start:start + 1]) in (b"{", b"["):
+    head = bytes(body[:64])
+    first = head.lstrip()[:1]
+    if orjson is not None and first in (b"{", b"["):
         # The fast path: orjson validates UTF-8 itself, so a 13 MB document is never decoded twice.
         try:
             return orjson.loads(body), "json"
@@ -155,7 +157,63 @@ def _construct_bool(loader: Any, node: Any) -> bool:
 _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 
 
+#: YAML nesting refused before libyaml composes it: its composer recurses in C (a crash near
+#: 100,000 levels) and costs time quadratic in the depth (10,000 levels: over a second).
+MAX_YAML_DEPTH = 1024
+#: Below this bound on the depth the document is composed without the exact (slower) depth scan.
+_SAFE_DEPTH_BOUND = 6000
+
+
+def yaml_depth_bound(text: str) -> int | None:
+    """A cheap upper bound on the nesting depth of ``text``, or None when it is not below the safe bound.
+
+    Flow collections nest only through ``[`` and ``{``, so their depth is at most the number of those
+    characters. A nested block collection starts further right than its parent, or at the same column
+    for a sequence under a mapping key and then the next mapping two columns right, or on the same line
+    after ``- `` or ``? `` (compact notation): so block depth is at most twice the largest indentation
+    plus twice the longest run of compact indicators, plus 2. The bound is sound; it is only loose.
+    """
+    budget = _SAFE_DEPTH_BOUND - text.count("[") - text.count("{") - 2
+    if budget <= 0:
+        return None
+    quarter = budget // 4 + 1
+    # block indentation is spaces only: a plain substring search finds any run that long, anywhere
+    if " " * quarter in text or _compact_run(quarter).search(text):
+        return None
+    return _SAFE_DEPTH_BOUND - budget
+
+
+@lru_cache(maxsize=64)
+def _compact_run(n: int) -> re.Pattern[str]:
+    # written with a leading single indicator: much faster to scan than a bare repeated group
+    return re.compile(r"[-?][ \t]+(?:[-?][ \t]+){%d}" % (n - 1))
+
+
+def check_yaml_depth(text: str, where: str) -> None:
+    """Refuse YAML nested deeper than MAX_YAML_DEPTH, reading libyaml's events (iterative, no composing)."""
+    if yaml_depth_bound(text) is not None:
+        return
+    depth = 0
+    opens = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    closes = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    try:
+        for event in yaml.parse(text, Loader=_YamlLoader):
+            if isinstance(event, opens):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    mark = event.start_mark
+                    raise SpecError(
+                        f"nesting deeper than {MAX_YAML_DEPTH} levels at line {mark.line + 1}, column {mark.column + 1}",
+                        where,
+                    )
+            elif isinstance(event, closes):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the loader reports the syntax error itself, with its position
+
+
 def _parse_yaml(text: str, where: str) -> Any:
+    check_yaml_depth(text, where)
     try:
         doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader subclass
     except RecursionError:

@@ -50,9 +50,10 @@ def _display_file(uri: str, cwd: str) -> str:
     # Called for every operation's error context: cached, it costs nothing on a 1,000-operation document.
     path = uri_to_path(uri)
     try:
-        return os.path.relpath(path, cwd)
+        rel = os.path.relpath(path, cwd)
     except ValueError:  # pragma: no cover - other drive on Windows
         return str(path)
+    return str(path) if rel.startswith("..") else rel  # relative only under the working folder
 
 
 class Resolver:
