@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 from urllib.parse import urlencode, urlparse
 
@@ -187,7 +187,7 @@ async def probe(
 
     async def run(obs_args: dict[str, Any], method: str, url: str, headers: dict[str, str], body: bytes | None,
                   raw: bool = False) -> None:
-        chain = await (send_raw if raw else send_chain)(method, url, headers, body)
+        chain = _kept((await (send_raw if raw else send_chain)(method, url, headers, body)))
         obs = Observation(
             chain=chain,
             skipped=None if chain else (budget.reason or "not sent"),
@@ -199,7 +199,7 @@ async def probe(
                 and obs.status is not None):
             # the unstable-answer rule (checker/rules/stability.py): the same GET again, back to back
             for k in range(options.repeats):
-                again = await send_chain(method, url, headers, body)
+                again = _kept(await send_chain(method, url, headers, body))
                 if not again:
                     break
                 observations.append(Observation(chain=again, method=method, **{**obs_args, "role": "repeat", "tag": str(k + 1)}))
@@ -354,6 +354,18 @@ def _find_id(doc: Any, param: str) -> str | None:
             if k.lower() == key and isinstance(v, (str, int)) and not isinstance(v, bool) and str(v) != "":
                 return str(v)
     return None
+
+
+#: Body bytes an observation keeps (rules read at most the first 4 KiB; discovery GETs keep the whole
+#: --max-body, to parse the collection): a run over 10,000 paths must not hold 64 KiB per answer.
+KEEP_BODY = 16 * 1024
+
+
+def _kept(chain: tuple[Exchange, ...]) -> tuple[Exchange, ...]:
+    if not any(len(ex.body) > KEEP_BODY for ex in chain):
+        return chain
+    return tuple(replace(ex, body=ex.body[:KEEP_BODY], body_truncated=True) if len(ex.body) > KEEP_BODY else ex
+                 for ex in chain)
 
 
 def retry_after(value: str | None) -> float | None:

@@ -325,3 +325,25 @@ def test_huge_body_keeps_memory_bounded(tmp_path):
     get = next(f for f in report["findings"] if f["path"] == "/huge/a") if report["findings"] else None
     if get is not None and "response" in get["evidence"]:
         assert get["evidence"]["response"].get("body_size", 0) <= 65536 + 256 * 1024
+
+
+def test_observations_keep_a_bounded_part_of_each_body(tmp_path):
+    """What a run holds per answer is bounded below --max-body: 16 KiB kept (body_size says what was read)."""
+    import asyncio
+
+    from checker import api
+    from checker.engine import KEEP_BODY, ProbeOptions, probe
+    from checker.http.client import HttpClient
+
+    (tmp_path / "spec.json").write_text(json.dumps(spec_for(["/huge/a"])))
+    with FaultServer() as srv:
+        plan = api.build_plan(api.load(str(tmp_path / "spec.json")), api.PlanOptions(base_url=srv.url, methods=("GET",)))
+
+        async def go():
+            async with HttpClient() as client:
+                return await probe(plan, client, ProbeOptions(repeats=0))
+
+        result = asyncio.run(go())
+    get = next(o for o in result.observations if o.role == "probe" and o.method == "GET")
+    assert get.status == 200 and get.final.body_truncated
+    assert len(get.final.body) == KEEP_BODY and get.final.body_size > KEEP_BODY
