@@ -221,9 +221,13 @@ def _parse_yaml(text: str, where: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SpecError(f"not valid YAML or JSON{loc}: {exc.problem or exc.context}", where) from None
+        raise SpecError(f"not valid YAML or JSON{loc}: {' '.join(str(exc.problem or exc.context).split())}", where) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise SpecError(f"not valid YAML or JSON: control character #x{char:04x} is not allowed (line {line})", where) from None
     except yaml.YAMLError as exc:
-        raise SpecError(f"not valid YAML or JSON: {exc}", where) from None
+        raise SpecError("not valid YAML or JSON: " + " ".join(str(exc).split()), where) from None
     if uses_aliases(text):
         check_expansion(doc, where)
     return doc
