@@ -106,17 +106,6 @@ class RunCrashed(Exception):
         self.report = report
 
 
-def _no_answer_cells(matrix: list[dict[str, Any]], findings: list[Finding]) -> None:
-    """A cell whose only finding is request-failed got no HTTP answer: its verdict is ``no-answer`` with the
-    error as the reason (README: matrix verdicts), not the finding's severity."""
-    errors = {(f.path, f.method): (f.evidence.get("response") or {}).get("error", "") for f in findings
-              if f.rule == "request-failed"}
-    for row in matrix:
-        if row.get("status") is None and row.get("rules") == ["request-failed"]:
-            row["verdict"] = "no-answer"
-            row["reason"] = errors.get((row["path"], row["method"])) or row.get("reason", "")
-
-
 def _with_stability(judge_options: JudgeOptions, observations: list[Observation]) -> JudgeOptions:
     """Findings on a path whose answer is unstable are set aside (checker/rules/stability.py)."""
     from .rules.stability import ignores_for
@@ -214,7 +203,6 @@ async def _shrink(plan: Plan, result: ProbeResult, client: HttpClient, headers: 
 def make_report(plan: Plan, observations: list[Observation], options: RunOptions, started: _dt.datetime,
                 duration: float, sent: int, incomplete: str | None) -> Report:
     j = judge(plan, observations, _with_stability(options.judge, observations))
-    _no_answer_cells(j.matrix, j.findings)
     spec = plan.spec
     base = plan.options.base_url or plan.options.origin or (plan.paths[0].url if plan.paths else None)
     return Report(

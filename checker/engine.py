@@ -36,12 +36,6 @@ class ProbeOptions:
     max_requests: int | None = None
     max_time: float | None = None  #: whole-run deadline (seconds)
     rate_limit: float | None = None  #: requests per second
-    direct_url: str | None = None  #: --direct-url: the application behind the gateway (replaces the base URL, like --base-url)
-    direct_host: str | None = None  #: --direct-host: the Host header sent to direct_url (the public host name)
-    cors_origin: str | None = None  #: --cors-origin: send browser preflights from this Origin
-    override_probes: str = "one"  #: --override-probes one|all|off: method-override probes per path (checker/override.py)
-    unknown_method: bool = True  #: one made-up method token per path (checker/unknown_method.py)
-    head_raw: bool = True  #: one raw-socket HEAD per path with a GET, to see a HEAD body (checker/http/raw.py)
     retries: int = 1  #: re-sends of a safe-method probe whose connection failed (connect/reset); never other methods
     retry_after_cap: float = 30.0  #: 429/503 Retry-After waits honoured, in total per run (seconds); beyond, not waited for
     repeats: int = 2  #: back-to-back GETs repeated per path and example, for the unstable-answer rule (0: off)

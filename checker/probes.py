@@ -45,8 +45,6 @@ ExtraProbeFactory = Callable[[PathPlan, ProbeContext], list[ExtraProbe]]
 EXTRA_PROBES: list[ExtraProbeFactory] = []
 
 _FEATURE_MODULES: tuple[str, ...] = ()
-_FEATURE_MODULES += ("checker.gateway",)  # issue #5
-_FEATURE_MODULES += ("checker.gateway", "checker.override", "checker.cors")  # issue #5
 _FEATURE_MODULES += ("checker.gateway", "checker.override", "checker.cors", "checker.unknown_method",
                       "checker.head_depth")  # issue #5
 _FEATURE_MODULES += ("checker.slashes",)  # issue #4: trailing-slash twins
