@@ -1,41 +1,89 @@
-"""The dry run's terminal view: paths × methods as the plan sees them (nothing was sent)."""
+"""The dry run's terminal view: paths × methods as the plan sees them (nothing was sent).
+
+Built to fit 80 columns: the URL prefix the paths are appended to is printed once (or, when
+path-level servers differ, once per prefix with a short label), and each cell is one symbol.
+"""
 
 from __future__ import annotations
+
+from collections import Counter
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..plan import Plan
+from ..plan import PathPlan, Plan
+from ..spec.paths import request_path
 
 MAX_ROWS = 200
+DECLARED, IMPLIED, PROBED = "●", "○", "·"
+#: The path column never gets narrower than this (long templates fold onto a second line).
+PATH_MIN = 24
+
+
+def url_prefix(pp: PathPlan) -> str:
+    """The part of the path's probe URL in front of the template (the server URL the plan chose)."""
+    path = request_path(pp.item.template)
+    return pp.url[: len(pp.url) - len(path)] if pp.url.endswith(path) else pp.url
+
+
+def short_names(methods: list[str], least: int = 3) -> list[str]:
+    """The shortest prefixes (at least ``least`` characters) that still tell every method apart."""
+    for k in range(least, max(map(len, methods), default=least) + 1):
+        names = [m[:k] for m in methods]
+        if len(set(names)) == len(names):
+            return names
+    return list(methods)
 
 
 def print_plan(plan: Plan, console: Console) -> None:
     spec = plan.spec
-    console.print(f"[bold]{spec.title or spec.location}[/bold]  OpenAPI {spec.version} · {len(spec.paths)} paths · "
-                  f"{spec.operation_count} operations · methods: {', '.join(plan.methods)}")
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("path", overflow="fold", max_width=50)
-    for m in plan.methods:
-        table.add_column(m, justify="center", no_wrap=True)
-    table.add_column("url", overflow="fold")
-    for pp in plan.paths[:MAX_ROWS]:
-        cells = []
+    console.print(Text.assemble((spec.title or spec.location, "bold"),
+                                f"  OpenAPI {spec.version} · {len(spec.paths)} paths · {spec.operation_count} operations"))
+    console.print(f"probe set: {' '.join(plan.methods)}", markup=False)
+    prefixes = [url_prefix(pp) for pp in plan.paths]
+    ranked = [p for p, _ in Counter(prefixes).most_common()]
+    labels = {p: str(i + 1) for i, p in enumerate(ranked)}
+    if len(ranked) == 1:
+        console.print(Text.assemble("URL prefix: ", (ranked[0] or "(none)", "bold"), " + path"))
+    elif ranked:
+        console.print("URL prefixes (column 'srv'):", markup=False)
+        for p in ranked:
+            console.print(Text.assemble(f"  [{labels[p]}] ", (p or "(none)", "bold")))
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1), collapse_padding=True,
+                  show_edge=False)
+    longest = max((len(pp.item.template) for pp in plan.paths[:MAX_ROWS]), default=4)
+    fixed = (4 if len(ranked) > 1 else 0) + min(longest, PATH_MIN) + 1
+    headers = list(plan.methods)
+    if fixed + sum(len(m) + 1 for m in headers) > console.width:
+        headers = short_names(headers)
+        console.print("(method columns abbreviated to fit; the probe set above names them in full)", markup=False,
+                      style="dim")
+    table.add_column("path", overflow="fold", ratio=1, min_width=min(longest, PATH_MIN))
+    if len(ranked) > 1:
+        table.add_column("srv", justify="right", no_wrap=True)
+    for header in headers:
+        table.add_column(header, justify="center", no_wrap=True)
+    for pp, prefix in list(zip(plan.paths, prefixes))[:MAX_ROWS]:
+        row: list[Text | str] = [Text(pp.item.template)]
+        if len(ranked) > 1:
+            row.append(labels[prefix])
         for c in pp.cells:
             if c.declared:
-                cells.append(Text("declared", style="bold green"))
+                row.append(Text(DECLARED, style="bold green"))
             elif c.implied:
-                cells.append(Text(f"via {c.implied}", style="green"))
+                row.append(Text(IMPLIED, style="green"))
             else:
-                cells.append(Text("probe", style="dim"))
-        table.add_row(pp.item.template, *cells, Text(pp.url, style="dim"))
+                row.append(Text(PROBED, style="dim"))
+        table.add_row(*row)
     console.print(table)
     if len(plan.paths) > MAX_ROWS:
-        console.print(f"[dim]… {len(plan.paths) - MAX_ROWS} more paths (use --json for all of them)[/dim]")
+        console.print(f"… {len(plan.paths) - MAX_ROWS} more paths (--json - lists every cell)", markup=False, style="dim")
     declared = sum(1 for c in plan.cells if c.declared)
     implied = sum(1 for c in plan.cells if c.implied)
-    console.print(f"{len(plan.cells)} cells: {declared} declared, {implied} implied, {len(plan.cells) - declared - implied} undeclared · "
-                  f"a run sends {plan.requests} requests (plus any redirect hops it follows)")
+    console.print(f"{DECLARED} declared  {IMPLIED} implied (HEAD through GET)  {PROBED} undeclared, probed", markup=False)
+    console.print(f"{len(plan.cells)} cells: {declared} declared, {implied} implied, "
+                  f"{len(plan.cells) - declared - implied} undeclared · a run sends {plan.requests} requests "
+                  "(plus any redirect hops it follows)", markup=False)
     for w in plan.warnings:
-        console.print(f"[yellow]note:[/yellow] {w}")
+        console.print(Text.assemble(("note: ", "yellow"), w))
