@@ -379,6 +379,12 @@ def _frozen_gc():
         gc.unfreeze()
 
 
+#: Schema keywords that only annotate: dropped before generation.
+_ANNOTATIONS = frozenset({"example", "examples", "xml", "externalDocs", "description", "title"})
+#: Keywords whose value maps names to schemas (the names must never be filtered as keywords).
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+
+
 def _inline(node: Any, base: str, resolver: Any, depth: int, budget: list[int], stack: tuple[str, ...]) -> Any:
     budget[0] -= 1
     if budget[0] < 0 or depth > MAX_INLINE_DEPTH * 4:
@@ -394,7 +400,16 @@ def _inline(node: Any, base: str, resolver: Any, depth: int, budget: list[int], 
             except Exception:  # noqa: BLE001 - an unresolvable ref inside a schema is not fatal
                 return {}
             return _inline(target, new_base, resolver, depth + 1, budget, stack + (marker,))
-        return {k: _inline(v, base, resolver, depth + 1, budget, stack) for k, v in node.items() if k not in ("example", "examples", "xml", "externalDocs", "description", "title")}
+        out = {}
+        for k, v in node.items():
+            if k in _ANNOTATIONS:
+                continue
+            if k in _SCHEMA_MAPS and isinstance(v, dict):
+                # a map of names to schemas: its keys are data (a property may be called "title")
+                out[k] = {name: _inline(sub, base, resolver, depth + 1, budget, stack) for name, sub in v.items()}
+            else:
+                out[k] = _inline(v, base, resolver, depth + 1, budget, stack)
+        return out
     if isinstance(node, list):
         return [_inline(v, base, resolver, depth + 1, budget, stack) for v in node]
     return node
