@@ -75,6 +75,12 @@ def test_new_fixed_and_persisting(runs):
     assert fixed_fp in bl["fixed"]
     assert any(f["fingerprint"] == fixed_fp and f["path"] == "/admin" for f in bl["fixed_findings"])
     assert d["summary"]["new"] == len(bl["new"]) and d["summary"]["fixed"] == len(bl["fixed"])
+    import jsonschema
+
+    from .support.run import ROOT
+
+    schema = json.loads((ROOT / "checker" / "report" / "report.schema.json").read_text())
+    jsonschema.validate(d, schema, cls=jsonschema.Draft202012Validator)
     # the new error fails the run
     assert runs["d"].code == 1
     # the terminal lists new (NEW) and fixed (FIXED) findings
