@@ -181,7 +181,7 @@ def _serve_forever(spec_path: str) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((HOST, 0))
     http = os.environ.get("CONFORM405_BENCH_HTTP", "httptools")
-    config = uvicorn.Config(app, http=http, loop="auto", log_level="warning", access_log=False,
+    config = uvicorn.Config(app, http=http, loop="auto", log_level="error", access_log=False,
                             lifespan="off", backlog=2048, timeout_keep_alive=30)
     server = uvicorn.Server(config)
     count_file = os.environ.get("CONFORM405_BENCH_COUNT_FILE")
@@ -252,15 +252,19 @@ def serve_counted(spec_path: str | Path, timeout: float = 60.0, http: str = "htt
     env = {**os.environ, "CONFORM405_BENCH_CHILD": "1", "CONFORM405_BENCH_COUNT_FILE": count_file,
            "CONFORM405_BENCH_HTTP": http,
            "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    # standard error goes to a file, never a pipe nobody reads: a full pipe would freeze the server
+    # (uvicorn logs every request httptools refuses)
+    errors = open(os.path.join(count_dir, "stderr"), "w+b")
     proc = subprocess.Popen([sys.executable, "-m", "benchmarks.conformant_server", str(spec_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.PIPE, env=env, cwd=root)
+                            stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.PIPE, env=env, cwd=root)
     try:
         assert proc.stdout is not None
         deadline = time.monotonic() + timeout
         line = b""
         while not line.endswith(b"\n"):
             if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode(errors="replace") if proc.stderr and proc.poll() is not None else ""
+                errors.seek(0)
+                err = errors.read().decode(errors="replace")
                 raise RuntimeError(f"the generated server did not start: {err.strip()[-500:]}")
             ready, _, _ = select.select([proc.stdout], [], [], 0.1)
             if ready:
@@ -280,6 +284,7 @@ def serve_counted(spec_path: str | Path, timeout: float = 60.0, http: str = "htt
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        errors.close()
         import shutil
 
         shutil.rmtree(count_dir, ignore_errors=True)
