@@ -205,11 +205,16 @@ def make_report(plan: Plan, observations: list[Observation], options: RunOptions
     j = judge(plan, observations, _with_stability(options.judge, observations))
     spec = plan.spec
     base = plan.options.base_url or plan.options.origin or (plan.paths[0].url if plan.paths else None)
+    target = {"base_url": plan.options.base_url or plan.options.origin or _origin_of(base), "app": bool(options.app),
+              "methods": list(plan.methods), "examples": plan.options.examples, "seed": options.probe.seed}
+    from .shard import shard_info
+
+    if (shard := shard_info(plan)) is not None:  # a shard's report says which one it is, for 'conform405 merge'
+        target["shard"] = shard
     return Report(
         tool={"name": "conform405", "version": __version__},
         spec=_spec_info(spec),
-        target={"base_url": plan.options.base_url or plan.options.origin or _origin_of(base), "app": bool(options.app),
-                "methods": list(plan.methods), "examples": plan.options.examples, "seed": options.probe.seed},
+        target=target,
         findings=j.findings,
         matrix=j.matrix,
         ignored=j.ignored,

@@ -27,7 +27,7 @@ app = typer.Typer(
     help="Check that a live HTTP API honours its OpenAPI document on methods (405 vs 404, Allow, HEAD, OPTIONS, redirects).",
 )
 
-SUBCOMMANDS = {"run", "plan", "explain", "rules", "diff"}
+SUBCOMMANDS = {"run", "plan", "explain", "rules", "diff", "merge"}
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -202,6 +202,7 @@ def run_cmd(
     no_unknown_method: bool = typer.Option(False, "--no-unknown-method", help="Do not send the made-up method token (one request per path)."),
     no_head_body_check: bool = typer.Option(False, "--no-head-body-check", help="Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET)."),
     transport: str = typer.Option("auto", "--transport", help="HTTP transport: auto, aiohttp or httpx."),
+    shard: Optional[str] = typer.Option(None, "--shard", metavar="K/N", help="Probe only shard K of N: a fixed 1/N share of the paths (by a hash of the path template); join the reports with 'conform405 merge'."),
     client: str = typer.Option("fetch", "--client", help="Follow redirects as this client does to judge each cell: fetch (browsers), curl-L, curl-L-X, httpx, requests, aiohttp, node-fetch, axios, go, urllib."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
@@ -266,6 +267,10 @@ def run_cmd(
             skip_methods=_methods(skip_method), include_paths=tuple(include_path or ()), exclude_paths=tuple(exclude_path or ()),
             read_only=read_only, examples=examples, discover=not no_discovery))
         _require_target(plan)
+        if shard is not None:  # checker/shard.py: a fixed share of the paths, values drawn for the whole plan
+            from .shard import parse_shard, shard_plan
+
+            plan = shard_plan(plan, parse_shard(shard))
     except Conform405Error as exc:
         raise _fail(exc) from None
     _print_spec_problems(loaded, quiet)
@@ -490,6 +495,51 @@ def diff_cmd(
             write_atomic(Path(destination), text)
     if "-" not in (json_out, markdown_out):
         _diff.print_terminal(result, Console(highlight=False))
+
+
+@app.command("merge")
+def merge_cmd(
+    reports: List[str] = typer.Argument(..., metavar="REPORT...", help="JSON reports of the shards of one run (--shard K/N --json PATH)."),
+    json_out: Optional[str] = typer.Option(None, "--json", help="Write the merged JSON report to PATH ('-' for standard output)."),
+    junit_out: Optional[str] = typer.Option(None, "--junit", help="Write JUnit XML to PATH."),
+    sarif_out: Optional[str] = typer.Option(None, "--sarif", help="Write SARIF 2.1.0 to PATH."),
+    markdown_out: Optional[str] = typer.Option(None, "--markdown", help="Write a Markdown summary to PATH."),
+    html_out: Optional[str] = typer.Option(None, "--html", help="Write a self-contained HTML report to PATH."),
+    baseline_file: Optional[str] = typer.Option(None, "--baseline", help="An earlier JSON report: only findings not in it count toward the exit code (compare here, not per shard)."),
+    fail_on: str = typer.Option("error", "--fail-on", help="Lowest severity that fails: error, warning, info or never."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
+) -> None:
+    """Join the JSON reports of a sharded run (--shard K/N) into one report, in every format. Sends nothing."""
+    from .merge import merge
+    from .report import write
+
+    if fail_on not in ("error", "warning", "info", "never"):
+        raise _fail(UsageError(f"--fail-on must be error, warning, info or never, not {fail_on!r}"))
+    outputs = {"json": json_out, "junit": junit_out, "sarif": sarif_out, "markdown": markdown_out, "html": html_out}
+    if sum(1 for d in outputs.values() if d == "-") > 1:
+        raise _fail(UsageError("only one report can go to standard output ('-')"))
+    try:
+        report = merge(list(reports))
+        if baseline_file:
+            from . import baseline as _baseline
+
+            _baseline.compare(report, _baseline.load(baseline_file), baseline_file)
+    except Conform405Error as exc:
+        raise _fail(exc) from None
+    report.fail_on = fail_on
+    for fmt, destination in outputs.items():
+        if destination:
+            try:
+                write(report, fmt, destination)
+            except OSError as exc:
+                raise _fail(UsageError(f"cannot write the {fmt} report: {exc.strerror or exc}", destination)) from None
+    if "-" not in outputs.values():
+        from .report.terminal import print_report
+
+        print_report(report, Console(highlight=False, soft_wrap=False), quiet=quiet, fail_on=fail_on)
+    if report.failing(fail_on):
+        raise typer.Exit(int(ExitCode.FINDINGS))
+    raise typer.Exit(int(ExitCode.INCOMPLETE if report.incomplete else ExitCode.OK))
 
 
 @app.command("explain")

@@ -134,7 +134,8 @@ async def probe(
     options = options or ProbeOptions()
     started = time.perf_counter()
     values = ValueSource(plan.spec, seed=options.seed, user=dict(options.path_params), examples=plan.options.examples)
-    values.prepare([p.item for p in plan.paths])
+    # a shard (checker/shard.py) draws values for the whole plan, so its requests are the unsharded run's
+    values.prepare([p.item for p in getattr(plan, "value_paths", None) or plan.paths])
     budget = _Budget(options)
     sem = asyncio.Semaphore(client.limits.concurrency)
     observations: list[Observation] = sink if sink is not None else []
