@@ -139,8 +139,9 @@ class HttpClient:
         limit = self.limits.timeout if timeout is None else max(0.001, min(timeout, self.limits.timeout))
         try:
             # the hard deadline: a server trickling one byte per second never trips a per-read timeout
-            return await asyncio.wait_for(self._send(method, url, req_headers, body, started, sent_headers, limit),
-                                          timeout=limit + (1.0 if timeout is None else 0.0))
+            # (asyncio.timeout, not wait_for: no extra task per request on the hot path)
+            async with asyncio.timeout(limit + (1.0 if timeout is None else 0.0)):
+                return await self._send(method, url, req_headers, body, started, sent_headers, limit)
         except asyncio.TimeoutError:
             return Exchange(method, url, sent_headers, body, error=f"timeout: no complete answer within {limit:g} s",
                             elapsed=time.perf_counter() - started)
