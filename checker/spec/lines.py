@@ -24,12 +24,12 @@ _DECODER = json.JSONDecoder()
 
 
 class Locator:
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, yaml_nodes: dict[str, Any] | None = None) -> None:
         self.resolver = resolver
         self._texts: dict[str, str | None] = {}
         self._newlines: dict[str, list[int]] = {}
         self._json_index: dict[tuple[str, int], dict[str, tuple[int, int]] | list[tuple[int, int]]] = {}
-        self._yaml_roots: dict[str, Any] = {}
+        self._yaml_roots: dict[str, Any] = dict(yaml_nodes or {})  # node trees the loader already composed
 
     def __call__(self, uri: str, pointer: str) -> tuple[int, int] | None:
         text = self._text(uri)
@@ -42,6 +42,10 @@ class Locator:
             return self._yaml_position(uri, text, pointer)
         except (ValueError, IndexError, yaml.YAMLError, RecursionError):
             return None
+
+    def forget_nodes(self) -> None:
+        """Drop the node trees (they double a YAML document's memory); they are composed again if asked."""
+        self._yaml_roots.clear()
 
     # -- text ---------------------------------------------------------------------------------
     def _text(self, uri: str) -> str | None:

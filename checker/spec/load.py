@@ -48,18 +48,20 @@ def load_spec(source: str | Path, options: LoadOptions | None = None) -> Spec:
             raise SpecError("is a folder, not an OpenAPI document", source)
         uri = path_to_uri(path)
     texts: dict[str, str] = {}
+    nodes: dict[str, Any] = {}  # YAML node trees, kept only while the problems are given their lines
     with _gc_paused():
-        doc, syntax = _fetch(uri, options, texts)
+        doc, syntax = _fetch(uri, options, texts, nodes)
         resolver = Resolver(
             doc,
             uri,
-            fetch=lambda u: _fetch(u, options, texts),
+            fetch=lambda u: _fetch(u, options, texts, nodes),
             allow_remote=options.allow_remote_refs,
             allow_outside=options.allow_outside_refs,
         )
         resolver.syntax[uri] = syntax
         resolver.texts = texts
-        spec = _Builder(source, uri, doc, syntax, resolver, options).build()
+        spec = _Builder(source, uri, doc, syntax, resolver, options, nodes).build()
+    nodes.clear()
     fatal = [p for p in spec.problems if p.fatal or options.strict]
     if fatal:
         first = fatal[0]
@@ -92,7 +94,7 @@ def _where(problem: Problem) -> str:
     return f"{loc} {problem.pointer or '/'}".strip()
 
 
-def _fetch(uri: str, options: LoadOptions, texts: dict[str, str]) -> tuple[Any, str]:
+def _fetch(uri: str, options: LoadOptions, texts: dict[str, str], nodes: dict[str, Any] | None = None) -> tuple[Any, str]:
     where = display(uri)
     if uri.startswith("file:"):
         path = uri_to_path(uri)
@@ -107,7 +109,11 @@ def _fetch(uri: str, options: LoadOptions, texts: dict[str, str]) -> tuple[Any, 
     else:
         data = _fetch_url(uri, options.fetch_timeout)
         texts[uri] = data.decode("utf-8", errors="replace")
-    return parse_document(data, where)
+    composed: list[Any] = []
+    doc, syntax = parse_document(data, where, composed)
+    if nodes is not None and composed:
+        nodes[uri] = composed[0]
+    return doc, syntax
 
 
 def _fetch_url(url: str, timeout: float) -> bytes:
@@ -157,7 +163,9 @@ _VAR_RE = re.compile(r"\{([^{}]*)\}")
 
 
 class _Builder:
-    def __init__(self, location: str, uri: str, doc: Any, syntax: str, resolver: Resolver, options: LoadOptions):
+    def __init__(self, location: str, uri: str, doc: Any, syntax: str, resolver: Resolver, options: LoadOptions,
+                 nodes: dict[str, Any] | None = None):
+        self.nodes = nodes if nodes is not None else {}
         self.location = location
         self.uri = uri
         self.doc = doc
@@ -214,8 +222,9 @@ class _Builder:
         )
         from .lines import Locator
 
-        spec._locator = Locator(self.resolver)
+        spec._locator = locator = Locator(self.resolver, self.nodes)
         spec.problems = tuple(self._with_lines(spec))
+        locator.forget_nodes()  # a later lookup (a SARIF report) composes the file again, once
         return spec
 
     def _with_lines(self, spec: Spec) -> list[Problem]:

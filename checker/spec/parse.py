@@ -88,8 +88,12 @@ def decode(data: bytes, where: str) -> str:
         ) from None
 
 
-def parse_document(data: bytes, where: str) -> tuple[Any, str]:
-    """Parse ``data`` and return ``(document, syntax)`` where syntax is ``"json"`` or ``"yaml"``."""
+def parse_document(data: bytes, where: str, nodes: list[Any] | None = None) -> tuple[Any, str]:
+    """Parse ``data`` and return ``(document, syntax)`` where syntax is ``"json"`` or ``"yaml"``.
+
+    For YAML, ``nodes`` (when given) receives the composed node tree, whose marks give the
+    line of any pointer: the line map then needs no second parse of the same text.
+    """
     if len(data) > MAX_DOCUMENT_BYTES:
         raise SpecError(f"document is {len(data)} bytes; the limit is {MAX_DOCUMENT_BYTES}", where)
     body = memoryview(data)[3:] if data.startswith(b"\xef\xbb\xbf") else data
@@ -110,7 +114,7 @@ def parse_document(data: bytes, where: str) -> tuple[Any, str]:
         doc = _parse_json(text, where)
         if doc is not _NOT_JSON:
             return doc, "json"
-    return _parse_yaml(text, where), "yaml"
+    return _parse_yaml(text, where, nodes), "yaml"
 
 
 _NOT_JSON = object()
@@ -212,10 +216,17 @@ def check_yaml_depth(text: str, where: str) -> None:
         return  # the loader reports the syntax error itself, with its position
 
 
-def _parse_yaml(text: str, where: str) -> Any:
+def _parse_yaml(text: str, where: str, nodes: list[Any] | None = None) -> Any:
     check_yaml_depth(text, where)
     try:
-        doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader subclass
+        loader = _Loader(text)
+        try:  # what yaml.load does, keeping the composed nodes
+            node = loader.get_single_node()
+            doc = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+        if nodes is not None:
+            nodes.append(node)
     except RecursionError:
         raise SpecError("nesting too deep to parse", where) from None
     except yaml.MarkedYAMLError as exc:
