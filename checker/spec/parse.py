@@ -170,7 +170,8 @@ def yaml_depth_bound(text: str) -> int | None:
     # block indentation is spaces only: a plain substring search finds any run that long, anywhere
     if " " * quarter in text or _compact_run(quarter).search(text):
         return None
-    return _SAFE_DEPTH_BOUND - budget
+    # indentation and compact runs are both under ``quarter``: what the flow characters left covers them
+    return _SAFE_DEPTH_BOUND - budget + 2 + 4 * (quarter - 1)
 
 
 @lru_cache(maxsize=64)
