@@ -263,18 +263,16 @@ def test_rate_limit_counted(tmp_path):
 
 
 def test_concurrency_bounds_requests_in_flight(tmp_path):
-    """--concurrency 3 against a server where every request hangs until the timeout: the server never
-    sees more than 3 at once (counted on the server)."""
-    spec = write_spec(tmp_path, [f"/hang/{i}" for i in range(4)], methods=("get", "post"))
+    """--concurrency 3 against a server that answers every request after 0.3 s: the server never has
+    more than 3 requests at once (counted on the server, which counts a request out before it writes
+    the answer, so a client's next request can never overlap the count of the one it follows)."""
+    spec = write_spec(tmp_path, [f"/delay/{i}" for i in range(4)], methods=("get", "post"))
     with FaultServer() as srv:
-        result = cli(spec, "--base-url", srv.url, "--json", "-", "--concurrency", "3", "--timeout", "0.5",
-                     "--max-time", "4", timeout=60)
+        result = cli(spec, "--base-url", srv.url, "--json", "-", "--concurrency", "3", timeout=120)
         peak, sent = srv.max_in_flight, srv.count()
     no_traceback(result.stderr)
-    assert result.code in (1, 4)
-    # the server notices a client's hang-up a poll later (50 ms), so one abandoned request may still be
-    # counted while its successor arrives: 4 at most, against dozens without the bound
-    assert sent > 4 and 1 <= peak <= 4, (sent, peak)
+    assert result.code in (0, 1), result.stderr
+    assert sent > 3 and 2 <= peak <= 3, (sent, peak)
 
 
 def test_retry_after_everywhere_does_not_stall_the_run(tmp_path):

@@ -38,6 +38,15 @@ class _Conn:
     sock: socket.socket
     server: "FaultServer"
     req: Received
+    left: bool = False  #: already counted out of the server's in-flight requests
+
+    def leave(self) -> None:
+        """Count this request as answered (before the answer is written, so a client's next request
+        can never be counted while this one still is)."""
+        if not self.left:
+            self.left = True
+            with self.server._lock:
+                self.server.in_flight -= 1
 
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
@@ -50,6 +59,7 @@ class _Conn:
         hdrs.append(("Connection", "close"))
         lines += [f"{k}: {v}" for k, v in hdrs]
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.leave()
         self.send(head + (b"" if self.req.method == "HEAD" else body))
 
 
@@ -78,6 +88,12 @@ def _hang(c: _Conn) -> None:
         ready, _, _ = select.select([c.sock], [], [], 0.05)
         if ready and not c.sock.recv(65536):
             return  # the client gave up and closed the connection
+
+
+def _delay(c: _Conn) -> None:
+    """A conformant answer after 0.3 s (for counting requests in flight)."""
+    time.sleep(0.3)
+    _ok(c)
 
 
 def _slow(c: _Conn) -> None:
@@ -212,7 +228,7 @@ def _not_found(c: _Conn) -> None:
 
 
 BEHAVIOURS: dict[str, Behaviour] = {
-    "ok": _ok, "reset": _reset, "hang": _hang, "slow": _slow, "garbage": _garbage_status,
+    "ok": _ok, "delay": _delay, "reset": _reset, "hang": _hang, "slow": _slow, "garbage": _garbage_status,
     "badheader": _bad_header, "badchunked": _bad_chunked, "http10": _http10, "huge": _huge,
     "manyheaders": _many_headers, "endlessheaders": _endless_headers, "junkallow": _junk_allow,
     "loop": _loop, "chain": _chain, "busy": _busy, "throttle": _throttle, "unavailable": _unavailable, "flap": _flap, "echo": _echo,
@@ -311,11 +327,11 @@ class FaultServer:
                     self.in_flight += 1
                     self.max_in_flight = max(self.max_in_flight, self.in_flight)
                 name = self.default or req.path.split("?")[0].strip("/").split("/")[0]
+                cc = _Conn(conn, self, req)
                 try:
-                    BEHAVIOURS.get(name, _not_found)(_Conn(conn, self, req))
+                    BEHAVIOURS.get(name, _not_found)(cc)
                 finally:
-                    with self._lock:
-                        self.in_flight -= 1
+                    cc.leave()
             except OSError:
                 pass  # the client hung up: that is how most of these end
 
