@@ -17,6 +17,7 @@ response wrappers, not the network (README, "Performance"). The same guarantees 
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -30,18 +31,25 @@ if TYPE_CHECKING:  # pragma: no cover
 _VERSIONS = {(1, 1): "HTTP/1.1", (1, 0): "HTTP/1.0", (2, 0): "HTTP/2"}
 
 
+#: The method token exactly as the caller gave it. ``ClientSession._request`` upper-cases the method
+#: before it builds the request, so the original travels beside it, in the sending task's context.
+_EXACT_METHOD: ContextVar[str | None] = ContextVar("conform405_exact_method", default=None)
+
+
 class ExactMethodRequest(aiohttp.ClientRequest):
-    """aiohttp's request with the method token kept as given (``aiohttp`` would send ``get`` as ``GET``)."""
+    """aiohttp's request with the method token kept as given (``aiohttp`` would send ``Link`` as ``LINK``)."""
 
     def __init__(self, method: str, url: URL, *args: Any, **kwargs: Any) -> None:
         super().__init__(method, url, *args, **kwargs)
-        self.method = method
+        exact = _EXACT_METHOD.get()
+        self.method = exact if exact is not None and exact.upper() == method.upper() else method
 
 
 async def send(client: "HttpClient", session: aiohttp.ClientSession, method: str, url: str, req_headers: dict[str, str],
                body: bytes | None, started: float, sent_headers: tuple[tuple[str, str], ...], limit: float) -> Exchange:
     limits = client.limits
     try:
+        _EXACT_METHOD.set(method)
         resp = await session.request(method, URL(url, encoded=True), headers=req_headers, data=body,
                                       allow_redirects=False, timeout=aiohttp.ClientTimeout(total=limit))
     except Exception as exc:  # noqa: BLE001 - whatever the server did, it is a fact, not a crash

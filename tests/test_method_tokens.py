@@ -1,0 +1,42 @@
+"""Method tokens go on the wire exactly as written (RFC 9110 §9.1: method names are case-sensitive).
+
+An OpenAPI 3.2 ``additionalOperations`` key such as ``Link`` must be sent as ``Link``, not ``LINK``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from checker.http.client import HttpClient, Limits
+
+from .support.fault_server import FaultServer
+
+
+def test_default_socket_transport_keeps_the_token_exactly():
+    with FaultServer() as srv:
+
+        async def go() -> list[int | None]:
+            async with HttpClient(Limits(), transport="auto") as client:
+                answers = await asyncio.gather(*(client.send(m, f"{srv.url}/ok/{i}") for i, m in enumerate(("Link", "purge", "GET"))))
+                return [a.status for a in answers]
+
+        statuses = asyncio.run(go())
+        sent = sorted(r.method for r in srv.received)
+    assert statuses == [405, 405, 200]
+    assert sent == ["GET", "Link", "purge"]
+
+
+@pytest.mark.parametrize("transport", ["httpx"])
+def test_httpx_transport_upper_cases(transport):
+    """httpx upper-cases every method (documented in the README): the fast default transport is the exact one."""
+    with FaultServer() as srv:
+
+        async def go() -> None:
+            async with HttpClient(Limits(), transport=transport) as client:
+                await client.send("Link", f"{srv.url}/ok/1")
+
+        asyncio.run(go())
+        sent = [r.method for r in srv.received]
+    assert sent == ["LINK"]
