@@ -8,7 +8,6 @@ Nothing here judges anything: see :mod:`checker.api`.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -316,18 +315,8 @@ def run_cmd(
         report.target["config"] = cfg.file
     if baseline_findings is not None:
         _baseline.compare(report, baseline_findings, baseline_file)
-    for fmt, destination in outputs.items():
-        if destination:
-            from .report import write
-
-            try:
-                write(report, fmt, destination)
-            except OSError as exc:
-                raise _fail(UsageError(f"cannot write the {fmt} report: {exc.strerror or exc}", destination)) from None
-            except Exception as exc:  # noqa: BLE001 - a bug in one format: the others are still written
-                err.print(f"[bold red]conform405: internal error[/bold red] (a bug, please report it) in the {fmt} report: "
-                          f"{_escape(_one_line(exc))}")
-                exit_code = ExitCode.INTERNAL
+    if not _write_outputs(report, outputs):
+        exit_code = ExitCode.INTERNAL
     if write_baseline_file:
         from .baseline import write_baseline
 
@@ -379,6 +368,26 @@ def _issue5_options(direct_url, direct_host, cors_origin, override_probes, no_un
         raise _fail(UsageError(f"--override-probes must be one, all or off, not {override_probes!r}"))
     return {"direct_url": direct_url, "direct_host": direct_host, "cors_origin": cors_origin,
             "override_probes": override_probes, "unknown_method": not no_unknown_method, "head_raw": not no_head_body_check}
+
+
+def _write_outputs(report, outputs: dict[str, str | None]) -> bool:
+    """Write every requested format; an unwritable destination is a usage error (exit 2), a bug in one
+    format is reported on one line while the others are still written. False when a format failed."""
+    from .report import write
+
+    ok = True
+    for fmt, destination in outputs.items():
+        if not destination:
+            continue
+        try:
+            write(report, fmt, destination)
+        except OSError as exc:
+            raise _fail(UsageError(f"cannot write the {fmt} report: {exc.strerror or exc}", destination)) from None
+        except Exception as exc:  # noqa: BLE001 - a bug in one format: the others are still written
+            err.print(f"[bold red]conform405: internal error[/bold red] (a bug, please report it) in the {fmt} report: "
+                      f"{_escape(_one_line(exc))}")
+            ok = False
+    return ok
 
 
 def _require_target(plan) -> None:
@@ -511,7 +520,6 @@ def merge_cmd(
 ) -> None:
     """Join the JSON reports of a sharded run (--shard K/N) into one report, in every format. Sends nothing."""
     from .merge import merge
-    from .report import write
 
     if fail_on not in ("error", "warning", "info", "never"):
         raise _fail(UsageError(f"--fail-on must be error, warning, info or never, not {fail_on!r}"))
@@ -527,12 +535,8 @@ def merge_cmd(
     except Conform405Error as exc:
         raise _fail(exc) from None
     report.fail_on = fail_on
-    for fmt, destination in outputs.items():
-        if destination:
-            try:
-                write(report, fmt, destination)
-            except OSError as exc:
-                raise _fail(UsageError(f"cannot write the {fmt} report: {exc.strerror or exc}", destination)) from None
+    if not _write_outputs(report, outputs):
+        raise typer.Exit(int(ExitCode.INTERNAL))
     if "-" not in outputs.values():
         from .report.terminal import print_report
 

@@ -24,7 +24,7 @@ from .plan import Cell, PathPlan, Plan
 from .probes import ProbeContext, factories
 from .spec.model import SAFE_METHODS
 from .spec.paths import fill, template_names
-from .values import RequestValues, ValueSource
+from .values import ValueSource
 
 
 @dataclass(frozen=True)

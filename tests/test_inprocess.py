@@ -9,14 +9,11 @@ apps into their pytester projects.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import socket
 import sys
 import textwrap
 import types
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -215,32 +212,8 @@ def spec_file(tmp_path_factory) -> Path:
     return path
 
 
-@contextlib.contextmanager
-def serve_asgi_h11(app) -> Iterator[str]:
-    """uvicorn on 127.0.0.1 with the h11 parser. The default (httptools) answers 400 itself to a method token
-    it does not know, before the app sees it: a finding about the *server* (unknown-method-wrong-status) that
-    an in-process run, which has no HTTP parser, cannot make. h11 passes any token to the app, so the socket
-    and in-process runs judge the same thing: the application."""
-    import threading
-    import time
-
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, http="h11", log_level="warning", lifespan="off", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+def serve_asgi_h11(app):
+    return serve_asgi(app, http="h11")
 
 
 def _cells(report) -> list[tuple]:

@@ -3,10 +3,7 @@ parser; 405 with h11), aiohttp (400 from its parser), and a plain WSGI app that 
 
 from __future__ import annotations
 
-import contextlib
 import textwrap
-import threading
-import time
 
 import pytest
 from aiohttp import web
@@ -17,7 +14,7 @@ from starlette.routing import Route
 
 from checker import api
 
-from .support.servers import _bound_socket, serve_aiohttp, serve_asgi, serve_wsgi
+from .support.servers import serve_aiohttp, serve_asgi, serve_wsgi
 
 SPEC = textwrap.dedent("""\
     openapi: 3.1.0
@@ -56,23 +53,8 @@ def ignores_method(environ, start_response):
     return [b"[]"]
 
 
-@contextlib.contextmanager
 def serve_asgi_h11(app):
-    import uvicorn
-
-    sock = _bound_socket()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, http="h11"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    return serve_asgi(app, http="h11")
 
 
 @pytest.fixture(scope="module")

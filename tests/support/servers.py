@@ -27,11 +27,12 @@ def _bound_socket(host: str = HOST) -> socket.socket:
 
 
 @contextlib.contextmanager
-def serve_asgi(app: Any, host: str = HOST) -> Iterator[str]:
+def serve_asgi(app: Any, host: str = HOST, http: str = "auto") -> Iterator[str]:
+    """``http="h11"`` lets made-up method tokens reach the app (httptools answers them 400 itself)."""
     import uvicorn
 
     sock = _bound_socket(host)
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, http=http)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
