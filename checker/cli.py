@@ -564,7 +564,7 @@ def rules_cmd() -> None:
     """List every rule with its ID, default severity and title."""
     from .rules import RULES
 
-    con = Console(highlight=False)
+    con = Console(highlight=False, soft_wrap=True)  # one rule a line, also when piped
     for r in RULES.values():
         con.print(f"{r.id:38} {r.severity:8} {r.title}", markup=False)
 
