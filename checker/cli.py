@@ -458,7 +458,7 @@ def _run_with_progress(plan, options, show: bool):
 
     with Progress(TextColumn("probing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
-        task = bar.add_task("probe", total=plan.requests)
+        task = bar.add_task("probe", total=plan.request_counts(options.probe)["total"])
         return api.run(plan, options, progress=lambda obs: bar.advance(task, len(obs.chain) or 1))
 
 

@@ -69,21 +69,44 @@ class Plan:
 
     @property
     def requests(self) -> int:
-        """Requests a run sends before redirect hops: probes, control GETs, discovery GETs, trailing-slash twins.
+        """Requests a default run sends before redirect hops (see :meth:`request_counts`)."""
+        return self.request_counts()["total"]
 
+    def request_counts(self, probe_options: object | None = None) -> dict[str, int]:
+        """At most what a run with ``probe_options`` (default: a default run) sends, by kind, before redirect hops.
+
+        Exact for most kinds; an upper bound for control GETs (skipped when the real and generated ids of a
+        path coincide) and stability repeats (skipped after a GET that got no answer).
+
+        Cells, control GETs, discovery GETs, the unstable-answer repeats of each GET, and every extra probe
+        the registered factories (checker/probes.py) build for each path -- asked of the factories
+        themselves, with placeholder URLs, so a new feature is counted without touching this.
         Redirects add their hops, and a redirected probe up to 12 requests more to follow it as each client
         profile does (checker/http/redirects.py); those cannot be known before the answers come.
         """
-        n = self.options.examples
-        probes = sum(len(p.cells) * n for p in self.paths)
-        controls = sum(n for p in self.paths if p.needs_control)
-        parents = {p.discovery_parent for p in self.paths if p.discovery_parent}
-        from .slashes import count as slash_twins  # issue #4: the trailing-slash twin of each path's probes
+        from .engine import ProbeOptions
+        from .probes import ProbeContext, factories
 
-        twins = sum(slash_twins(p) * n for p in self.paths)
-        return probes + controls + len(parents) + twins
+        opts = probe_options if probe_options is not None else ProbeOptions()
+        n = self.options.examples
+        counts: dict[str, int] = {
+            "cells": sum(len(p.cells) * n for p in self.paths),
+            "controls": sum(n for p in self.paths if p.needs_control),
+            "discovery": len({p.discovery_parent for p in self.paths if p.discovery_parent}),
+            "repeats": sum(getattr(opts, "repeats", 0) * n for p in self.paths if any(c.method == "GET" for c in p.cells)),
+        }
+        makers = factories()
+        for pp in self.paths:
+            requests = {c.method: (pp.url, {}, None) for c in pp.cells}
+            ctx = ProbeContext(0, pp.url, pp.url, opts, requests)
+            for factory in makers:
+                for extra in factory(pp, ctx):
+                    counts[extra.role] = counts.get(extra.role, 0) + n
+        counts["total"] = sum(counts.values())
+        return counts
 
     def to_dict(self) -> dict:
+        counts = self.request_counts()
         return {
             "spec": {"location": self.spec.location, "version": self.spec.version, "title": self.spec.title},
             "methods": list(self.methods),
@@ -91,7 +114,8 @@ class Plan:
                 {"path": c.path, "method": c.method, "declared": c.declared, "implied": c.implied, "url": c.url}
                 for c in self.cells
             ],
-            "requests": self.requests,
+            "requests": counts["total"],
+            "requests_by_kind": {k: v for k, v in counts.items() if k != "total"},
             "warnings": list(self.warnings),
             "problems": [
                 {"pointer": p.pointer or "/", "message": p.message, "file": p.file, "line": p.line}

@@ -162,3 +162,18 @@ def test_library_plan_warnings_and_requests():
     assert three.requests == 3 * one.requests  # no discovery parent here: everything scales with --examples
     assert one.requests >= len(one.cells) + 1
     assert one.warnings == ()
+
+
+def test_plan_counts_exactly_what_a_default_run_sends():
+    """The dry run's request count is what a run really sends (a server without redirects), every kind of
+    probe included: cells, control and discovery GETs, stability repeats and every extra probe factory."""
+    from checker import api
+    from checker.demo.server import DemoServer
+
+    spec = load_spec(Path(__file__).resolve().parents[1] / "specs" / "bookshop.yaml")
+    with DemoServer() as url:
+        plan = build_plan(spec, PlanOptions(base_url=url))
+        counts = plan.request_counts()
+        report = api.run(plan)
+    assert counts["total"] == plan.requests == report.requests_sent
+    assert counts["cells"] == len(plan.cells) and counts["override"] > 0 and counts["slash-twin"] > 0

@@ -82,8 +82,10 @@ def print_plan(plan: Plan, console: Console) -> None:
     declared = sum(1 for c in plan.cells if c.declared)
     implied = sum(1 for c in plan.cells if c.implied)
     console.print(f"{DECLARED} declared  {IMPLIED} implied (HEAD through GET)  {PROBED} undeclared, probed", markup=False)
+    counts = plan.request_counts()
+    kinds = ", ".join(f"{v} {k}" for k, v in counts.items() if k != "total" and v)
     console.print(f"{len(plan.cells)} cells: {declared} declared, {implied} implied, "
-                  f"{len(plan.cells) - declared - implied} undeclared · a run sends {plan.requests} requests "
-                  "(plus any redirect hops it follows)", markup=False)
+                  f"{len(plan.cells) - declared - implied} undeclared · a default run sends at most {counts['total']} requests "
+                  f"({kinds}; plus any redirect hops it follows)", markup=False)
     for w in plan.warnings:
         console.print(Text.assemble(("note: ", "yellow"), w))
