@@ -57,6 +57,10 @@ def serve_asgi_h11(app):
     return serve_asgi(app, http="h11")
 
 
+def serve_asgi_httptools(app):
+    return serve_asgi(app, http="httptools")  # uvicorn's default parser when httptools is installed
+
+
 @pytest.fixture(scope="module")
 def spec(tmp_path_factory):
     path = tmp_path_factory.mktemp("um") / "spec.yaml"
@@ -73,7 +77,7 @@ def _unknown(spec, url):
 @pytest.mark.parametrize("serve,app,expected", [
     (serve_wsgi, FLASK, []),
     (serve_asgi_h11, STARLETTE, []),
-    (serve_asgi, STARLETTE, [("unknown-method-wrong-status", "info", "C405UNKNOWN", 400)]),
+    (serve_asgi_httptools, STARLETTE, [("unknown-method-wrong-status", "info", "C405UNKNOWN", 400)]),
     (serve_aiohttp, aiohttp_app(), [("unknown-method-wrong-status", "info", "C405UNKNOWN", 400)]),
     (serve_wsgi, ignores_method, [("unknown-method-accepted", "error", "C405UNKNOWN", 200)]),
 ], ids=["flask-405", "starlette-h11-405", "starlette-httptools-400", "aiohttp-400", "wsgi-ignores-method"])
