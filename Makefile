@@ -27,9 +27,10 @@ bench: $(STAMP)
 	@PY=$(PY) VENV=$(VENV) sh scripts/bootstrap.sh '.[test,bench]'
 	@$(BIN)/python -m benchmarks
 
-## docs: regenerate docs/rules.md from the rule registry
+## docs: regenerate docs/rules.md from the rule registry and the README's run --help block
 docs: $(STAMP)
 	@$(BIN)/python -m checker.rules.catalogue > docs/rules.md
+	@$(BIN)/python scripts/readme_cli.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -208,6 +208,7 @@ def run_cmd(
     strict: bool = StrictOpt,
     allow_remote_refs: bool = RemoteRefsOpt,
     allow_outside_refs: bool = OutsideRefsOpt,
+    fetch_timeout: float = FetchTimeoutOpt,
 ) -> None:
     """Probe every path with every method and judge the answers against the spec and RFC 9110."""
     from . import api
@@ -260,7 +261,7 @@ def run_cmd(
             origin = origin or APP_ORIGIN
         headers = _pairs(header, ":", "-H") + _auth_header(auth)
         params = _pairs(path_param, "=", "--path-param")
-        loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs)
+        loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs, fetch_timeout)
         plan = build_plan(loaded, PlanOptions(
             base_url=base_url, origin=origin, methods=_methods(methods) or None, add_methods=_methods(add_method),
             skip_methods=_methods(skip_method), include_paths=tuple(include_path or ()), exclude_paths=tuple(exclude_path or ()),

@@ -242,3 +242,18 @@ def test_remote_ref_is_fetched_only_when_allowed(tmp_path: Path):
         allowed = bounded_cli("plan", str(doc), "--allow-remote-refs", "--json", "-")
     assert allowed.code == 0, allowed.stderr
     assert {c["method"] for c in allowed.json()["matrix"] if c["declared"]} == {"GET", "DELETE"}
+
+
+def test_run_fetch_timeout_bounds_a_spec_url_that_never_answers():
+    """``run`` takes --fetch-timeout too: a spec URL whose server accepts and never answers ends with exit 2."""
+    import socket
+
+    from .support.run import cli as run_cli
+
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        url = f"http://127.0.0.1:{srv.getsockname()[1]}/openapi.json"
+        result = run_cli(url, "--base-url", "http://127.0.0.1:9", "--fetch-timeout", "0.5", timeout=60)
+    assert result.code == 2, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
