@@ -111,7 +111,7 @@ def run_options() -> str:
 
 #: the switches that turn conform405's extra probes off (those this version has), leaving the matrix cells
 EXTRA_PROBE_SWITCHES = (("--no-stability-check",), ("--override-probes", "off"), ("--no-unknown-method",),
-                        ("--no-head-body-check",), ("--no-discovery",))
+                        ("--no-head-body-check",), ("--no-discovery",), ("--no-slash-twins",))
 
 
 def bench_spec(label: str, spec: Path, repeat: int, st_timeout: float, app: bool, cells_only: list[str]) -> list[Measure]:

@@ -200,6 +200,7 @@ def run_cmd(
     override_probes: str = typer.Option("one", "--override-probes", help="Method-override probes per path: one (one overridden method, 6 requests), all (DELETE, PUT and PATCH, 16) or off."),
     no_unknown_method: bool = typer.Option(False, "--no-unknown-method", help="Do not send the made-up method token (one request per path)."),
     no_head_body_check: bool = typer.Option(False, "--no-head-body-check", help="Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET)."),
+    no_slash_twins: bool = typer.Option(False, "--no-slash-twins", help="Do not probe each path's trailing-slash twin (rules trailing-slash-mismatch / -twin are then not judged)."),
     transport: str = typer.Option("auto", "--transport", help="HTTP transport: auto, aiohttp or httpx."),
     shard: Optional[str] = typer.Option(None, "--shard", metavar="K/N", help="Probe only shard K of N: a fixed 1/N share of the paths (by a hash of the path template); join the reports with 'conform405 merge'."),
     client: str = typer.Option("fetch", "--client", help="Follow redirects as this client does to judge each cell: fetch (browsers), curl-L, curl-L-X, httpx, requests, aiohttp, node-fetch, axios, go, urllib."),
@@ -277,6 +278,8 @@ def run_cmd(
     if app_obj is None:
         _safety_banner(plan, send_bodies, use_real_ids, quiet)
     safety = {"repeats": 0} if no_stability_check else {}  # issue #7
+    if no_slash_twins:
+        safety["slash_twins"] = False
     options = api.RunOptions(
         probe=api.ProbeOptions(**safety, seed=seed, path_params=params, send_bodies=send_bodies, use_real_ids=use_real_ids,
                                max_requests=max_requests, max_time=max_time, rate_limit=rate_limit, client=client,

@@ -46,6 +46,7 @@ class ProbeOptions:
     override_probes: str = "one"  #: --override-probes one|all|off: method-override probes per path (checker/override.py)
     unknown_method: bool = True  #: one made-up method token per path (checker/unknown_method.py)
     head_raw: bool = True  #: one raw-socket HEAD per path with a GET, to see a HEAD body (checker/http/raw.py)
+    slash_twins: bool = True  #: the trailing-slash twin of each path's probes (checker/slashes.py; --no-slash-twins)
 
 
 @dataclass

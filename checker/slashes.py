@@ -48,6 +48,8 @@ def twin_tag(url: str) -> str:
 
 
 def factory(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
+    if not getattr(ctx.options, "slash_twins", True):  # --no-slash-twins
+        return []
     out = []
     sent = getattr(ctx, "requests", None) or {}  # each cell's request exactly as sent (url, headers, body)
     for method in twin_methods(pp):

@@ -177,3 +177,18 @@ def test_plan_counts_exactly_what_a_default_run_sends():
         report = api.run(plan)
     assert counts["total"] == plan.requests == report.requests_sent
     assert counts["cells"] == len(plan.cells) and counts["override"] > 0 and counts["slash-twin"] > 0
+
+
+def test_no_slash_twins_sends_and_counts_no_twin():
+    from checker import api
+    from checker.demo.server import DemoServer
+    from checker.engine import ProbeOptions
+
+    spec = load_spec(Path(__file__).resolve().parents[1] / "specs" / "bookshop.yaml")
+    options = ProbeOptions(slash_twins=False)
+    with DemoServer() as url:
+        plan = build_plan(spec, PlanOptions(base_url=url))
+        counts = plan.request_counts(options)
+        report = api.run(plan, api.RunOptions(probe=options))
+    assert "slash-twin" not in counts and plan.request_counts()["slash-twin"] > 0
+    assert report.requests_sent == counts["total"]

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:  # imported when used: socket probes go through aiohttp and never need httpx (start-up)
+    import httpx
 
 from ..observe import Exchange
 from ..reproduce import secret_ref
@@ -64,6 +66,8 @@ class HttpClient:
             self._aio = self._aiohttp_session()  # sockets: aiohttp directly, no httpx layers (http/aio.py)
             self.transport_name = "aiohttp"
             return self
+        import httpx
+
         transport = self._make_transport()
         self._client = httpx.AsyncClient(
             transport=transport,
@@ -83,6 +87,8 @@ class HttpClient:
             self._client = None
 
     def _make_transport(self) -> httpx.AsyncBaseTransport:
+        import httpx
+
         choice = self._transport_choice
         if self._app is not None:  # in-process: ASGI on this loop, WSGI in worker threads (http/inprocess.py)
             from .inprocess import app_transport
@@ -152,6 +158,8 @@ class HttpClient:
 
             return await aio.send(self, self._aio, method, url, req_headers, body, started, sent_headers, limit)
         assert self._client is not None
+        import httpx
+
         try:
             request = self._client.build_request(method, url, headers=req_headers, content=body,
                                                  timeout=httpx.Timeout(limit))
@@ -247,6 +255,16 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return out
 
 
+class _HttpxErrors:
+    """httpx's exception classes when httpx is loaded, else empty tuples (``isinstance(e, ())`` is False)."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name) if self._module is not None else ()
+
+
 def describe_error(exc: BaseException, limits: Limits | None = None) -> str:
     """One line, ``kind: detail``, for a request that got no (complete) answer.
 
@@ -257,6 +275,7 @@ def describe_error(exc: BaseException, limits: Limits | None = None) -> str:
     aiohttp errors onto misleading httpx classes, so the whole cause chain is read, root first.
     """
     chain = _chain(exc)
+    httpx = _HttpxErrors(sys.modules.get("httpx"))  # never imported: no exception can be one of its classes
     text = next((str(e).strip() for e in chain if str(e).strip()), exc.__class__.__name__)
     text = " ".join(text.split())[:300]
     names = [type(e).__name__ for e in chain]
