@@ -136,6 +136,8 @@ def plan_cmd(
 
     try:
         loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs, fetch_timeout)
+        base_url, _ = _lift_credentials(base_url, "--base-url")  # never print credentials
+        origin, _ = _lift_credentials(origin, "--origin")
         plan = build_plan(loaded, PlanOptions(
             base_url=base_url, origin=origin, methods=_methods(methods) or None, add_methods=_methods(add_method),
             skip_methods=_methods(skip_method), include_paths=tuple(include_path or ()), exclude_paths=tuple(exclude_path or ()),
@@ -260,7 +262,11 @@ def run_cmd(
 
             app_obj = load_app(app_ref)
             origin = origin or APP_ORIGIN
-        headers = _pairs(header, ":", "-H") + _auth_header(auth)
+        base_url, url_auth = _lift_credentials(base_url, "--base-url")
+        origin, origin_auth = _lift_credentials(origin, "--origin")
+        if (url_auth or origin_auth) and auth:
+            raise UsageError("credentials are given both in the URL and with --auth: keep one")
+        headers = _pairs(header, ":", "-H") + _auth_header(auth or url_auth or origin_auth)
         params = _pairs(path_param, "=", "--path-param")
         loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs, fetch_timeout)
         plan = build_plan(loaded, PlanOptions(
@@ -403,6 +409,22 @@ def _require_target(plan) -> None:
         scheme = urlparse(pp.url).scheme
         if scheme not in ("http", "https"):
             raise UsageError(f"unsupported URL scheme {scheme!r} in {pp.url}")
+
+
+def _lift_credentials(url: str | None, option: str) -> tuple[str | None, str | None]:
+    """``https://user:pass@host/x`` -> ``(https://host/x, "user:pass")``: credentials in a URL would be
+    printed in every report, curl line and CI log; sent as a masked Basic header instead (like --auth)."""
+    if not url or "@" not in url:
+        return url, None
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    host = parts.netloc.rsplit("@", 1)[1]
+    creds = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
+    err.print(f"[yellow]conform405:[/yellow] credentials in {option} are sent as a Basic Authorization header and masked in reports")
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment)), creds
 
 
 def _auth_header(auth: str | None) -> tuple[tuple[str, str], ...]:

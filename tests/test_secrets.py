@@ -97,3 +97,43 @@ def test_malformed_header_option_does_not_echo_its_value(tmp_path: Path):
     result = cli(str(tmp_path / "spec.json"), "--base-url", "http://127.0.0.1:9", "-H", f"Authorization Bearer {TOKEN}")
     assert result.code == 2
     assert TOKEN not in result.stderr and "-H must look like NAME:VALUE" in result.stderr
+
+
+def test_credentials_in_the_base_url_are_lifted_into_a_masked_header(tmp_path):
+    """``--base-url http://user:pass@host`` must not print the password anywhere: it is sent as a Basic
+    Authorization header (the server sees it) and every report shows the masked reference instead."""
+    import base64
+
+    from checker.demo.server import DemoServer
+
+    from .support.run import ROOT, cli
+
+    secret = "s3cr3t-pw"
+    with DemoServer() as url:
+        with_creds = url.replace("http://", f"http://ci-user:{secret}@")
+        out = tmp_path / "r.json"
+        result = cli(str(ROOT / "specs" / "bookshop.yaml"), "--base-url", with_creds, "--json", str(out),
+                     "--html", str(tmp_path / "r.html"), "--markdown", str(tmp_path / "r.md"))
+    assert result.code == 1, result.stderr
+    texts = [result.stdout, result.stderr] + [p.read_text() for p in tmp_path.iterdir()]
+    token = base64.b64encode(f"ci-user:{secret}".encode()).decode()
+    for text in texts:
+        assert secret not in text and token not in text
+    report = out.read_text()
+    assert "${CONFORM405_AUTHORIZATION}" in report and "ci-user" not in report
+
+
+def test_credentials_lifted_from_the_url_still_reach_the_server(tmp_path):
+    import base64
+    import json as _json
+
+    from .support.fault_server import FaultServer, spec_for
+    from .support.run import cli
+
+    path = tmp_path / "s.json"
+    path.write_text(_json.dumps(spec_for(["/ok/1"])))
+    with FaultServer() as srv:
+        result = cli(str(path), "--base-url", srv.url.replace("http://", "http://u1:p%40ss@"), "--methods", "GET", "-q")
+        sent = {r.headers.get("authorization") for r in srv.received}
+    assert result.code == 0, result.stderr
+    assert sent == {"Basic " + base64.b64encode(b"u1:p@ss").decode()}
