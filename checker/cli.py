@@ -161,6 +161,7 @@ def plan_cmd(
 
 @app.command("run")
 def run_cmd(
+    ctx: typer.Context,
     spec: str = SpecArg,
     base_url: Optional[str] = BaseUrlOpt,
     origin: Optional[str] = OriginOpt,
@@ -252,6 +253,15 @@ def run_cmd(
         include_path, exclude_path = include_path or list(cfg.include_paths), exclude_path or list(cfg.exclude_paths)
         read_only = read_only or cfg.read_only
         fail_on = fail_on or cfg.fail_on
+        given = _from_file(ctx, cfg, locals())
+        client, cors_origin, direct_url, direct_host, override_probes = (given[k] for k in (
+            "client", "cors_origin", "direct_url", "direct_host", "override_probes"))
+        timeout, concurrency, rate_limit, max_time, max_requests = (given[k] for k in (
+            "timeout", "concurrency", "rate_limit", "max_time", "max_requests"))
+        no_stability_check, no_unknown_method, no_head_body_check, no_slash_twins, no_discovery = (given[k] for k in (
+            "no_stability_check", "no_unknown_method", "no_head_body_check", "no_slash_twins", "no_discovery"))
+        if client not in PROFILES:
+            raise _fail(UsageError(f"client must be one of {', '.join(PROFILES)}, not {client!r}", cfg.file))
     fail_on = fail_on or "error"
     app_obj = None
     if app_ref is not None and base_url is not None:
@@ -378,6 +388,29 @@ def _issue5_options(direct_url, direct_host, cors_origin, override_probes, no_un
         raise _fail(UsageError(f"--override-probes must be one, all or off, not {override_probes!r}"))
     return {"direct_url": direct_url, "direct_host": direct_host, "cors_origin": cors_origin,
             "override_probes": override_probes, "unknown_method": not no_unknown_method, "head_raw": not no_head_body_check}
+
+
+#: configuration keys that are run settings -> the run command's parameter they stand for
+_CONFIG_VALUES = ("client", "cors_origin", "direct_url", "direct_host", "override_probes",
+                  "timeout", "concurrency", "rate_limit", "max_time", "max_requests")
+_CONFIG_SWITCHES = {"stability_check": "no_stability_check", "unknown_method": "no_unknown_method",
+                    "head_body_check": "no_head_body_check", "slash_twins": "no_slash_twins", "discovery": "no_discovery"}
+
+
+def _from_file(ctx: typer.Context, cfg, params: dict) -> dict:
+    """Run settings from the configuration file where the command line did not give them (flags win)."""
+    def given(name: str) -> bool:  # typer vendors click: compare the source by name, not by its enum class
+        source = ctx.get_parameter_source(name)
+        return source is not None and source.name != "DEFAULT"
+
+    out = {}
+    for key in _CONFIG_VALUES:
+        value = getattr(cfg, key)
+        out[key] = value if value is not None and not given(key) else params[key]
+    for key, param in _CONFIG_SWITCHES.items():
+        value = getattr(cfg, key)
+        out[param] = (not value) if value is not None and not given(param) else params[param]
+    return out
 
 
 def _write_outputs(report, outputs: dict[str, str | None]) -> bool:

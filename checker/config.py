@@ -11,6 +11,9 @@ path parameters are merged name by name with the command line winning.
     exclude-paths = ["/v1/internal/*"]
     fail-on = "error"
     read-only = false
+    timeout = 10                                   # also: concurrency, rate-limit, max-time, max-requests
+    client = "fetch"                               # also: cors-origin, direct-url, direct-host, override-probes
+    slash-twins = true                             # also: stability-check, unknown-method, head-body-check, discovery
 
     [headers]
     Authorization = "Bearer ${STAGING_TOKEN}"     # ${NAME}: from the environment, never stored here
@@ -49,10 +52,15 @@ SEVERITIES = ("error", "warning", "info", "off")
 FAIL_ON = ("error", "warning", "info", "never")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
-_STRINGS = ("base_url", "origin", "fail_on")
+_STRINGS = ("base_url", "origin", "fail_on", "client", "cors_origin", "direct_url", "direct_host", "override_probes")
 _LISTS = ("methods", "add_methods", "skip_methods", "include_paths", "exclude_paths")
 _TABLES = ("headers", "path_params", "severity")
-_KNOWN = set(_STRINGS) | set(_LISTS) | set(_TABLES) | {"read_only", "ignore"}
+#: run settings that are numbers (``max_requests`` and ``concurrency`` whole numbers)
+_NUMBERS = ("timeout", "concurrency", "rate_limit", "max_time", "max_requests")
+_INTEGERS = ("concurrency", "max_requests")
+#: probes that are on by default; ``false`` turns one off like its --no-... flag
+_SWITCHES = ("stability_check", "unknown_method", "head_body_check", "slash_twins", "discovery")
+_KNOWN = set(_STRINGS) | set(_LISTS) | set(_TABLES) | set(_NUMBERS) | set(_SWITCHES) | {"read_only", "ignore"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,22 @@ class Config:
     path_params: tuple[tuple[str, str], ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
     ignores: tuple[Ignore, ...] = ()
+    # run settings: None means "not in the file" (the command line's default applies)
+    client: str | None = None
+    cors_origin: str | None = None
+    direct_url: str | None = None
+    direct_host: str | None = None
+    override_probes: str | None = None
+    timeout: float | None = None
+    concurrency: int | None = None
+    rate_limit: float | None = None
+    max_time: float | None = None
+    max_requests: int | None = None
+    stability_check: bool | None = None
+    unknown_method: bool | None = None
+    head_body_check: bool | None = None
+    slash_twins: bool | None = None
+    discovery: bool | None = None
 
     def judge_options(self) -> JudgeOptions:
         return JudgeOptions(severity=dict(self.severity), ignores=self.ignores)
@@ -150,9 +174,14 @@ def parse(table: dict[str, Any], where: str, prefix: str = "", env: dict[str, st
             if key == "fail_on" and value not in FAIL_ON:
                 raise fail(f"must be one of {', '.join(FAIL_ON)}, not {value!r}")
             values[key] = value
-        elif key == "read_only":
+        elif key == "read_only" or key in _SWITCHES:
             if not isinstance(value, bool):
                 raise fail("must be true or false")
+            values[key] = value
+        elif key in _NUMBERS:
+            whole = key in _INTEGERS
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not isinstance(value, int)) or value <= 0:
+                raise fail("must be a positive whole number" if whole else "must be a positive number")
             values[key] = value
         elif key in _LISTS:
             if isinstance(value, str):

@@ -191,3 +191,33 @@ def test_unit_parse_errors():
         parse({"fail-on": "sometimes"}, "c.toml")
     cfg = parse({"headers": {"Authorization": "Bearer ${T}"}, "ignore": [{"rule": "*", "reason": "r"}]}, "c.toml", env={"T": "x"})
     assert cfg.headers == (("Authorization", "Bearer x"),) and cfg.ignores[0].path == "*"
+
+
+def test_run_settings_from_the_file_and_flags_win(tmp_path):
+    """Run settings (client, probe switches, numbers) come from the file unless the flag is given."""
+    import json as _json
+
+    from checker.demo.server import DemoServer
+
+    from .support.run import ROOT, cli
+
+    (tmp_path / "conform405.toml").write_text(
+        'slash-twins = false\nunknown-method = false\nstability-check = false\noverride-probes = "off"\n'
+        'head-body-check = false\ndiscovery = false\nconcurrency = 4\nclient = "curl-L-X"\n')
+    spec = str(ROOT / "specs" / "bookshop.yaml")
+    with DemoServer() as url:
+        from_file = cli(spec, "--base-url", url, "--json", "-", cwd=tmp_path)
+        overridden = cli(spec, "--base-url", url, "--json", "-", "--override-probes", "one", cwd=tmp_path)
+    assert from_file.code == 1 and overridden.code == 1, (from_file.stderr, overridden.stderr)
+    a, b = _json.loads(from_file.stdout), _json.loads(overridden.stdout)
+    # the 40 cells only: every extra probe turned off by the file (no discovery: no control GET either)
+    assert a["summary"]["requests"] == 40
+    assert b["summary"]["requests"] == 40 + 6 * 5  # the flag wins: one override probe set (6) per path
+
+
+def test_bad_run_setting_in_the_file_is_a_config_error(tmp_path):
+    from .support.run import ROOT, cli
+
+    (tmp_path / "conform405.toml").write_text("concurrency = 2.5\n")
+    result = cli(str(ROOT / "specs" / "bookshop.yaml"), "--base-url", "http://127.0.0.1:9", cwd=tmp_path)
+    assert result.code == 2 and "concurrency" in result.stderr and "Traceback" not in result.stderr
