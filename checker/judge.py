@@ -209,6 +209,3 @@ def worst(findings: list[Finding]) -> str | None:
         return None
     return max((f.severity for f in findings), key=lambda s: SEVERITY_RANK.get(s, 0))
 
-
-def rule_docs(rule_id: str):
-    return RULES.get(rule_id)

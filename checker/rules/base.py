@@ -15,7 +15,6 @@ from urllib.parse import urlparse
 
 from ..observe import Exchange, Observation
 from ..plan import Cell, PathPlan
-from ..spec.model import SAFE_METHODS
 
 SEVERITIES = ("error", "warning", "info")
 #: "Served": the request was routed to a handler that processed it (issue #3's definition).
@@ -191,6 +190,3 @@ def _request_dict(ex: Exchange) -> dict[str, Any]:
         out["body"] = ex.body_sent[:512].decode("utf-8", "replace")
     return out
 
-
-def is_safe(method: str) -> bool:
-    return method in SAFE_METHODS
