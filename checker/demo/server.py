@@ -56,15 +56,20 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def read_json(self) -> object:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
         try:
-            return json.loads(raw) if raw else None
+            return json.loads(self.body) if self.body else None
         except ValueError:
             return None
 
     # -- routing -----------------------------------------------------------------------------------
     def dispatch(self) -> None:
+        # Read the whole body before routing, whatever the handler does with it: bytes left unread on a
+        # keep-alive connection would be taken for the start of the next request line.
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return self.send(400, {"error": "bad Content-Length"}, {"Connection": "close"})
+        self.body = self.rfile.read(length) if length > 0 else b""
         path = self.path.split("?", 1)[0]
         m = self.command
         if path == "/books":
