@@ -23,7 +23,7 @@ from typing import Any, Callable
 from urllib.parse import urlparse
 
 from . import __version__
-from .engine import ProbeOptions, ProbeResult, probe
+from .engine import ProbeOptions, ProbeResult, observation_order, probe
 from .errors import Conform405Error, TargetUnreachable
 from .http.client import HttpClient, Limits
 from .judge import Ignore, JudgeOptions, judge
@@ -31,14 +31,15 @@ from .observe import Observation
 from .plan import Plan, PlanOptions, build_plan
 from .report import Report, render, write
 from .report.model import lazy_spec_locations
-from .reproduce import is_secret_header, secret_ref
+from .reproduce import is_secret_header
 from .rules.base import Finding
 from .spec import LoadOptions, Spec, load_spec
 from .spec.refs import display
 
 __all__ = [
-    "Ignore", "JudgeOptions", "Limits", "LoadOptions", "PlanOptions", "ProbeOptions", "Report", "RunOptions",
-    "build_plan", "load", "plan_report", "render", "run", "run_async", "write",
+    "Conform405Error", "Finding", "Ignore", "JudgeOptions", "Limits", "LoadOptions", "Plan", "PlanOptions",
+    "ProbeOptions", "Report", "RunCrashed", "RunInterrupted", "RunOptions", "RunUnreachable", "Spec",
+    "build_plan", "check", "load", "load_app", "plan_report", "render", "run", "run_async", "write",
 ]
 
 
@@ -163,7 +164,7 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
-    observations = sorted(sink, key=_order(plan)) if result is None else result.observations
+    observations = sorted(sink, key=observation_order(plan)) if result is None else result.observations
     try:
         report = make_report(plan, observations, options, started_wall, time.perf_counter() - t0, client.sent, incomplete)
     except Exception as exc:  # noqa: BLE001 - a bug in judging: the answers gathered are still reported, unjudged
@@ -296,18 +297,3 @@ def _headers(pairs: tuple[tuple[str, str], ...]) -> tuple[dict[str, str], set[st
         if is_secret_header(name):
             masked.add(name.lower())
     return out, masked
-
-
-def _order(plan: Plan):
-    order = {pp.item.template: n for n, pp in enumerate(plan.paths)}
-    method_order = {m: n for n, m in enumerate(plan.methods)}
-    return lambda o: (order.get(o.path, -1), o.role != "discovery", o.example, o.role, method_order.get(o.method, 99))
-
-
-def mask_value(name: str) -> str:
-    return secret_ref(name)
-
-
-__all__ += ["Conform405Error", "Finding", "Plan", "RunInterrupted", "RunUnreachable", "Spec", "check", "load_app",
-            "mask_value"]
-__all__ += ["RunCrashed"]

@@ -256,8 +256,9 @@ async def probe(
                     cell_requests[cell.method] = (rv.url, rv.headers, rv.body)
                     tasks.append(run(base, cell.method, rv.url, rv.headers, rv.body))
                 if not real_err and not gen_err:
-                    pctx = ProbeContext(i, _request(_GET_CELL(pp), pp, values, real_vals, i, options).url,
-                                        _with_query(fill(pp.url, gen_vals), {}), options, cell_requests)
+                    get_url = cell_requests["GET"][0] if "GET" in cell_requests else \
+                        _request(_GET_CELL(pp), pp, values, real_vals, i, options).url
+                    pctx = ProbeContext(i, get_url, fill(pp.url, gen_vals), options, cell_requests)
                     for factory in extra_factories:
                         for extra in factory(pp, pctx):
                             safe = extra.method in SAFE_METHODS  # state-changing extras use the generated-id URL
@@ -284,10 +285,15 @@ async def probe(
                 never_started.close()
             raise
         await asyncio.gather(*tasks[1:])
-    order = {(pp.item.template): n for n, pp in enumerate(plan.paths)}
-    method_order = {m: n for n, m in enumerate(plan.methods)}
-    observations.sort(key=lambda o: (order.get(o.path, -1), o.role != "discovery", o.example, o.role, method_order.get(o.method, 99)))
+    observations.sort(key=observation_order(plan))
     return ProbeResult(observations, client.sent, budget.reason, values, time.perf_counter() - started)
+
+
+def observation_order(plan: Plan) -> Callable[[Observation], tuple]:
+    """Sort key of a run's observations: plan order of paths, discovery first, then example, role, method."""
+    paths = {pp.item.template: n for n, pp in enumerate(plan.paths)}
+    methods = {m: n for n, m in enumerate(plan.methods)}
+    return lambda o: (paths.get(o.path, -1), o.role != "discovery", o.example, o.role, methods.get(o.method, 99))
 
 
 @dataclass(frozen=True)
