@@ -218,18 +218,11 @@ def run_cmd(
     from . import api
     from .plan import PlanOptions, build_plan
 
-    if fail_on is not None and fail_on not in ("error", "warning", "info", "never"):
-        raise _fail(UsageError(f"--fail-on must be error, warning, info or never, not {fail_on!r}"))
+    _check_fail_on(fail_on)
     if transport not in ("auto", "aiohttp", "httpx"):
         raise _fail(UsageError(f"--transport must be auto, aiohttp or httpx, not {transport!r}"))
-    from .http.redirects import PROFILES  # issue #4: redirect-following client profiles
-
-    if client not in PROFILES:
-        raise _fail(UsageError(f"--client must be one of {', '.join(PROFILES)}, not {client!r}"))
-    outputs = {"json": json_out, "junit": junit_out, "sarif": sarif_out, "markdown": markdown_out, "html": html_out}
-    to_stdout = [fmt for fmt, destination in outputs.items() if destination == "-"]
-    if len(to_stdout) > 1:
-        raise _fail(UsageError(f"only one report can go to standard output ('-'), not {', '.join(to_stdout)}"))
+    outputs = _outputs(json_out, junit_out, sarif_out, markdown_out, html_out)
+    to_stdout = "-" in outputs.values()
     baseline_findings = None
     if baseline_file:
         from . import baseline as _baseline
@@ -260,8 +253,12 @@ def run_cmd(
             "timeout", "concurrency", "rate_limit", "max_time", "max_requests"))
         no_stability_check, no_unknown_method, no_head_body_check, no_slash_twins, no_discovery = (given[k] for k in (
             "no_stability_check", "no_unknown_method", "no_head_body_check", "no_slash_twins", "no_discovery"))
-        if client not in PROFILES:
-            raise _fail(UsageError(f"client must be one of {', '.join(PROFILES)}, not {client!r}", cfg.file))
+    from .http.redirects import PROFILES  # issue #4: redirect-following client profiles
+
+    if client not in PROFILES:  # from the command line, or the configuration file (then named)
+        from_file = cfg is not None and cfg.client is not None and cfg.client == client
+        raise _fail(UsageError(f"--client must be one of {', '.join(PROFILES)}, not {client!r}",
+                               cfg.file if from_file else None))
     fail_on = fail_on or "error"
     app_obj = None
     if app_ref is not None and base_url is not None:
@@ -411,6 +408,22 @@ def _from_file(ctx: typer.Context, cfg, params: dict) -> dict:
         value = getattr(cfg, key)
         out[param] = (not value) if value is not None and not given(param) else params[param]
     return out
+
+
+def _check_fail_on(fail_on: str | None) -> None:
+    from .report.model import FAIL_ON
+
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise _fail(UsageError(f"--fail-on must be {', '.join(FAIL_ON[:-1])} or {FAIL_ON[-1]}, not {fail_on!r}"))
+
+
+def _outputs(json_out, junit_out, sarif_out, markdown_out, html_out) -> dict[str, str | None]:
+    """Report format -> destination, with at most one of them on standard output ('-')."""
+    outputs = {"json": json_out, "junit": junit_out, "sarif": sarif_out, "markdown": markdown_out, "html": html_out}
+    to_stdout = [fmt for fmt, destination in outputs.items() if destination == "-"]
+    if len(to_stdout) > 1:
+        raise _fail(UsageError(f"only one report can go to standard output ('-'), not {', '.join(to_stdout)}"))
+    return outputs
 
 
 def _write_outputs(report, outputs: dict[str, str | None]) -> bool:
@@ -580,11 +593,8 @@ def merge_cmd(
     """Join the JSON reports of a sharded run (--shard K/N) into one report, in every format. Sends nothing."""
     from .merge import merge
 
-    if fail_on not in ("error", "warning", "info", "never"):
-        raise _fail(UsageError(f"--fail-on must be error, warning, info or never, not {fail_on!r}"))
-    outputs = {"json": json_out, "junit": junit_out, "sarif": sarif_out, "markdown": markdown_out, "html": html_out}
-    if sum(1 for d in outputs.values() if d == "-") > 1:
-        raise _fail(UsageError("only one report can go to standard output ('-')"))
+    _check_fail_on(fail_on)
+    outputs = _outputs(json_out, junit_out, sarif_out, markdown_out, html_out)
     try:
         report = merge(list(reports))
         if baseline_file:

@@ -46,10 +46,10 @@ from typing import Any
 
 from .errors import UsageError
 from .judge import Ignore, JudgeOptions
+from .report.model import FAIL_ON
 
 FILE_NAME = "conform405.toml"
 SEVERITIES = ("error", "warning", "info", "off")
-FAIL_ON = ("error", "warning", "info", "never")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 _STRINGS = ("base_url", "origin", "fail_on", "client", "cors_origin", "direct_url", "direct_host", "override_probes")
