@@ -46,7 +46,7 @@ def finding(report: dict, rule: str, path: str, method: str | None = None) -> di
 
 def _fault_run(tmp: Path, transport: str):
     """One run over every per-path fault; the server's request log kept for counting."""
-    paths = FAULT_PATHS if transport == "aiohttp" else PARSER_PATHS
+    paths = FAULT_PATHS if transport == "auto" else PARSER_PATHS
     spec = write_spec(tmp, paths)
     with FaultServer() as srv:
         result = cli(spec, "--base-url", srv.url, "--json", str(tmp / "r.json"), "--timeout", "2",
@@ -190,7 +190,7 @@ ENGINE_CHECKS = (check_redirect_loop_and_100_hop_chain_end_within_the_hop_limit,
 
 def test_faults_with_the_default_transport(tmp_path):
     """One run over every fault (one CLI run: the checks below share it, also under pytest-xdist)."""
-    run = _fault_run(tmp_path, "aiohttp")
+    run = _fault_run(tmp_path, "auto")
     for check in TRANSPORT_CHECKS + ENGINE_CHECKS:
         check(run)
 

@@ -41,7 +41,8 @@ class Limits:
 
 
 class HttpClient:
-    _aio: Any = None  #: the aiohttp session of the socket hot path (checker/http/aio.py), when it is used
+    _aio: Any = None  #: the aiohttp session (checker/http/aio.py), with --transport aiohttp
+    _pool: Any = None  #: the connection pool of the socket hot path (checker/http/wire.py)
 
     def __init__(
         self,
@@ -62,7 +63,13 @@ class HttpClient:
         self.transport_name = ""
 
     async def __aenter__(self) -> "HttpClient":
-        if self._app is None and self._transport_choice in ("auto", "aiohttp") and _aiohttp_installed():
+        if self._app is None and self._transport_choice in ("auto", "socket"):
+            from .wire import Pool
+
+            self._pool = Pool(self.limits, asyncio.get_running_loop())  # sockets: the lean client (http/wire.py)
+            self.transport_name = "socket"
+            return self
+        if self._app is None and self._transport_choice == "aiohttp" and _aiohttp_installed():
             self._aio = self._aiohttp_session()  # sockets: aiohttp directly, no httpx layers (http/aio.py)
             self.transport_name = "aiohttp"
             return self
@@ -79,6 +86,9 @@ class HttpClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self._aio is not None:
             await self._aio.close()
             self._aio = None
@@ -135,7 +145,8 @@ class HttpClient:
 
         ``timeout`` (seconds) shortens this request's deadline (the engine passes what is left of
         ``--max-time``); it never lengthens :attr:`Limits.timeout`."""
-        assert self._client is not None or self._aio is not None, "use 'async with HttpClient(...)'"
+        assert self._client is not None or self._aio is not None or self._pool is not None, \
+            "use 'async with HttpClient(...)'"
         req_headers = dict(self.default_headers)
         if headers:
             req_headers.update({k.lower(): v for k, v in headers.items()})
@@ -143,6 +154,10 @@ class HttpClient:
         started = time.perf_counter()
         sent_headers = tuple((k, secret_ref(k) if k in self.masked else v) for k, v in req_headers.items())
         limit = self.limits.timeout if timeout is None else max(0.001, min(timeout, self.limits.timeout))
+        if self._pool is not None:  # one deadline of its own, connect to last byte (no timeout context per request)
+            from . import wire
+
+            return await wire.send(self, self._pool, method, url, req_headers, body, started, sent_headers, limit)
         try:
             # the hard deadline: a server trickling one byte per second never trips a per-read timeout
             # (asyncio.timeout, not wait_for: no extra task per request on the hot path)

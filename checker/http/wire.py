@@ -1,0 +1,407 @@
+"""The probe hot path: HTTP/1.1 straight on asyncio, parsed by httptools (the C parser uvicorn uses).
+
+Chosen by :class:`~checker.http.client.HttpClient` for sockets (transport ``auto``/``socket``); httpx
+stays for in-process apps, ``--transport httpx`` and the public API. Why a client of our own: on the
+GitHub matrix aiohttp's request machinery (request and response objects, header multidicts,
+cookies, tracing, per-request timeouts) cost about 0.15 ms of CPU per request -- more than the
+local server took to answer -- and this module costs about a third of that (README, "Performance").
+It can be this small because a probe needs so little of HTTP:
+
+* one request in flight per connection (no pipelining), keep-alive connections pooled per origin and
+  dropped after :data:`IDLE_SECONDS` unused, or as soon as the server sends anything unasked;
+* the method token and the request target go on the wire exactly as given (no upper-casing, no
+  re-quoting, no dot-segment folding); a header value with a line break is refused, never sent;
+* no redirects, no decompression (no ``Accept-Encoding`` is sent), no cookies, no proxies;
+* at most ``Limits.max_body`` body bytes are read (then the connection is closed), at most
+  ``Limits.max_headers`` header fields and ``Limits.max_header_bytes`` header bytes are accepted,
+  and one hard deadline covers connect, send and the last byte read;
+* a response to HEAD ends with its header block (RFC 9112 §6.3); bytes a server sends after it make the
+  connection unusable, and it is closed (checker/http/raw.py is the probe that looks at such bytes);
+* 1xx interim answers are skipped; a close-delimited body (HTTP/1.0 style) ends with the connection;
+* every failure becomes an :class:`~checker.observe.Exchange` with an error whose kind (``connect``,
+  ``reset``, ``timeout``, ``limit``, ``protocol``) is the same as the other transports give.
+
+A pooled connection the server closed while idle is noticed before reuse (``connection_lost`` has run);
+when one is closed under a request anyway, before a single byte of the answer arrived, the request is
+sent again on a new connection only for safe methods (RFC 9110 §9.2.2 lets a client retry those; a
+state-changing request is never re-sent behind the engine's back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl as _ssl
+import time
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import httptools
+
+from ..observe import Exchange
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import HttpClient
+
+#: seconds a pooled connection may sit unused before it is dropped rather than reused (below the idle
+#: timeouts of common servers: gunicorn 2 s, uvicorn and Node 5 s, nginx 75 s)
+IDLE_SECONDS = 1.5
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+#: methods that define a meaning for content: sent with ``Content-Length: 0`` when there is no body (RFC 9110 §8.6)
+_CONTENT_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class _Failure(Exception):
+    """A request that got no (complete) answer: ``str(self)`` is the Exchange's error, ``kind: detail``."""
+
+    def __init__(self, error: str, *, fresh_retry: bool = False) -> None:
+        super().__init__(error)
+        self.fresh_retry = fresh_retry  #: closed under the request before any answer byte, on a reused connection
+
+
+class _Conn(asyncio.Protocol):
+    """One connection; at most one request in flight on it."""
+
+    def __init__(self, pool: "Pool", key: tuple) -> None:
+        self.pool = pool
+        self.key = key
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.closed = False
+        self.reused = False
+        self.idle_since = 0.0
+        self.waiter: asyncio.Future | None = None
+        self._reset_message(False)
+
+    # -- the request's state ----------------------------------------------------------------------
+    def _reset_message(self, head: bool) -> None:
+        self.head = head
+        self.got_bytes = False
+        self.header_bytes = 0
+        self.header_total = 0
+        self.headers_done = False
+        self.status: int | None = None
+        self.reason = b""
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.truncated = False
+        self.framed = False  #: Content-Length or Transfer-Encoding given: the body does not end with the connection
+        self.reusable = True
+        self.version = "1.1"
+        self.result_error: str | None = None
+
+    def start(self, head: bool) -> asyncio.Future:
+        self._reset_message(head)
+        self.waiter = self.pool.loop.create_future()
+        return self.waiter
+
+    def _finish(self, error: _Failure | None = None) -> None:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            if error is not None:
+                waiter.set_exception(error)
+            else:
+                waiter.set_result(None)
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    # -- asyncio.Protocol ---------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        if self.waiter is None:  # bytes nobody asked for (a body after a HEAD answer, a late write): unusable
+            self.close()
+            return
+        self.got_bytes = True
+        if not self.headers_done:
+            # a header line that never ends is never handed to on_header: the bytes before the blank line are counted
+            self.header_bytes += len(data)
+            if self.header_bytes > 2 * self.pool.limits.max_header_bytes + 65536:
+                self._fail_limit(_header_bytes_error(self.pool.limits))
+                return
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:  # 101 Switching Protocols: the answer is complete, the connection is not HTTP
+            self.reusable = False
+            self._complete()
+        except httptools.HttpParserError as exc:
+            if isinstance(exc, httptools.HttpParserCallbackError) and isinstance(exc.__context__, _Stop):
+                return  # a callback below stopped the parser on purpose: the request already has its ending
+            detail = " ".join(str(exc.__context__ or exc).split())[:300] or exc.__class__.__name__
+            self.reusable = False
+            if self.headers_done and self.status is not None:
+                self._complete(error=f"protocol: body: {detail}")
+            else:
+                self.close()
+                self._finish(_Failure(f"protocol: {detail}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.pool.forget(self)
+        if self.waiter is None:
+            return
+        if self.headers_done and not self.framed and not self.head and self.status is not None:
+            self._complete()  # a close-delimited body: the connection's end is the body's end
+            return
+        where = "body: " if self.headers_done else ""
+        text = f" ({' '.join(str(exc).split())[:200]})" if exc else ""
+        self._finish(_Failure(f"reset: {where}the server closed the connection before a complete answer{text}",
+                              fresh_retry=self.reused and not self.got_bytes))
+
+    # -- httptools callbacks --------------------------------------------------------------------------
+    def on_status(self, status: bytes) -> None:
+        self.reason += status
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))
+        self.header_total += len(name) + len(value) + 4
+        limits = self.pool.limits
+        if len(self.headers) > limits.max_headers:
+            self._fail_limit(f"limit: the answer has more than {limits.max_headers} header fields, the cap (--max-headers)")
+            raise _Stop
+        if self.header_total > limits.max_header_bytes:
+            self._fail_limit(_header_bytes_error(limits))
+            raise _Stop
+
+    def on_headers_complete(self) -> None:
+        status = self.parser.get_status_code()
+        if 100 <= status < 200 and status != 101:  # an interim answer: the final one follows
+            self.reason = b""
+            self.headers = []
+            self.header_bytes = self.header_total = 0
+            return
+        self.headers_done = True
+        self.status = status
+        self.version = self.parser.get_http_version()
+        for name, value in self.headers:
+            low = name.lower()
+            if low == b"content-length" or low == b"transfer-encoding":
+                self.framed = True
+        if self.head:
+            if not self.parser.should_keep_alive():
+                self.reusable = False
+            # no content, whatever Content-Length says (RFC 9112 §6.3); a fresh parser for the next answer,
+            # and any byte arriving before the next request closes the connection (data_received)
+            self.parser = httptools.HttpResponseParser(self)
+            self._complete()
+            raise _Stop
+
+    def on_body(self, body: bytes) -> None:
+        if self.waiter is None:
+            return
+        self.chunks.append(body)
+        self.size += len(body)
+        if self.size > self.pool.limits.max_body:
+            self.truncated = True  # the rest is never read: the connection is closed
+            self.reusable = False
+            self._complete()
+            raise _Stop
+
+    def on_message_complete(self) -> None:
+        if self.waiter is None or not self.headers_done:
+            return
+        if not self.parser.should_keep_alive():
+            self.reusable = False
+        self._complete()
+
+    # -- endings -----------------------------------------------------------------------------------------
+    def _fail_limit(self, error: str) -> None:
+        self.reusable = False
+        self.close()
+        self._finish(_Failure(error))
+
+    def _complete(self, error: str | None = None) -> None:
+        self.result_error = error
+        if not self.reusable:
+            self.close()
+        self._finish()
+
+
+class _Stop(Exception):
+    """Raised in a parser callback to stop parsing this chunk (the request already has its ending)."""
+
+
+class Pool:
+    """Idle keep-alive connections per origin, and the one TLS context."""
+
+    def __init__(self, limits, loop: asyncio.AbstractEventLoop) -> None:
+        self.limits = limits
+        self.loop = loop
+        self.idle: dict[tuple, list[_Conn]] = {}
+        self._ssl: _ssl.SSLContext | None = None
+        self.open: set[_Conn] = set()
+
+    def ssl_context(self) -> _ssl.SSLContext:
+        if self._ssl is None:
+            self._ssl = _ssl.create_default_context()
+        return self._ssl
+
+    def forget(self, conn: _Conn) -> None:
+        self.open.discard(conn)
+        idle = self.idle.get(conn.key)
+        if idle and conn in idle:
+            idle.remove(conn)
+
+    def take(self, key: tuple) -> _Conn | None:
+        idle = self.idle.get(key)
+        now = time.monotonic()
+        while idle:
+            conn = idle.pop()
+            if conn.closed or conn.transport is None or conn.transport.is_closing():
+                continue
+            if now - conn.idle_since > IDLE_SECONDS:
+                conn.close()
+                continue
+            conn.reused = True
+            return conn
+        return None
+
+    def give_back(self, conn: _Conn) -> None:
+        if conn.closed or not conn.reusable or conn.transport is None or conn.transport.is_closing():
+            conn.close()
+            return
+        idle = self.idle.setdefault(conn.key, [])
+        if len(idle) >= self.limits.concurrency:
+            conn.close()
+            return
+        conn.idle_since = time.monotonic()
+        idle.append(conn)
+
+    async def connect(self, key: tuple) -> _Conn:
+        scheme, host, port = key
+        ctx = self.ssl_context() if scheme == "https" else None
+        _, conn = await self.loop.create_connection(lambda: _Conn(self, key), host, port, ssl=ctx,
+                                                    server_hostname=host if ctx else None)
+        self.open.add(conn)
+        return conn  # type: ignore[return-value]
+
+    def close(self) -> None:
+        for conn in list(self.open):
+            conn.close()
+        self.open.clear()
+        self.idle.clear()
+
+
+def _request_bytes(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[tuple, bytes]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise _Failure(f"connect: unsupported URL scheme {parts.scheme!r} in {url}")
+    host = parts.hostname
+    if not host:
+        raise _Failure(f"connect: no host in {url}")
+    port = parts.port or (443 if scheme == "https" else 80)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    lines = [f"{method} {target} HTTP/1.1", f"host: {parts.netloc.rpartition('@')[2]}"]
+    for k, v in headers.items():
+        if k == "host":
+            lines[1] = f"host: {v}"
+            continue
+        lines.append(f"{k}: {v}")
+    if body is not None:
+        lines.append(f"content-length: {len(body)}")
+    elif method.upper() in _CONTENT_METHODS:
+        lines.append("content-length: 0")
+    joined = "".join(lines)
+    if "\n" in joined or "\r" in joined:
+        raise _Failure("protocol: a request header or the target contains a line break: not sent")
+    try:
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    except UnicodeEncodeError as exc:
+        raise _Failure(f"protocol: the request cannot be encoded: {exc}") from None
+    return (scheme, host, port), data + body if body else data
+
+
+async def send(client: "HttpClient", pool: Pool, method: str, url: str, req_headers: dict[str, str], body: bytes | None,
+               started: float, sent_headers: tuple[tuple[str, str], ...], limit: float) -> Exchange:
+    """One request, its answer read within ``limit`` seconds in all (connect included)."""
+    try:
+        key, payload = _request_bytes(method, url, req_headers, body)
+    except _Failure as exc:
+        return Exchange(method, url, sent_headers, body, error=str(exc), elapsed=time.perf_counter() - started)
+    loop = pool.loop
+    deadline = loop.time() + limit
+    head = method.upper() == "HEAD"
+    conn: _Conn | None = None
+    try:
+        for attempt in (0, 1):
+            conn = pool.take(key)
+            if conn is None:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        conn = await pool.connect(key)
+                except TimeoutError:
+                    raise _Failure(f"connect: timeout: no connection to {key[1]}:{key[2]} within {limit:g} s") from None
+                except (OSError, _ssl.SSLError) as exc:
+                    raise _Failure(_connect_error(exc, key)) from None
+            waiter = conn.start(head)
+            timer = loop.call_at(deadline, _expire, waiter, limit)
+            try:
+                conn.transport.write(payload)  # type: ignore[union-attr]
+                await waiter
+            except _Failure as exc:
+                if attempt == 0 and exc.fresh_retry and method.upper() in _SAFE:
+                    continue  # a stale keep-alive connection: once more on a new one
+                raise
+            finally:
+                timer.cancel()
+            break
+        assert conn is not None
+        status, reason, raw, chunks, size, truncated, version, error = (
+            conn.status, conn.reason, conn.headers, conn.chunks, conn.size, conn.truncated, conn.version, conn.result_error)
+        pool.give_back(conn)
+        conn = None
+    except _Failure as exc:
+        return Exchange(method, url, sent_headers, body, error=str(exc), elapsed=time.perf_counter() - started)
+    except (OSError, _ssl.SSLError) as exc:
+        return Exchange(method, url, sent_headers, body, error=f"reset: {exc.__class__.__name__}: {exc}",
+                        elapsed=time.perf_counter() - started)
+    finally:
+        if conn is not None:  # ended without a usable answer (a failure, a timeout, a cancellation): never reused
+            conn.close()
+    data = b"".join(chunks)
+    if truncated:
+        data = data[: client.limits.max_body]
+    headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw)
+    if client.masked:
+        headers = tuple((k, client._scrub(v)) for k, v in headers)
+        data = client._scrub_bytes(data)
+    return Exchange(
+        method=method,
+        url=url,
+        request_headers=sent_headers,
+        body_sent=body,
+        status=status,
+        reason=reason.decode("latin-1", "replace"),
+        headers=headers,
+        body=data,
+        body_size=size,
+        body_truncated=truncated,
+        http_version=f"HTTP/{version}" if version else "HTTP/1.1",
+        error=error,
+        elapsed=time.perf_counter() - started,
+    )
+
+
+def _header_bytes_error(limits) -> str:
+    return (f"limit: header section too large: more than {limits.max_header_bytes} bytes "
+            f"(cap: {limits.max_headers} fields of at most {limits.max_header_bytes} bytes)")
+
+
+def _expire(waiter: asyncio.Future, limit: float) -> None:
+    if not waiter.done():
+        waiter.set_exception(_Failure(f"timeout: no complete answer within {limit:g} s"))
+
+
+def _connect_error(exc: BaseException, key: tuple) -> str:
+    text = " ".join(str(exc).split())[:300] or exc.__class__.__name__
+    if isinstance(exc, socket.gaierror):
+        return f"connect: cannot resolve {key[1]!r}: {text}"
+    if isinstance(exc, _ssl.SSLError):
+        return f"connect: TLS: {text}"
+    return f"connect: {text}"
