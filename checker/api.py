@@ -87,7 +87,23 @@ def load_app(ref: str) -> Any:
 
 def run(plan: Plan, options: RunOptions | None = None, progress: Callable[[Observation], None] | None = None) -> Report:
     """Probe ``plan`` and judge it. Ctrl-C / SIGTERM end the run early with a report marked incomplete."""
-    return asyncio.run(run_async(plan, options, progress))
+    return run_coroutine(run_async(plan, options, progress))
+
+
+def run_coroutine(coro: Any) -> Any:
+    """``asyncio.run(coro)``, without Python 3.11's repr of the result on the way out.
+
+    On 3.11, ``asyncio.Runner.close`` looks the SIGINT handler up in an enum, fails, and formats the
+    failure with ``repr()`` of the main task -- which includes ``repr()`` of its result: a whole report,
+    tens of thousands of exchanges, 0.1-0.3 s for a large spec. The result travels beside the task instead.
+    """
+    box: list[Any] = []
+
+    async def main() -> None:
+        box.append(await coro)
+
+    asyncio.run(main())
+    return box[0]
 
 
 class RunInterrupted(Exception):

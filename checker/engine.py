@@ -93,6 +93,19 @@ class _Budget:
         self.pause_until = max(self.pause_until, now + seconds)
         return True
 
+    def take_now(self) -> bool | None:
+        """:meth:`take` without awaiting, when nothing has to wait (no rate limit, no pause): True or False;
+        None when the caller must ``await take()``."""
+        if self.interval or self.pause_until:
+            return None
+        if self.reason or self.expired():
+            return False
+        if self.max_requests is not None and self.used >= self.max_requests:
+            self.reason = f"the run reached --max-requests ({self.max_requests})"
+            return False
+        self.used += 1
+        return True
+
     async def take(self) -> bool:
         if self.reason:
             return False
@@ -138,14 +151,13 @@ async def probe(
     # a shard (checker/shard.py) draws values for the whole plan, so its requests are the unsharded run's
     values.prepare([p.item for p in getattr(plan, "value_paths", None) or plan.paths])
     budget = _Budget(options)
-    sem = asyncio.Semaphore(client.limits.concurrency)
     observations: list[Observation] = sink if sink is not None else []
 
     async def send_once(method: str, url: str, headers: dict[str, str], body: bytes | None) -> Exchange | None:
-        if not await budget.take():
+        taken = budget.take_now()
+        if not (taken if taken is not None else await budget.take()):
             return None
-        async with sem:
-            ex = await client.send(method, url, headers, body, timeout=budget.remaining())
+        ex = await client.send(method, url, headers, body, timeout=budget.remaining())
         if ex.status is None and budget.expired():
             return None  # cut off by --max-time: reported as not sent (the run's reason), not as a server fault
         return ex
@@ -178,8 +190,7 @@ async def probe(
 
         if getattr(client, "_app", None) is not None or not await budget.take():
             return ()  # in-process application: there is no socket to read raw
-        async with sem:
-            return (await raw_send(client, method, url, headers, body),)
+        return (await raw_send(client, method, url, headers, body),)
 
     async def run(obs_args: dict[str, Any], method: str, url: str, headers: dict[str, str], body: bytes | None,
                   raw: bool = False) -> None:
@@ -228,7 +239,7 @@ async def probe(
             if chain and chain[-1].status and 200 <= chain[-1].status < 300:
                 found[parent] = _json(chain[-1].body)
 
-        await asyncio.gather(*(discover(p) for p in sorted(parents)))
+        await drain([discover(p) for p in sorted(parents)], client.limits.concurrency)
         _check_reachable(observations, client)
         for pp in plan.paths:
             if pp.discovery_parent and found.get(pp.discovery_parent) is not None:
@@ -284,9 +295,29 @@ async def probe(
             for never_started in tasks[1:]:
                 never_started.close()
             raise
-        await asyncio.gather(*tasks[1:])
+        await drain(tasks[1:], client.limits.concurrency)
     observations.sort(key=observation_order(plan))
     return ProbeResult(observations, client.sent, budget.reason, values, time.perf_counter() - started)
+
+
+async def drain(jobs: list, workers: int) -> None:
+    """Await every coroutine of ``jobs`` with at most ``workers`` running at once: the run's concurrency.
+
+    A job sends its requests one after another (a probe, its repeats, its redirect profiles), so
+    ``workers`` jobs in flight are at most ``workers`` requests in flight -- without a task and a
+    semaphore wait per request. Jobs never started (an error, Ctrl-C) are closed, not left pending.
+    """
+    pending = iter(jobs)
+
+    async def worker() -> None:
+        for job in pending:
+            await job
+
+    try:
+        await asyncio.gather(*(worker() for _ in range(max(1, min(workers, len(jobs))))))
+    finally:
+        for never_started in pending:
+            never_started.close()
 
 
 def observation_order(plan: Plan) -> Callable[[Observation], tuple]:

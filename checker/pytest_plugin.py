@@ -258,7 +258,7 @@ def _run(active: _Active, target: Any, options: Any):
     options = replace(options, judge=judge)
 
     def go():
-        return asyncio.run(api.run_async(plan, options))
+        return api.run_coroutine(api.run_async(plan, options))
 
     try:
         try:

@@ -246,7 +246,12 @@ async def walk(send: Send, method: str, url: str, headers: dict[str, str], body:
     redirect: the method rules judge what the method itself got, and the redirect rules judge the
     rest from each profile's whole chain (:func:`explore`).
     """
-    return (await follow(send, method, url, headers, body, max_hops, client, keep_method=True)).exchanges
+    first = await send(method, url, headers, body)
+    if first is None:
+        return ()
+    if first.status not in REDIRECT_STATUSES:  # no answer, or a final one: nothing to follow (most probes)
+        return (first,)
+    return (await follow(send, method, url, headers, body, max_hops, client, keep_method=True, first=first)).exchanges
 
 
 def has_redirect(chain: Iterable[Exchange]) -> bool:

@@ -327,6 +327,9 @@ async def send(client: "HttpClient", pool: Pool, method: str, url: str, req_head
     loop = pool.loop
     deadline = loop.time() + limit
     head = method.upper() == "HEAD"
+    # the request itself may ask for the connection to end (the override probes do): the server then closes
+    # it after the answer, often without saying so in the answer (http.server does), so it is never reused
+    close = "close" in req_headers.get("connection", "").lower()
     conn: _Conn | None = None
     try:
         for attempt in (0, 1):
@@ -350,6 +353,8 @@ async def send(client: "HttpClient", pool: Pool, method: str, url: str, req_head
                 raise
             finally:
                 timer.cancel()
+            if close:
+                conn.reusable = False
             break
         assert conn is not None
         status, reason, raw, chunks, size, truncated, version, error = (
