@@ -122,6 +122,15 @@ def test_head_answer_ends_with_its_header_block_and_the_next_get_is_answered():
     assert (get.status, get.body, get.error) == (200, HELLO, None)
 
 
+def test_head_answer_with_content_length_0_keeps_its_connection():
+    """A HEAD answer the parser itself sees as complete (Content-Length: 0) is not taken for unasked bytes."""
+    empty = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+    with RawServer(keep_alive(empty)) as srv:
+        head, get, head2 = exchanges(srv.url, [("HEAD", "/x"), ("GET", "/x"), ("HEAD", "/x")])
+        assert srv.accepts == 1
+    assert [(x.status, x.body, x.error) for x in (head, get, head2)] == [(200, b"", None)] * 3
+
+
 def body_after_head(body: bytes, *, late: float = 0.0, stray_sent: threading.Event | None = None):
     """A broken server: answers HEAD with the GET answer's body too (in the same write, or ``late`` seconds
     after the header block, then sets ``stray_sent``); GET gets the connection's number as its body."""
@@ -176,8 +185,6 @@ def test_a_body_arriving_on_an_idle_connection_after_a_head_answer_drops_that_co
     assert (get.status, get.body, get.error) == (200, b"conn 1", None)
 
 
-@pytest.mark.xfail(strict=True, reason="wire.py keeps a connection whose HEAD answer came with body bytes in the "
-                   "same read: the rest of a large body is then parsed as the next request's answer")
 def test_a_large_body_sent_after_a_head_answer_is_not_taken_for_the_next_answer():
     """A server writing the full GET answer (1 MiB body) to HEAD. The first read holds the header block and
     the start of the body; the rest arrives in later reads. The GET must get its own answer."""
@@ -531,8 +538,6 @@ def test_response_header_names_are_lower_cased_and_duplicates_kept_in_order():
 # -- bytes nobody asked for --------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="wire.py keeps parsing past the end of the asked-for answer in the same read: "
-                   "a second, unasked answer overwrites the first one's status and reason and adds its headers")
 def test_a_second_unasked_answer_in_the_same_write_does_not_change_the_first():
     reply = answer(b"ok") + b"HTTP/1.1 404 Gone Away\r\nX-Unasked: 1\r\nContent-Length: 0\r\n\r\n"
     with RawServer(keep_alive(reply)) as srv:
@@ -542,8 +547,6 @@ def test_a_second_unasked_answer_in_the_same_write_does_not_change_the_first():
     assert (second.status, second.body) == (200, b"ok")
 
 
-@pytest.mark.xfail(strict=True, reason="wire.py feeds bytes after the end of the asked-for answer (same read) to the "
-                   "parser and stamps its failure on the complete answer: 'protocol: body: ...'")
 def test_junk_after_a_complete_answer_in_the_same_write_leaves_the_answer_alone_and_drops_the_connection():
     with RawServer(keep_alive(answer(b"ok") + b"JUNK")) as srv:
         first, second = exchanges(srv.url, [("GET", "/1"), ("GET", "/2")])

@@ -76,6 +76,9 @@ class _Conn(asyncio.Protocol):
     # -- the request's state ----------------------------------------------------------------------
     def _reset_message(self, head: bool) -> None:
         self.head = head
+        self.done = False  #: the request has its ending (an answer or a failure): later bytes are unasked
+        self.answer: tuple | None = None  #: the answer, taken when it ended; later parser callbacks never change it
+        self.swap_parser = False
         self.got_bytes = False
         self.header_bytes = 0
         self.header_total = 0
@@ -89,7 +92,6 @@ class _Conn(asyncio.Protocol):
         self.framed = False  #: Content-Length or Transfer-Encoding given: the body does not end with the connection
         self.reusable = True
         self.version = "1.1"
-        self.result_error: str | None = None
 
     def start(self, head: bool) -> asyncio.Future:
         self._reset_message(head)
@@ -97,6 +99,7 @@ class _Conn(asyncio.Protocol):
         return self.waiter
 
     def _finish(self, error: _Failure | None = None) -> None:
+        self.done = True
         waiter, self.waiter = self.waiter, None
         if waiter is not None and not waiter.done():
             if error is not None:
@@ -109,12 +112,21 @@ class _Conn(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
+    def _unasked(self) -> bool:
+        """True (and the connection marked unusable) when the parser goes on past the request's ending: the
+        server sent more than the answer (a second answer, junk, a body after a HEAD answer)."""
+        if self.done:
+            self.reusable = False
+            return True
+        return False
+
     # -- asyncio.Protocol ---------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
         if self.waiter is None:  # bytes nobody asked for (a body after a HEAD answer, a late write): unusable
+            self.reusable = False
             self.close()
             return
         self.got_bytes = True
@@ -130,15 +142,20 @@ class _Conn(asyncio.Protocol):
             self.reusable = False
             self._complete()
         except httptools.HttpParserError as exc:
-            if isinstance(exc, httptools.HttpParserCallbackError) and isinstance(exc.__context__, _Stop):
-                return  # a callback below stopped the parser on purpose: the request already has its ending
+            self.reusable = False  # a parser in error never parses again
+            if self.done or (isinstance(exc, httptools.HttpParserCallbackError) and isinstance(exc.__context__, _Stop)):
+                self.close()  # past the answer (unasked bytes that are not HTTP), or stopped on purpose below
+                return
             detail = " ".join(str(exc.__context__ or exc).split())[:300] or exc.__class__.__name__
-            self.reusable = False
             if self.headers_done and self.status is not None:
                 self._complete(error=f"protocol: body: {detail}")
             else:
                 self.close()
                 self._finish(_Failure(f"protocol: {detail}"))
+        finally:
+            if self.swap_parser:  # after a HEAD answer: the next answer starts on a fresh parser
+                self.parser = httptools.HttpResponseParser(self)
+                self.swap_parser = False
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -154,10 +171,16 @@ class _Conn(asyncio.Protocol):
                               fresh_retry=self.reused and not self.got_bytes))
 
     # -- httptools callbacks --------------------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self._unasked()
+
     def on_status(self, status: bytes) -> None:
-        self.reason += status
+        if not self._unasked():
+            self.reason += status
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self._unasked():
+            return
         self.headers.append((name, value))
         self.header_total += len(name) + len(value) + 4
         limits = self.pool.limits
@@ -169,6 +192,8 @@ class _Conn(asyncio.Protocol):
             raise _Stop
 
     def on_headers_complete(self) -> None:
+        if self._unasked():
+            return
         status = self.parser.get_status_code()
         if 100 <= status < 200 and status != 101:  # an interim answer: the final one follows
             self.reason = b""
@@ -185,14 +210,14 @@ class _Conn(asyncio.Protocol):
         if self.head:
             if not self.parser.should_keep_alive():
                 self.reusable = False
-            # no content, whatever Content-Length says (RFC 9112 §6.3); a fresh parser for the next answer,
-            # and any byte arriving before the next request closes the connection (data_received)
-            self.parser = httptools.HttpResponseParser(self)
+            # no content, whatever Content-Length says (RFC 9112 §6.3): the answer ends here. This parser still
+            # expects a body: whatever else this read holds goes to it and makes the connection unusable
+            # (the callbacks above), and the next answer starts on a fresh parser (data_received)
+            self.swap_parser = True
             self._complete()
-            raise _Stop
 
     def on_body(self, body: bytes) -> None:
-        if self.waiter is None:
+        if self._unasked():
             return
         self.chunks.append(body)
         self.size += len(body)
@@ -203,7 +228,11 @@ class _Conn(asyncio.Protocol):
             raise _Stop
 
     def on_message_complete(self) -> None:
-        if self.waiter is None or not self.headers_done:
+        if self.done:  # a HEAD answer's parser may end its own (empty) message; anything else is unasked
+            if not self.head:
+                self.reusable = False
+            return
+        if not self.headers_done:
             return
         if not self.parser.should_keep_alive():
             self.reusable = False
@@ -216,7 +245,9 @@ class _Conn(asyncio.Protocol):
         self._finish(_Failure(error))
 
     def _complete(self, error: str | None = None) -> None:
-        self.result_error = error
+        if self.done:
+            return
+        self.answer = (self.status, self.reason, self.headers, self.chunks, self.size, self.truncated, self.version, error)
         if not self.reusable:
             self.close()
         self._finish()
@@ -357,8 +388,8 @@ async def send(client: "HttpClient", pool: Pool, method: str, url: str, req_head
                 conn.reusable = False
             break
         assert conn is not None
-        status, reason, raw, chunks, size, truncated, version, error = (
-            conn.status, conn.reason, conn.headers, conn.chunks, conn.size, conn.truncated, conn.version, conn.result_error)
+        assert conn.answer is not None
+        status, reason, raw, chunks, size, truncated, version, error = conn.answer
         pool.give_back(conn)
         conn = None
     except _Failure as exc:
