@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlparse
 
 from .errors import TargetUnreachable
 from .http.client import HttpClient
-from .http.redirects import PROFILE_ROLE, explore, has_redirect, profile_tag, walk
+from .http.redirects import PROFILE_ROLE, REDIRECT_STATUSES, explore, has_redirect, profile_tag, walk
 from .observe import Exchange, Observation
 from .plan import Cell, PathPlan, Plan
 from .probes import ProbeContext, factories
@@ -167,6 +167,8 @@ async def probe(
         state-changing one); a 429/503 Retry-After within the cap and the deadline holds every new request
         until then, and a safe method is re-sent once after it."""
         ex = await send_once(method, url, headers, body)
+        if ex is None or (ex.status is not None and ex.status != 429 and ex.status != 503):
+            return ex  # the common case: an answer, nothing to wait for or re-send
         safe = method.upper() in SAFE_METHODS
         tries = 0
         while (ex is not None and safe and tries < options.retries and ex.status is None
@@ -182,19 +184,28 @@ async def probe(
                     ex = await send_once(method, url, headers, body) or ex
         return ex
 
+    max_hops = client.limits.max_hops
+
     async def send_chain(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
-        return await walk(send_one, method, url, headers, body, client.limits.max_hops, options.client)
+        """The probe's own chain (checker/http/redirects.py, :func:`walk`), with its common case inline:
+        one answer that is not a redirect."""
+        first = await send_one(method, url, headers, body)
+        if first is None:
+            return ()
+        if first.status not in REDIRECT_STATUSES:
+            return _kept((first,))
+        return _kept(await walk(send_one, method, url, headers, body, max_hops, options.client, first=first))
 
     async def send_raw(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
         from .http.raw import send_raw as raw_send
 
         if getattr(client, "_app", None) is not None or not await budget.take():
             return ()  # in-process application: there is no socket to read raw
-        return (await raw_send(client, method, url, headers, body),)
+        return _kept((await raw_send(client, method, url, headers, body),))
 
     async def run(obs_args: dict[str, Any], method: str, url: str, headers: dict[str, str], body: bytes | None,
                   raw: bool = False) -> None:
-        chain = _kept((await (send_raw if raw else send_chain)(method, url, headers, body)))
+        chain = await send_raw(method, url, headers, body) if raw else await send_chain(method, url, headers, body)
         obs = Observation(
             chain=chain,
             skipped=None if chain else (budget.reason or "not sent"),
@@ -206,7 +217,7 @@ async def probe(
                 and obs.status is not None):
             # the unstable-answer rule (checker/rules/stability.py): the same GET again, back to back
             for k in range(options.repeats):
-                again = _kept(await send_chain(method, url, headers, body))
+                again = await send_chain(method, url, headers, body)
                 if not again:
                     break
                 observations.append(Observation(chain=again, method=method, **{**obs_args, "role": "repeat", "tag": str(k + 1)}))
@@ -395,7 +406,7 @@ KEEP_BODY = 16 * 1024
 
 
 def _kept(chain: tuple[Exchange, ...]) -> tuple[Exchange, ...]:
-    if not any(len(ex.body) > KEEP_BODY for ex in chain):
+    if len(chain) == 1 and len(chain[0].body) <= KEEP_BODY or not any(len(ex.body) > KEEP_BODY for ex in chain):
         return chain
     return tuple(replace(ex, body=ex.body[:KEEP_BODY], body_truncated=True) if len(ex.body) > KEEP_BODY else ex
                  for ex in chain)

@@ -43,6 +43,8 @@ class Limits:
 class HttpClient:
     _aio: Any = None  #: the aiohttp session (checker/http/aio.py), with --transport aiohttp
     _pool: Any = None  #: the connection pool of the socket hot path (checker/http/wire.py)
+    _wire: Any = None  #: checker.http.wire, once imported
+    _default_evidence: tuple[tuple[str, str], ...] | None = None
 
     def __init__(
         self,
@@ -64,9 +66,10 @@ class HttpClient:
 
     async def __aenter__(self) -> "HttpClient":
         if self._app is None and self._transport_choice in ("auto", "socket"):
-            from .wire import Pool
+            from . import wire
 
-            self._pool = Pool(self.limits, asyncio.get_running_loop())  # sockets: the lean client (http/wire.py)
+            self._wire = wire
+            self._pool = wire.Pool(self.limits, asyncio.get_running_loop(), self.default_headers)  # http/wire.py
             self.transport_name = "socket"
             return self
         if self._app is None and self._transport_choice == "aiohttp" and _aiohttp_installed():
@@ -145,8 +148,11 @@ class HttpClient:
 
         ``timeout`` (seconds) shortens this request's deadline (the engine passes what is left of
         ``--max-time``); it never lengthens :attr:`Limits.timeout`."""
-        assert self._client is not None or self._aio is not None or self._pool is not None, \
-            "use 'async with HttpClient(...)'"
+        if self._pool is not None:  # sockets: one deadline of its own, connect to last byte (http/wire.py)
+            self.sent += 1
+            limit = self.limits.timeout if timeout is None else max(0.001, min(timeout, self.limits.timeout))
+            return await self._wire.send(self, self._pool, method, url, headers, body, limit)
+        assert self._client is not None or self._aio is not None, "use 'async with HttpClient(...)'"
         req_headers = dict(self.default_headers)
         if headers:
             req_headers.update({k.lower(): v for k, v in headers.items()})
@@ -154,10 +160,6 @@ class HttpClient:
         started = time.perf_counter()
         sent_headers = tuple((k, secret_ref(k) if k in self.masked else v) for k, v in req_headers.items())
         limit = self.limits.timeout if timeout is None else max(0.001, min(timeout, self.limits.timeout))
-        if self._pool is not None:  # one deadline of its own, connect to last byte (no timeout context per request)
-            from . import wire
-
-            return await wire.send(self, self._pool, method, url, req_headers, body, started, sent_headers, limit)
         try:
             # the hard deadline: a server trickling one byte per second never trips a per-read timeout
             # (asyncio.timeout, not wait_for: no extra task per request on the hot path)
@@ -226,6 +228,18 @@ class HttpClient:
             error=error,
             elapsed=time.perf_counter() - started,
         )
+
+    def evidence_headers(self, extra: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+        """The request's headers as a report shows them (secrets masked): the defaults, then ``extra``
+        (lower-case names) over them. Without ``extra``, the same tuple every time."""
+        if not extra:
+            if self._default_evidence is None:
+                self._default_evidence = self._mask(self.default_headers)
+            return self._default_evidence
+        return self._mask({**self.default_headers, **extra})
+
+    def _mask(self, headers: dict[str, str]) -> tuple[tuple[str, str], ...]:
+        return tuple((k, secret_ref(k) if k in self.masked else v) for k, v in headers.items())
 
     # -- secrets echoed back ---------------------------------------------------------------------------
     def _secrets(self) -> list[tuple[str, str]]:

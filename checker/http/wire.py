@@ -46,6 +46,8 @@ if TYPE_CHECKING:  # pragma: no cover
 #: seconds a pooled connection may sit unused before it is dropped rather than reused (below the idle
 #: timeouts of common servers: gunicorn 2 s, uvicorn and Node 5 s, nginx 75 s)
 IDLE_SECONDS = 1.5
+#: how often, at most, requests in flight are checked against their deadlines (a deadline is kept to this)
+SWEEP_SECONDS = 0.05
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 #: methods that define a meaning for content: sent with ``Content-Length: 0`` when there is no body (RFC 9110 §8.6)
 _CONTENT_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -239,6 +241,11 @@ class _Conn(asyncio.Protocol):
         self._complete()
 
     # -- endings -----------------------------------------------------------------------------------------
+    def expire(self, limit: float) -> None:
+        """The request's deadline passed (Pool._sweep): it ends with a timeout, and the connection with it."""
+        self.reusable = False
+        self._finish(_Failure(f"timeout: no complete answer within {limit:g} s"))
+
     def _fail_limit(self, error: str) -> None:
         self.reusable = False
         self.close()
@@ -260,12 +267,39 @@ class _Stop(Exception):
 class Pool:
     """Idle keep-alive connections per origin, and the one TLS context."""
 
-    def __init__(self, limits, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, limits, loop: asyncio.AbstractEventLoop, default_headers: dict[str, str]) -> None:
         self.limits = limits
         self.loop = loop
+        self.writer = RequestWriter(default_headers)
         self.idle: dict[tuple, list[_Conn]] = {}
         self._ssl: _ssl.SSLContext | None = None
         self.open: set[_Conn] = set()
+        self.inflight: dict[_Conn, tuple[float, float]] = {}  #: connection -> (deadline, limit) of its request
+        self._sweeper: asyncio.TimerHandle | None = None
+
+    # -- deadlines: one periodic sweep over the requests in flight, not a timer per request ----------------
+    def watch(self, conn: _Conn, deadline: float, limit: float) -> None:
+        self.inflight[conn] = (deadline, limit)
+        if self._sweeper is None:
+            self._sweeper = self.loop.call_at(min(deadline, self.loop.time() + SWEEP_SECONDS), self._sweep)
+
+    def unwatch(self, conn: _Conn) -> None:
+        self.inflight.pop(conn, None)
+
+    def _sweep(self) -> None:
+        self._sweeper = None
+        if not self.inflight:
+            return
+        now = self.loop.time()
+        soonest = now + SWEEP_SECONDS
+        for conn, (deadline, limit) in list(self.inflight.items()):
+            if deadline <= now:
+                del self.inflight[conn]
+                conn.expire(limit)
+            elif deadline < soonest:
+                soonest = deadline
+        if self.inflight:
+            self._sweeper = self.loop.call_at(soonest, self._sweep)
 
     def ssl_context(self) -> _ssl.SSLContext:
         if self._ssl is None:
@@ -312,55 +346,116 @@ class Pool:
         return conn  # type: ignore[return-value]
 
     def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         for conn in list(self.open):
             conn.close()
         self.open.clear()
         self.idle.clear()
 
 
-def _request_bytes(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[tuple, bytes]:
+def _check_line(text: str) -> None:
+    if "\n" in text or "\r" in text:
+        raise _Failure("protocol: a request header or the target contains a line break: not sent")
+
+
+def _origin(url: str) -> tuple[tuple, str]:
+    """``((scheme, host, port), Host header value)`` of an absolute http(s) URL's origin part."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise _Failure(f"connect: unsupported URL scheme {parts.scheme!r} in {url}")
-    host = parts.hostname
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise _Failure(f"connect: {exc} in {url}") from None
     if not host:
         raise _Failure(f"connect: no host in {url}")
-    port = parts.port or (443 if scheme == "https" else 80)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    lines = [f"{method} {target} HTTP/1.1", f"host: {parts.netloc.rpartition('@')[2]}"]
-    for k, v in headers.items():
-        if k == "host":
-            lines[1] = f"host: {v}"
-            continue
-        lines.append(f"{k}: {v}")
-    if body is not None:
-        lines.append(f"content-length: {len(body)}")
-    elif method.upper() in _CONTENT_METHODS:
-        lines.append("content-length: 0")
-    joined = "".join(lines)
-    if "\n" in joined or "\r" in joined:
-        raise _Failure("protocol: a request header or the target contains a line break: not sent")
-    try:
-        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-    except UnicodeEncodeError as exc:
-        raise _Failure(f"protocol: the request cannot be encoded: {exc}") from None
-    return (scheme, host, port), data + body if body else data
+    netloc = parts.netloc.rpartition("@")[2]
+    _check_line(netloc)
+    return (scheme, host, port or (443 if scheme == "https" else 80)), netloc
 
 
-async def send(client: "HttpClient", pool: Pool, method: str, url: str, req_headers: dict[str, str], body: bytes | None,
-               started: float, sent_headers: tuple[tuple[str, str], ...], limit: float) -> Exchange:
+class RequestWriter:
+    """Request bytes, with what every request shares prepared once: the default header block and the
+    parsed origins. The target and the method token are written exactly as given."""
+
+    def __init__(self, defaults: dict[str, str]) -> None:
+        self.defaults = defaults
+        try:
+            self._block: str | None = self._header_block(defaults)
+            self._error = ""
+        except _Failure as exc:  # a --header with a line break: every request says so, none is sent
+            self._block, self._error = None, str(exc)
+        self._origins: dict[str, tuple[tuple, str]] = {}
+
+    @staticmethod
+    def _header_block(headers: dict[str, str]) -> str:
+        for k, v in headers.items():
+            _check_line(k)
+            _check_line(v)
+        return "".join(f"{k}: {v}\r\n" for k, v in headers.items() if k != "host")
+
+    def split(self, url: str) -> tuple[tuple, str, str]:
+        """``(origin key, Host value, request target)``."""
+        start = url.find("://")
+        cut = url.find("/", start + 3) if start > 0 else -1
+        prefix = url if cut == -1 else url[:cut]
+        if start <= 0 or "?" in prefix or "#" in prefix:  # unusual: the slow, exact way
+            parts = urlsplit(url)
+            key, host = _origin(url)
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        else:
+            cached = self._origins.get(prefix)
+            if cached is None:
+                cached = self._origins[prefix] = _origin(prefix)
+            key, host = cached
+            target = "/" if cut == -1 else url[cut:]
+            if "#" in target:
+                target = target.partition("#")[0]
+        _check_line(target)
+        return key, host, target
+
+    def build(self, method: str, url: str, extra: dict[str, str] | None, body: bytes | None) -> tuple[tuple, bytes]:
+        key, host, target = self.split(url)
+        _check_line(method)
+        if extra:  # per-request headers: merged over the defaults (a given Host replaces the URL's)
+            merged = {**self.defaults, **extra}
+            host = merged.get("host", host)
+            _check_line(host)
+            block = self._header_block(merged)
+        elif self._block is None:
+            raise _Failure(self._error)
+        else:
+            block = self._block
+        if body is not None:
+            block += f"content-length: {len(body)}\r\n"
+        elif method.upper() in _CONTENT_METHODS:
+            block += "content-length: 0\r\n"
+        try:
+            data = f"{method} {target} HTTP/1.1\r\nhost: {host}\r\n{block}\r\n".encode("latin-1")
+        except UnicodeEncodeError as exc:
+            raise _Failure(f"protocol: the request cannot be encoded: {exc}") from None
+        return key, data + body if body else data
+
+
+async def send(client: "HttpClient", pool: Pool, method: str, url: str, headers: dict[str, str] | None,
+               body: bytes | None, limit: float) -> Exchange:
     """One request, its answer read within ``limit`` seconds in all (connect included)."""
+    started = time.perf_counter()
+    extra = {k.lower(): v for k, v in headers.items()} if headers else None
+    sent_headers = client.evidence_headers(extra)
     try:
-        key, payload = _request_bytes(method, url, req_headers, body)
+        key, payload = pool.writer.build(method, url, extra, body)
     except _Failure as exc:
         return Exchange(method, url, sent_headers, body, error=str(exc), elapsed=time.perf_counter() - started)
     loop = pool.loop
     deadline = loop.time() + limit
-    head = method.upper() == "HEAD"
+    head = method == "HEAD" or method.upper() == "HEAD"
     # the request itself may ask for the connection to end (the override probes do): the server then closes
     # it after the answer, often without saying so in the answer (http.server does), so it is never reused
-    close = "close" in req_headers.get("connection", "").lower()
+    close = extra is not None and "close" in extra.get("connection", "").lower()
     conn: _Conn | None = None
     try:
         for attempt in (0, 1):
@@ -374,7 +469,7 @@ async def send(client: "HttpClient", pool: Pool, method: str, url: str, req_head
                 except (OSError, _ssl.SSLError) as exc:
                     raise _Failure(_connect_error(exc, key)) from None
             waiter = conn.start(head)
-            timer = loop.call_at(deadline, _expire, waiter, limit)
+            pool.watch(conn, deadline, limit)
             try:
                 conn.transport.write(payload)  # type: ignore[union-attr]
                 await waiter
@@ -383,12 +478,11 @@ async def send(client: "HttpClient", pool: Pool, method: str, url: str, req_head
                     continue  # a stale keep-alive connection: once more on a new one
                 raise
             finally:
-                timer.cancel()
+                pool.unwatch(conn)
             if close:
                 conn.reusable = False
             break
-        assert conn is not None
-        assert conn.answer is not None
+        assert conn is not None and conn.answer is not None
         status, reason, raw, chunks, size, truncated, version, error = conn.answer
         pool.give_back(conn)
         conn = None
@@ -400,38 +494,23 @@ async def send(client: "HttpClient", pool: Pool, method: str, url: str, req_head
     finally:
         if conn is not None:  # ended without a usable answer (a failure, a timeout, a cancellation): never reused
             conn.close()
-    data = b"".join(chunks)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if truncated:
         data = data[: client.limits.max_body]
-    headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw)
+    resp_headers = tuple([(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw])
     if client.masked:
-        headers = tuple((k, client._scrub(v)) for k, v in headers)
+        resp_headers = tuple((k, client._scrub(v)) for k, v in resp_headers)
         data = client._scrub_bytes(data)
-    return Exchange(
-        method=method,
-        url=url,
-        request_headers=sent_headers,
-        body_sent=body,
-        status=status,
-        reason=reason.decode("latin-1", "replace"),
-        headers=headers,
-        body=data,
-        body_size=size,
-        body_truncated=truncated,
-        http_version=f"HTTP/{version}" if version else "HTTP/1.1",
-        error=error,
-        elapsed=time.perf_counter() - started,
-    )
+    return Exchange(method, url, sent_headers, body, status, reason.decode("latin-1", "replace"), resp_headers, data,
+                    size, truncated, _VERSIONS.get(version) or f"HTTP/{version}", error, time.perf_counter() - started)
+
+
+_VERSIONS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0"}
 
 
 def _header_bytes_error(limits) -> str:
     return (f"limit: header section too large: more than {limits.max_header_bytes} bytes "
             f"(cap: {limits.max_headers} fields of at most {limits.max_header_bytes} bytes)")
-
-
-def _expire(waiter: asyncio.Future, limit: float) -> None:
-    if not waiter.done():
-        waiter.set_exception(_Failure(f"timeout: no complete answer within {limit:g} s"))
 
 
 def _connect_error(exc: BaseException, key: tuple) -> str:

@@ -96,6 +96,7 @@ class PathContext:
     get_by_url: dict[str, Observation]  #: url_key -> the GET observed on that URL
     extras: dict[str, list[Observation]] = field(default_factory=dict)  #: role -> extra probes (checker/probes.py)
     inconclusive: dict[tuple[str, int], str] = field(default_factory=dict)
+    _observed: list[tuple[Cell, Observation]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def template(self) -> str:
@@ -112,12 +113,12 @@ class PathContext:
     def cell(self, method: str) -> Cell | None:
         return next((c for c in self.plan.cells if c.method == method), None)
 
-    def observed(self) -> Iterator[tuple[Cell, Observation]]:
-        """Every probe that got an HTTP answer, with its cell."""
-        for cell in self.plan.cells:
-            for obs in self.probes.get(cell.method, ()):
-                if obs.final is not None and obs.final.status is not None:
-                    yield cell, obs
+    def observed(self) -> list[tuple[Cell, Observation]]:
+        """Every probe that got an HTTP answer, with its cell (worked out once: every check reads it)."""
+        if self._observed is None:
+            self._observed = [(cell, obs) for cell in self.plan.cells for obs in self.probes.get(cell.method, ())
+                              if obs.chain and obs.chain[-1].status is not None]
+        return self._observed
 
     def get_on_same_url(self, obs: Observation) -> Observation | None:
         return self.get_by_url.get(url_key(obs.url))

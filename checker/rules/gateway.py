@@ -89,6 +89,7 @@ def check(ctx: PathContext) -> Iterator[Finding]:
     suspects: dict[tuple[str, bool], list] = {}
     baseline = [o for _, o in ctx.observed() if is_success(o.status)]
     servers = {o.final.header("server") for o in baseline}
+    baseline_signatures = {signature(dict(b.final.headers), b.final.body, b.status) for b in baseline}
     for cell, obs in ctx.observed():
         status = obs.status
         if not _refused(status):
@@ -102,7 +103,7 @@ def check(ctx: PathContext) -> Iterator[Finding]:
             continue
         if direct:
             continue  # the direct run says more than any heuristic
-        reason = _suspect_reason(obs, baseline, servers)
+        reason = _suspect_reason(obs, baseline, servers, baseline_signatures)
         if reason:
             entry = suspects.setdefault((reason, cell.declared), [obs, []])
             entry[1].append(cell.method)
@@ -133,13 +134,12 @@ def _blocked(ctx: PathContext, cell, obs, twin) -> Finding:
                    severity=None if declared else "warning")
 
 
-def _suspect_reason(obs, baseline, servers: set[str | None]) -> str | None:
+def _suspect_reason(obs, baseline, servers: set[str | None], baseline_signatures: set[str | None]) -> str | None:
     final = obs.final
-    headers = {k: v for k, v in final.headers}
-    sig = signature(headers, final.body, final.status)
+    sig = signature(dict(final.headers), final.body, final.status)
     if sig:
         # a signature the application's own answers carry too is the platform, not a gateway's refusal
-        if not any(signature({k: v for k, v in b.final.headers}, b.final.body, b.status) == sig for b in baseline):
+        if sig not in baseline_signatures:
             return sig
     server = final.header("server")
     if baseline and len(servers) == 1 and server is not None:
