@@ -13,7 +13,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any, Callable, Coroutine, Iterable, Iterator
 from urllib.parse import urlencode, urlparse
 
 from .errors import TargetUnreachable
@@ -141,6 +141,7 @@ async def probe(
     options: ProbeOptions | None = None,
     progress: Callable[[Observation], None] | None = None,
     sink: list[Observation] | None = None,
+    path_done: Callable[[str, list[Observation]], None] | None = None,
 ) -> ProbeResult:
     """Send every probe of ``plan``; observations accumulate in ``sink`` as they arrive (so an
     interrupted run still has them). Raises :class:`TargetUnreachable` when the first answers
@@ -152,6 +153,24 @@ async def probe(
     values.prepare([p.item for p in getattr(plan, "value_paths", None) or plan.paths])
     budget = _Budget(options)
     observations: list[Observation] = sink if sink is not None else []
+    by_path: dict[str, list[Observation]] = {}  #: kept only for ``path_done``
+    outstanding: dict[str, int] = {}  #: path template -> its jobs made and not finished yet
+    made: set[str] = set()  #: paths whose jobs are all made
+
+    def record(obs: Observation) -> None:
+        observations.append(obs)
+        if path_done is not None:
+            by_path.setdefault(obs.path, []).append(obs)
+
+    def maybe_done(template: str) -> None:
+        """``path_done`` once every job of the path has been made and has finished (its observations complete)."""
+        if path_done is not None and template in made and not outstanding.get(template):
+            path_done(template, by_path.get(template, []))
+
+    async def tracked(template: str, job: Coroutine[Any, Any, None]) -> None:
+        await job
+        outstanding[template] -= 1
+        maybe_done(template)
 
     async def send_once(method: str, url: str, headers: dict[str, str], body: bytes | None) -> Exchange | None:
         taken = budget.take_now()
@@ -212,7 +231,7 @@ async def probe(
             method=method,
             **obs_args,
         )
-        observations.append(obs)
+        record(obs)
         if (options.repeats and obs_args.get("role") == "probe" and method == "GET" and not raw
                 and obs.status is not None):
             # the unstable-answer rule (checker/rules/stability.py): the same GET again, back to back
@@ -220,12 +239,12 @@ async def probe(
                 again = await send_chain(method, url, headers, body)
                 if not again:
                     break
-                observations.append(Observation(chain=again, method=method, **{**obs_args, "role": "repeat", "tag": str(k + 1)}))
+                record(Observation(chain=again, method=method, **{**obs_args, "role": "repeat", "tag": str(k + 1)}))
         if obs_args.get("role") == "probe" and has_redirect(chain):
             # every client profile's whole chain (checker/http/redirects.py): shared requests sent once
             for names, pchain in await explore(send_one, method, url, headers, body, client.limits.max_hops,
                                                options.client, seed=chain):
-                observations.append(Observation(chain=pchain.exchanges, method=method, **{
+                record(Observation(chain=pchain.exchanges, method=method, **{
                     **obs_args, "role": PROFILE_ROLE, "tag": profile_tag(names, pchain.stop, options.client)}))
         if progress:
             progress(obs)
@@ -245,7 +264,7 @@ async def probe(
                 item = next(i for i in plan.spec.paths if i.template == parent)
                 url = server_url(item, plan.spec, plan.options) + parent
             chain = await send_chain("GET", url, {"accept": "application/json"}, None)
-            observations.append(Observation(path=parent, method="GET", role="discovery", example=0, chain=chain,
+            record(Observation(path=parent, method="GET", role="discovery", example=0, chain=chain,
                                             skipped=None if chain else budget.reason))
             if chain and chain[-1].status and 200 <= chain[-1].status < 300:
                 found[parent] = _json(chain[-1].body)
@@ -259,59 +278,68 @@ async def probe(
                 if value is not None:
                     values.discovered.setdefault(pp.item.template, {})[name] = value
 
-    # 2. probes: every cell, then the extra probes features registered (checker/probes.py)
+    # 2. probes: every cell, then the extra probes features registered (checker/probes.py). The jobs are made
+    # as the workers ask for them, so making them overlaps the server's work instead of delaying the first request.
     extra_factories = factories()
-    tasks = []
-    try:
+
+    def jobs() -> Iterator[Coroutine[Any, Any, None]]:
         for pp in plan.paths:
-            for i in range(plan.options.examples):
-                real_vals, real_src, real_err = values.path_values(pp.item, i, real=True)
-                gen_vals, gen_src, gen_err = values.path_values(pp.item, i, real=options.use_real_ids)
-                cell_requests: dict[str, tuple[str, dict[str, str], bytes | None]] = {}
-                for cell in pp.cells:
-                    vals, src, err = (real_vals, real_src, real_err) if cell.safe else (gen_vals, gen_src, gen_err)
-                    base = {"path": cell.path, "role": "probe", "example": i, "values": vals, "value_sources": src}
-                    if err:
-                        observations.append(Observation(method=cell.method, skipped=err, **base))
-                        continue
-                    rv = _request(cell, pp, values, vals, i, options)
-                    cell_requests[cell.method] = (rv.url, rv.headers, rv.body)
-                    tasks.append(run(base, cell.method, rv.url, rv.headers, rv.body))
-                if not real_err and not gen_err:
-                    get_url = cell_requests["GET"][0] if "GET" in cell_requests else \
-                        _request(_GET_CELL(pp), pp, values, real_vals, i, options).url
-                    pctx = ProbeContext(i, get_url, fill(pp.url, gen_vals), options, cell_requests)
-                    for factory in extra_factories:
-                        for extra in factory(pp, pctx):
-                            safe = extra.method in SAFE_METHODS  # state-changing extras use the generated-id URL
-                            base = {"path": pp.item.template, "role": extra.role, "example": i,
-                                    "values": real_vals if safe else gen_vals,
-                                    "value_sources": real_src if safe else gen_src, "tag": extra.tag}
-                            tasks.append(run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw))
-                if pp.needs_control and not gen_err and gen_vals != real_vals:
-                    op = pp.item.operations.get("GET")
-                    query, headers = values.required_params(op, i)
-                    url = _with_query(fill(pp.url, gen_vals), query)
-                    base = {"path": pp.item.template, "role": "control", "example": i, "values": gen_vals, "value_sources": gen_src}
-                    tasks.append(run(base, "GET", url, headers, None))
-    except BaseException:  # a bug in a factory or in value generation: nothing built so far is started
-        for never_started in tasks:
-            never_started.close()
-        raise
-    if tasks:
+            template = pp.item.template
+            outstanding[template] = 0
+            for job in path_jobs(pp):
+                outstanding[template] += 1
+                yield tracked(template, job)
+            made.add(template)
+            maybe_done(template)
+
+    def path_jobs(pp: PathPlan) -> Iterator[Coroutine[Any, Any, None]]:
+        for i in range(plan.options.examples):
+            real_vals, real_src, real_err = values.path_values(pp.item, i, real=True)
+            gen_vals, gen_src, gen_err = values.path_values(pp.item, i, real=options.use_real_ids)
+            urls = _Urls(pp.url)
+            cell_requests: dict[str, tuple[str, dict[str, str], bytes | None]] = {}
+            for cell in pp.cells:
+                vals, src, err = (real_vals, real_src, real_err) if cell.safe else (gen_vals, gen_src, gen_err)
+                base = {"path": cell.path, "role": "probe", "example": i, "values": vals, "value_sources": src}
+                if err:
+                    record(Observation(method=cell.method, skipped=err, **base))
+                    continue
+                rv = _request(cell, pp, values, urls.of(vals), i, options)
+                cell_requests[cell.method] = (rv.url, rv.headers, rv.body)
+                yield run(base, cell.method, rv.url, rv.headers, rv.body)
+            if not real_err and not gen_err:
+                get_url = cell_requests["GET"][0] if "GET" in cell_requests else \
+                    _request(_GET_CELL(pp), pp, values, urls.of(real_vals), i, options).url
+                pctx = ProbeContext(i, get_url, urls.of(gen_vals), options, cell_requests)
+                for factory in extra_factories:
+                    for extra in factory(pp, pctx):
+                        safe = extra.method in SAFE_METHODS  # state-changing extras use the generated-id URL
+                        base = {"path": pp.item.template, "role": extra.role, "example": i,
+                                "values": real_vals if safe else gen_vals,
+                                "value_sources": real_src if safe else gen_src, "tag": extra.tag}
+                        yield run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw)
+            if pp.needs_control and not gen_err and gen_vals != real_vals:
+                op = pp.item.operations.get("GET")
+                query, headers = values.required_params(op, i)
+                url = _with_query(urls.of(gen_vals), query)
+                base = {"path": pp.item.template, "role": "control", "example": i, "values": gen_vals, "value_sources": gen_src}
+                yield run(base, "GET", url, headers, None)
+
+    pending = jobs()
+    first = next(pending, None)
+    if first is not None:
         try:
-            await tasks[0]  # the first probe alone: a dead target is told apart in one request
+            await first  # the first probe alone: a dead target is told apart in one request
             _check_reachable(observations, client)
-        except BaseException:  # unreachable or interrupted: the other probes are never started
-            for never_started in tasks[1:]:
-                never_started.close()
+        except BaseException:  # unreachable or interrupted: the other probes are never made
+            pending.close()
             raise
-        await drain(tasks[1:], client.limits.concurrency)
+        await drain(pending, client.limits.concurrency)
     observations.sort(key=observation_order(plan))
     return ProbeResult(observations, client.sent, budget.reason, values, time.perf_counter() - started)
 
 
-async def drain(jobs: list, workers: int) -> None:
+async def drain(jobs: Iterable[Coroutine[Any, Any, None]], workers: int) -> None:
     """Await every coroutine of ``jobs`` with at most ``workers`` running at once: the run's concurrency.
 
     A job sends its requests one after another (a probe, its repeats, its redirect profiles), so
@@ -324,8 +352,9 @@ async def drain(jobs: list, workers: int) -> None:
         for job in pending:
             await job
 
+    count = len(jobs) if isinstance(jobs, (list, tuple)) else workers
     try:
-        await asyncio.gather(*(worker() for _ in range(max(1, min(workers, len(jobs))))))
+        await asyncio.gather(*(worker() for _ in range(max(1, min(workers, count)))))
     finally:
         for never_started in pending:
             never_started.close()
@@ -345,7 +374,23 @@ class _Req:
     body: bytes | None
 
 
-def _request(cell: Cell, pp: PathPlan, values: ValueSource, vals: dict[str, str], index: int, options: ProbeOptions) -> _Req:
+class _Urls:
+    """A path's URL filled with each set of values, worked out once (the cells of a path share two sets)."""
+
+    def __init__(self, template_url: str) -> None:
+        self.template_url = template_url
+        self._filled: list[tuple[dict[str, str], str]] = []
+
+    def of(self, vals: dict[str, str]) -> str:
+        for known, url in self._filled:
+            if known is vals or known == vals:
+                return url
+        url = fill(self.template_url, vals)
+        self._filled.append((vals, url))
+        return url
+
+
+def _request(cell: Cell, pp: PathPlan, values: ValueSource, url: str, index: int, options: ProbeOptions) -> _Req:
     ops = pp.item.operations
     op = ops.get(cell.method) or ops.get("GET") or (next(iter(ops.values())) if ops else None)
     query, headers = values.required_params(op, index)
@@ -355,7 +400,7 @@ def _request(cell: Cell, pp: PathPlan, values: ValueSource, vals: dict[str, str]
         if made is not None:
             body, ctype = made
             headers = {**headers, "content-type": ctype}
-    return _Req(_with_query(fill(pp.url, vals), query), headers, body)
+    return _Req(_with_query(url, query), headers, body)
 
 
 def _GET_CELL(pp: PathPlan) -> Cell:

@@ -46,20 +46,37 @@ class Judgement:
     matrix: list[dict[str, Any]]
 
 
-def judge(plan: Plan, observations: list[Observation], options: JudgeOptions | None = None) -> Judgement:
+#: one path judged: ``(findings, ignored, matrix rows)``
+PathJudgement = tuple[list[Finding], list[tuple[Finding, str]], list[dict[str, Any]]]
+
+
+def judge(plan: Plan, observations: list[Observation], options: JudgeOptions | None = None,
+          judged: dict[str, PathJudgement] | None = None) -> Judgement:
+    """Every path of ``plan`` judged, in plan order. ``judged`` holds paths judged already (while the run
+    was still probing, checker/api.py): their observations are not read again."""
     options = options or JudgeOptions()
-    by_path: dict[str, list[Observation]] = {}
-    for obs in observations:
-        by_path.setdefault(obs.path, []).append(obs)
+    by_path: dict[str, list[Observation]] | None = None
     findings: list[Finding] = []
     ignored: list[tuple[Finding, str]] = []
     matrix: list[dict[str, Any]] = []
     for pp in plan.paths:
-        path_findings, path_ignored, ctx = judge_path(pp, by_path.get(pp.item.template, []), options)
-        findings.extend(path_findings)
-        ignored.extend(path_ignored)
-        matrix.extend(_cells(pp, ctx.probes, path_findings, ctx))
+        done = judged.get(pp.item.template) if judged else None
+        if done is None:
+            if by_path is None:
+                by_path = {}
+                for obs in observations:
+                    by_path.setdefault(obs.path, []).append(obs)
+            done = judge_one(pp, by_path.get(pp.item.template, []), options)
+        findings.extend(done[0])
+        ignored.extend(done[1])
+        matrix.extend(done[2])
     return Judgement(findings, ignored, matrix)
+
+
+def judge_one(pp, obs_list: list[Observation], options: JudgeOptions) -> PathJudgement:
+    """One path: its findings, what was set aside, and its rows of the matrix."""
+    path_findings, path_ignored, ctx = judge_path(pp, obs_list, options)
+    return path_findings, path_ignored, _cells(pp, ctx.probes, path_findings, ctx)
 
 
 def judge_path(pp, obs_list: list[Observation], options: JudgeOptions | None = None
