@@ -3,7 +3,8 @@
 For GitHub's and Stripe's descriptions, side by side in one run, each tool as a whole process
 (wall time, CPU seconds and peak RSS of the child from ``wait4``; requests counted by the server):
 
-* **floor**: a minimal aiohttp client firing exactly the plan's requests (benchmarks/floor_client.py);
+* **floor**: a minimal client firing exactly the plan's cells, nothing else (benchmarks/floor_client.py), twice:
+  plain asyncio with httptools (the least Python can do per request) and aiohttp (the usual fast client);
 * **conform405**: ``python -m checker SPEC --base-url URL --json ... --quiet --no-progress``;
 * **conform405 --app**: the same spec's app in-process (no socket), when the CLI has ``--app``;
 * **Schemathesis**: ``schemathesis run SPEC -u URL --checks unsupported_method,allow_header_conformance``,
@@ -124,8 +125,9 @@ def bench_spec(label: str, spec: Path, repeat: int, st_timeout: float, app: bool
             url = server.url
             plan = os.path.join(work, "plan.json")
             plan_json(spec, url, plan)
-            rows.append(measure("floor (aiohttp)", server, [sys.executable, "-m", "benchmarks.floor_client", plan],
-                                120, repeat))
+            for kind in ("asyncio", "aiohttp"):
+                rows.append(measure(f"floor ({kind})", server,
+                                    [sys.executable, "-m", "benchmarks.floor_client", plan, f"--kind={kind}"], 120, repeat))
             report = os.path.join(work, "report.json")
             c405 = [sys.executable, "-m", "checker", str(spec), "--base-url", url, "--json", report, "--quiet", "--no-progress"]
             rows.append(measure("conform405", server, c405, 300, repeat))
@@ -182,18 +184,23 @@ def _fmt(value: float | None, spec: str) -> str:
 
 def print_table(label: str, rows: list[Measure]) -> None:
     by = {r.tool: r for r in rows}
-    floor, c405, st = by.get("floor (aiohttp)"), by.get("conform405"), by.get("Schemathesis")
+    c405, st = by.get("conform405"), by.get("Schemathesis")
     cells = by.get("conform405 cells")
     print(f"\n{label}: whole process, against the generated conformant server on 127.0.0.1")
     print(f"  {'tool':18} {'wall s':>8} {'requests':>9} {'req/s':>8} {'CPU s':>7} {'peak MB':>8}  note")
     for r in rows:
         print(f"  {r.tool:18} {_fmt(r.wall, '8.2f')} {_fmt(r.requests, '9d') if r.requests is not None else '        -'} "
               f"{_fmt(r.rps, '8.0f')} {_fmt(r.cpu, '7.2f')} {_fmt(r.rss_mb, '8.0f')}  {r.note}")
-    if floor and c405 and floor.wall and c405.wall:
-        print(f"  conform405 / floor (wall): {c405.wall / floor.wall:.2f}x"
-              + (f"   (req/s: floor {floor.rps:.0f}, conform405 {c405.rps:.0f})" if floor.rps and c405.rps else ""))
-    if floor and cells and floor.wall and cells.wall:
-        print(f"  conform405 cells / floor (wall): {cells.wall / floor.wall:.2f}x")
+    for name in ("floor (asyncio)", "floor (aiohttp)"):
+        floor = by.get(name)
+        if not floor or not floor.wall:
+            continue
+        if cells and cells.wall:
+            print(f"  conform405 cells / {name} (wall): {cells.wall / floor.wall:.2f}x   (the same requests)")
+        if c405 and c405.wall:
+            print(f"  conform405 / {name} (wall): {c405.wall / floor.wall:.2f}x"
+                  + (f"   (every probe: {c405.requests} requests against the floor's {floor.requests};"
+                     f" per request {floor.rps / c405.rps:.2f}x)" if c405.rps and floor.rps else ""))
     if st and c405 and st.wall and c405.wall:
         bound = " (Schemathesis stopped at its bound: at least this)" if "bound" in st.note else ""
         print(f"  Schemathesis / conform405 (wall): {st.wall / c405.wall:.1f}x{bound}")

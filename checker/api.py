@@ -52,7 +52,7 @@ class RunOptions:
     limits: Limits = field(default_factory=Limits)
     judge: JudgeOptions = field(default_factory=JudgeOptions)
     headers: tuple[tuple[str, str], ...] = ()  #: sent with every probe (secrets are masked in every report)
-    transport: str = "auto"  #: "auto" (= "socket", checker/http/wire.py) | "aiohttp" | "httpx"
+    transport: str = "auto"  #: "auto" (= "socket", checker/http/wire.py) | "httpx"
     #: an ASGI or WSGI application to test in-process (no socket, no server; see checker/http/inprocess.py).
     #: Without a base URL or origin in the plan, probes go to http://testserver + the spec's server path.
     app: Any = None

@@ -241,7 +241,7 @@ def run_cmd(
     no_unknown_method: bool = typer.Option(False, "--no-unknown-method", help="Do not send the made-up method token (one request per path)."),
     no_head_body_check: bool = typer.Option(False, "--no-head-body-check", help="Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET)."),
     no_slash_twins: bool = typer.Option(False, "--no-slash-twins", help="Do not probe each path's trailing-slash twin (rules trailing-slash-mismatch / -twin are then not judged)."),
-    transport: str = typer.Option("auto", "--transport", help="HTTP transport: auto (= socket, the lean HTTP/1.1 client), socket, aiohttp or httpx."),
+    transport: str = typer.Option("auto", "--transport", help="HTTP transport: auto (= socket, conform405's lean HTTP/1.1 client) or httpx."),
     shard: Optional[str] = typer.Option(None, "--shard", metavar="K/N", help="Probe only shard K of N: a fixed 1/N share of the paths (by a hash of the path template); join the reports with 'conform405 merge'."),
     client: str = typer.Option("fetch", "--client", help="Follow redirects as this client does to judge each cell: fetch (browsers), curl-L, curl-L-X, httpx, requests, aiohttp, node-fetch, axios, go, urllib."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
@@ -256,8 +256,10 @@ def run_cmd(
     from .plan import PlanOptions, build_plan
 
     _check_fail_on(fail_on)
-    if transport not in ("auto", "socket", "aiohttp", "httpx"):
-        raise _fail(UsageError(f"--transport must be auto, socket, aiohttp or httpx, not {transport!r}"))
+    if transport == "aiohttp":
+        raise _fail(UsageError("--transport aiohttp is gone: the default socket transport replaced it (faster, same guarantees)"))
+    if transport not in ("auto", "socket", "httpx"):
+        raise _fail(UsageError(f"--transport must be auto, socket or httpx, not {transport!r}"))
     outputs = _outputs(json_out, junit_out, sarif_out, markdown_out, html_out)
     to_stdout = "-" in outputs.values()
     baseline_findings = None

@@ -1,11 +1,11 @@
 """The one HTTP seam: every request conform405 sends goes through :class:`HttpClient`.
 
-It wraps an ``httpx.AsyncClient`` whose transport is chosen once:
+The transport is chosen once:
 
-* ``"aiohttp"`` (default when installed): httpx's API over aiohttp's C parser, several
-  times faster than httpx's own transport under concurrency (see the README's design notes);
-* ``"httpx"``: httpx's own transport (h11), always available;
-* an in-process ASGI or WSGI application (:mod:`checker.http.inprocess`): no socket, no server.
+* ``"socket"`` (``"auto"``, the default): conform405's own lean HTTP/1.1 client on asyncio and
+  httptools (:mod:`checker.http.wire`), the fastest by far (see the README's "Performance");
+* ``"httpx"``: an ``httpx.AsyncClient`` on httpx's own transport (h11);
+* an in-process ASGI or WSGI application (:mod:`checker.http.inprocess`), through httpx: no socket, no server.
 
 Whatever the transport, redirects are never followed here, the body is read only up
 to a cap, every request has a hard deadline, and the answer becomes an
@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # imported when used: socket probes go through aiohttp and never need httpx (start-up)
+if TYPE_CHECKING:  # imported when used: socket probes never need httpx (start-up)
     import httpx
 
 from ..observe import Exchange
@@ -41,7 +41,6 @@ class Limits:
 
 
 class HttpClient:
-    _aio: Any = None  #: the aiohttp session (checker/http/aio.py), with --transport aiohttp
     _pool: Any = None  #: the connection pool of the socket hot path (checker/http/wire.py)
     _wire: Any = None  #: checker.http.wire, once imported
     _default_evidence: tuple[tuple[str, str], ...] | None = None
@@ -72,10 +71,6 @@ class HttpClient:
             self._pool = wire.Pool(self.limits, asyncio.get_running_loop(), self.default_headers)  # http/wire.py
             self.transport_name = "socket"
             return self
-        if self._app is None and self._transport_choice == "aiohttp" and _aiohttp_installed():
-            self._aio = self._aiohttp_session()  # sockets: aiohttp directly, no httpx layers (http/aio.py)
-            self.transport_name = "aiohttp"
-            return self
         import httpx
 
         transport = self._make_transport()
@@ -92,9 +87,6 @@ class HttpClient:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
-        if self._aio is not None:
-            await self._aio.close()
-            self._aio = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -113,34 +105,8 @@ class HttpClient:
             self.transport_name = type(choice).__name__
             return choice
         limits = httpx.Limits(max_connections=self.limits.concurrency, max_keepalive_connections=self.limits.concurrency)
-        if choice in ("auto", "aiohttp"):
-            try:
-                from httpx_aiohttp import AiohttpTransport
-
-                self.transport_name = "aiohttp"
-                return AiohttpTransport(limits=limits, trust_env=False, client=self._aiohttp_session)
-            except ImportError:
-                if choice == "aiohttp":
-                    raise
         self.transport_name = "httpx"
         return httpx.AsyncHTTPTransport(limits=limits, trust_env=False, retries=0)
-
-    def _aiohttp_session(self):
-        """aiohttp's session with conform405's caps on the header section (count and line size)."""
-        import aiohttp
-
-        connector = aiohttp.TCPConnector(limit=self.limits.concurrency, keepalive_timeout=5.0)
-        size = self.limits.max_header_bytes
-        from .aio import ExactMethodRequest
-
-        session = aiohttp.ClientSession(connector=connector, trust_env=False, max_headers=self.limits.max_headers,
-                                        max_line_size=size, max_field_size=size, auto_decompress=False,
-                                        cookie_jar=aiohttp.DummyCookieJar(), request_class=ExactMethodRequest)
-        # aiohttp silently re-sends PUT and DELETE (its "idempotent" set) when a connection drops; conform405
-        # decides retries itself (checker/engine.py: safe methods only), so aiohttp's own are turned off
-        if hasattr(session, "_retry_connection"):
-            session._retry_connection = False
-        return session
 
     async def send(self, method: str, url: str, headers: dict[str, str] | None = None, body: bytes | None = None,
                    timeout: float | None = None) -> Exchange:
@@ -152,7 +118,7 @@ class HttpClient:
             self.sent += 1
             limit = self.limits.timeout if timeout is None else max(0.001, min(timeout, self.limits.timeout))
             return await self._wire.send(self, self._pool, method, url, headers, body, limit)
-        assert self._client is not None or self._aio is not None, "use 'async with HttpClient(...)'"
+        assert self._client is not None, "use 'async with HttpClient(...)'"
         req_headers = dict(self.default_headers)
         if headers:
             req_headers.update({k.lower(): v for k, v in headers.items()})
@@ -170,10 +136,6 @@ class HttpClient:
                             elapsed=time.perf_counter() - started)
 
     async def _send(self, method, url, req_headers, body, started, sent_headers, limit) -> Exchange:
-        if self._aio is not None:
-            from . import aio
-
-            return await aio.send(self, self._aio, method, url, req_headers, body, started, sent_headers, limit)
         assert self._client is not None
         import httpx
 
@@ -263,12 +225,6 @@ class HttpClient:
         return self._scrub(describe_error(exc, self.limits))
 
 
-def _aiohttp_installed() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("aiohttp") is not None
-
-
 def _header_limit(count: int, total: int, limits: Limits) -> str:
     if count > limits.max_headers:
         return f"limit: the answer has {count} header fields, more than the cap of {limits.max_headers} (--max-headers)"
@@ -295,47 +251,29 @@ class _HttpxErrors:
 
 
 def describe_error(exc: BaseException, limits: Limits | None = None) -> str:
-    """One line, ``kind: detail``, for a request that got no (complete) answer.
+    """One line, ``kind: detail``, for a request through httpx that got no (complete) answer.
 
     Kinds: ``connect`` (nothing accepted the connection: refused, unknown host, connect timeout),
     ``reset`` (the connection was closed or reset before a complete answer), ``timeout`` (connected,
     but the answer did not come in time), ``limit`` (the answer broke a cap: headers), ``protocol``
-    (the bytes are not valid HTTP/1.1), ``network`` (anything else). httpx-aiohttp maps several
-    aiohttp errors onto misleading httpx classes, so the whole cause chain is read, root first.
+    (the bytes are not valid HTTP/1.1), ``network`` (anything else) -- the kinds the socket client
+    (checker/http/wire.py) gives too. The whole cause chain is read, root first.
     """
     chain = _chain(exc)
     httpx = _HttpxErrors(sys.modules.get("httpx"))  # never imported: no exception can be one of its classes
     text = next((str(e).strip() for e in chain if str(e).strip()), exc.__class__.__name__)
     text = " ".join(text.split())[:300]
     names = [type(e).__name__ for e in chain]
-    try:
-        import aiohttp
-        from aiohttp import http_exceptions as ahe
-    except ImportError:  # pragma: no cover - the httpx transport only
-        aiohttp = ahe = None  # type: ignore[assignment]
-    if "ConnectTimeout" in names and not (aiohttp is not None and any(isinstance(e, aiohttp.ClientError) for e in chain)):
-        return f"connect: timeout: {text}"  # httpx's own transport: nothing accepted the connection in time
+    if "ConnectTimeout" in names:
+        return f"connect: timeout: {text}"  # nothing accepted the connection in time
     for e in reversed(chain):  # the root cause first
         if isinstance(e, (ConnectionRefusedError, socket.gaierror)):
             return f"connect: {text}"
-        if aiohttp is not None and isinstance(e, aiohttp.ClientConnectorError):
-            return f"connect: {text}"
-        if aiohttp is not None and isinstance(e, getattr(aiohttp, "ConnectionTimeoutError", ())):
-            return f"connect: timeout: {text}"
         if isinstance(e, httpx.ConnectError):
             return f"connect: {text}"
         if isinstance(e, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
             return f"reset: {text}"
-        if aiohttp is not None and isinstance(e, aiohttp.ServerDisconnectedError):
-            return f"reset: the server closed the connection before a complete answer ({text})"
-        if ahe is not None and isinstance(e, ahe.HttpProcessingError):
-            text = " ".join(str(getattr(e, "message", "") or e).split())[:300]
-            low = text.lower()
-            if "too many headers" in low or isinstance(e, ahe.LineTooLong):
-                cap = f" (cap: {limits.max_headers} fields of at most {limits.max_header_bytes} bytes)" if limits else ""
-                return f"limit: header section too large: {text}{cap}"
-            return f"protocol: {text}"
-        if isinstance(e, (asyncio.TimeoutError, TimeoutError)) or (aiohttp is not None and isinstance(e, aiohttp.ServerTimeoutError)):
+        if isinstance(e, (asyncio.TimeoutError, TimeoutError)):
             return f"timeout: {text}"
     if "RemoteProtocolError" in names and "without sending" in text:
         return f"reset: {text}"
@@ -345,8 +283,6 @@ def describe_error(exc: BaseException, limits: Limits | None = None) -> str:
         low = text.lower()
         if "receive buffer too long" in low or ("header" in low and ("large" in low or "exceed" in low or "too" in low)):
             return f"limit: header section too large: {text}"
-        return f"protocol: {text}"
-    if aiohttp is not None and any(isinstance(e, aiohttp.ClientResponseError) for e in chain):
         return f"protocol: {text}"
     if any(isinstance(e, httpx.ConnectError) for e in chain):
         return f"connect: {text}"
