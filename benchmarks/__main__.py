@@ -1,23 +1,24 @@
 """``make bench``: every benchmark module's figures, side by side in one run.
 
-Each module under benchmarks/ with a ``main()`` is run in turn (listed in MODULES).
+Each module under benchmarks/ with a ``main()`` is run in turn (listed in MODULES), each in a process of
+its own: peak memory is read per child process (``ru_maxrss``), and Linux keeps that figure across
+``exec`` -- a child forked from a bench process that had loaded the specs itself would report the
+bench's memory, not its own.
 """
 
 from __future__ import annotations
 
-import importlib
+import subprocess
+import sys
 
 MODULES = ("benchmarks.load_plan", "benchmarks.probe_speed")
 
 
 def main() -> None:
+    failed = 0
     for name in MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            print(f"[{name}] not available: {exc}")
-            continue
-        module.main()
+        failed |= subprocess.run([sys.executable, "-m", name]).returncode != 0
+    raise SystemExit(1 if failed else 0)
 
 
 if __name__ == "__main__":

@@ -40,3 +40,11 @@ def test_httpx_transport_upper_cases(transport):
         asyncio.run(go())
         sent = [r.method for r in srv.received]
     assert sent == ["LINK"]
+
+
+def test_the_removed_aiohttp_transport_is_a_usage_error_that_names_its_replacement(tmp_path):
+    from .support.run import ROOT, cli
+
+    r = cli(str(ROOT / "specs" / "bookshop.yaml"), "--base-url", "http://127.0.0.1:9", "--transport", "aiohttp")
+    assert r.code == 2, (r.code, r.stderr)
+    assert "socket" in r.stderr and "Traceback" not in r.stderr

@@ -6,7 +6,8 @@ import pytest
 import yaml
 
 from checker.errors import SpecError
-from checker.spec.parse import MAX_YAML_DEPTH, parse_document, uses_aliases, yaml_depth_bound
+from checker.spec.parse import parse_document, uses_aliases
+from checker.spec.yaml_doc import MAX_YAML_DEPTH, yaml_depth_bound
 
 from .support.run import SHARED
 

@@ -14,8 +14,6 @@ import re
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
-import yaml
-
 from .paths import pointer_unescape
 from .refs import Resolver, uri_to_path
 
@@ -35,10 +33,15 @@ class Locator:
         text = self._text(uri)
         if text is None:
             return None
-        try:
-            if self.resolver.syntax.get(uri) == "json":
+        if self.resolver.syntax.get(uri) == "json":
+            try:
                 offset = self._json_offset(uri, text, pointer)
                 return None if offset is None else self._line_col(uri, text, offset)
+            except (ValueError, IndexError, RecursionError):
+                return None
+        import yaml  # only for YAML documents (start-up)
+
+        try:
             return self._yaml_position(uri, text, pointer)
         except (ValueError, IndexError, yaml.YAMLError, RecursionError):
             return None
@@ -122,6 +125,8 @@ class Locator:
 
     # -- YAML ----------------------------------------------------------------------------------
     def _yaml_position(self, uri: str, text: str, pointer: str) -> tuple[int, int] | None:
+        import yaml
+
         root = self._yaml_roots.get(uri)
         if root is None:
             loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

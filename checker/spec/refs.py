@@ -13,7 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import unquote, urljoin, urldefrag, urlparse
-from urllib.request import url2pathname
 
 from ..errors import SpecError
 from .paths import pointer_unescape
@@ -35,6 +34,8 @@ def path_to_uri(path: Path) -> str:
 
 
 def uri_to_path(uri: str) -> Path:
+    from urllib.request import url2pathname  # urllib.request is slow to import; most runs never need it
+
     return Path(url2pathname(urlparse(uri).path))
 
 
