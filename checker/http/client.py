@@ -77,6 +77,7 @@ class HttpClient:
         transport = self._make_transport()
         if self._app is not None:
             self._app_transport = transport
+            self._app_urls: dict[str, httpx.URL] = {}
         self._client = httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,
@@ -147,7 +148,12 @@ class HttpClient:
                 # an in-process application: its transport directly, without the client's request building,
                 # default headers (Accept-Encoding) and cookie jar -- the socket transport has none of them
                 # either -- about a third of an --app run's CPU
-                request = httpx.Request(method, url, headers=req_headers, content=body)
+                parsed = self._app_urls.get(url)
+                if parsed is None:  # httpx parses a URL slowly; the methods of a path share one (httpx.URL is immutable)
+                    if len(self._app_urls) > 4096:
+                        self._app_urls.clear()
+                    parsed = self._app_urls[url] = httpx.URL(url)
+                request = httpx.Request(method, parsed, headers=req_headers, content=body)
                 response = await self._app_transport.handle_async_request(request)
             else:
                 request = self._client.build_request(method, url, headers=req_headers, content=body,
