@@ -48,3 +48,28 @@ def test_the_removed_aiohttp_transport_is_a_usage_error_that_names_its_replaceme
     r = cli(str(ROOT / "specs" / "bookshop.yaml"), "--base-url", "http://127.0.0.1:9", "--transport", "aiohttp")
     assert r.code == 2, (r.code, r.stderr)
     assert "socket" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("kind", ["asgi", "wsgi"])
+def test_an_in_process_application_gets_the_token_exactly(kind):
+    """--app calls the application's transport directly: ``Link`` and ``purge`` reach it as written."""
+    seen: list[str] = []
+
+    async def asgi_app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        seen.append(scope["method"])
+        await send({"type": "http.response.start", "status": 405, "headers": [(b"allow", b"GET")]})
+        await send({"type": "http.response.body", "body": b""})
+
+    def wsgi_app(environ, start_response):
+        seen.append(environ["REQUEST_METHOD"])
+        start_response("405 Method Not Allowed", [("Allow", "GET")])
+        return [b""]
+
+    async def go() -> list[int | None]:
+        async with HttpClient(Limits(), app=asgi_app if kind == "asgi" else wsgi_app) as client:
+            return [(await client.send(m, "http://testserver/x")).status for m in ("Link", "purge")]
+
+    assert asyncio.run(go()) == [405, 405]
+    assert seen == ["Link", "purge"]

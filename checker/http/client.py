@@ -154,6 +154,7 @@ class HttpClient:
                         self._app_urls.clear()
                     parsed = self._app_urls[url] = httpx.URL(url)
                 request = httpx.Request(method, parsed, headers=req_headers, content=body)
+                request.method = method  # httpx upper-cases it; the application gets the token as written
                 response = await self._app_transport.handle_async_request(request)
             else:
                 request = self._client.build_request(method, url, headers=req_headers, content=body,
