@@ -46,6 +46,8 @@ if TYPE_CHECKING:  # pragma: no cover
 #: seconds a pooled connection may sit unused before it is dropped rather than reused (below the idle
 #: timeouts of common servers: gunicorn 2 s, uvicorn and Node 5 s, nginx 75 s)
 IDLE_SECONDS = 1.5
+#: connections being opened at once (per run): a burst never overflows a small server's listen backlog
+CONNECTS_AT_ONCE = 8
 #: how often, at most, requests in flight are checked against their deadlines (a deadline is kept to this)
 SWEEP_SECONDS = 0.05
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -274,6 +276,7 @@ class Pool:
         self.idle: dict[tuple, list[_Conn]] = {}
         self._ssl: _ssl.SSLContext | None = None
         self.open: set[_Conn] = set()
+        self._connecting = asyncio.Semaphore(CONNECTS_AT_ONCE)
         self.inflight: dict[_Conn, tuple[float, float]] = {}  #: connection -> (deadline, limit) of its request
         self._sweeper: asyncio.TimerHandle | None = None
 
@@ -340,8 +343,12 @@ class Pool:
     async def connect(self, key: tuple) -> _Conn:
         scheme, host, port = key
         ctx = self.ssl_context() if scheme == "https" else None
-        _, conn = await self.loop.create_connection(lambda: _Conn(self, key), host, port, ssl=ctx,
-                                                    server_hostname=host if ctx else None)
+        # at most CONNECTS_AT_ONCE handshakes at a time: 32 at once overflow the listen backlog of small servers
+        # (Python's http.server: 5, Django's runserver: 10), whose kernel then drops the SYNs, and every
+        # dropped one costs the 1 s of a SYN retransmission
+        async with self._connecting:
+            _, conn = await self.loop.create_connection(lambda: _Conn(self, key), host, port, ssl=ctx,
+                                                        server_hostname=host if ctx else None)
         self.open.add(conn)
         return conn  # type: ignore[return-value]
 
