@@ -98,6 +98,10 @@ class _Budget:
         None when the caller must ``await take()``."""
         if self.interval or self.pause_until:
             return None
+        return self._admit()
+
+    def _admit(self) -> bool:
+        """Count one request against the bounds: False (and the run's reason set) once a bound is reached."""
         if self.reason or self.expired():
             return False
         if self.max_requests is not None and self.used >= self.max_requests:
@@ -111,12 +115,8 @@ class _Budget:
             return False
         if self.pause_until > time.monotonic():
             await asyncio.sleep(self.pause_until - time.monotonic())
-        if self.reason or self.expired():
+        if not self._admit():
             return False
-        if self.max_requests is not None and self.used >= self.max_requests:
-            self.reason = f"the run reached --max-requests ({self.max_requests})"
-            return False
-        self.used += 1
         if self.interval:
             async with self._lock:
                 now = time.monotonic()

@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .listening import listen_on_loopback
+
 HOST = "127.0.0.1"
 
 
@@ -283,13 +285,7 @@ class FaultServer:
 
     # -- life cycle --------------------------------------------------------------------------------
     def __enter__(self) -> "FaultServer":
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((HOST, 0))
-        sock.listen(256)
-        sock.settimeout(0.2)
-        self._sock = sock
-        self.url = f"http://{HOST}:{sock.getsockname()[1]}"
+        self._sock, self.url = listen_on_loopback(256, 0.2)
         t = threading.Thread(target=self._accept_loop, daemon=True)
         t.start()
         self._threads.append(t)

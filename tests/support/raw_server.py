@@ -21,6 +21,8 @@ import struct
 import threading
 from typing import Callable
 
+from .listening import listen_on_loopback
+
 HOST = "127.0.0.1"
 
 
@@ -140,12 +142,7 @@ class RawServer:
         return [r.split(b"\r\n", 1)[0] for r in self.requests()]
 
     def __enter__(self) -> "RawServer":
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind((HOST, 0))
-        sock.listen(64)
-        sock.settimeout(0.05)
-        self._sock = sock
-        self.url = f"http://{HOST}:{sock.getsockname()[1]}"
+        self._sock, self.url = listen_on_loopback(64, 0.05)
         t = threading.Thread(target=self._accept_loop, daemon=True)
         t.start()
         self._threads.append(t)
