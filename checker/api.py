@@ -155,6 +155,7 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     installed = []
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, task.cancel)  # type: ignore[union-attr]
@@ -187,6 +188,8 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+            if callable(previous[sig]) or previous[sig] in (signal.SIG_IGN, signal.SIG_DFL):
+                signal.signal(sig, previous[sig])  # the host's own handler, as it was (asyncio resets to the default)
     observations = sorted(sink, key=observation_order(plan)) if result is None else result.observations
     try:
         report = make_report(plan, observations, options, started_wall, time.perf_counter() - t0, client.sent, incomplete,

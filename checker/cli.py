@@ -48,7 +48,12 @@ def entry() -> None:
     quarter of a second on GitHub's description) only for the operating system to reclaim the memory anyway.
     """
     import os
+    import signal
 
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM ends a run as Ctrl-C does: exit 130, the report of what was done
+
+    signal.signal(signal.SIGTERM, _terminate)  # the probing installs its own handlers (checker/api.py)
     try:
         main()
         code: int = 0
@@ -326,6 +331,9 @@ def run_cmd(
             plan = shard_plan(plan, parse_shard(shard))
     except Conform405Error as exc:
         raise _fail(exc) from None
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (entry()) while the spec loads: nothing was sent, nothing to report
+        err.print("[bold yellow]conform405: interrupted[/bold yellow] while loading the spec: nothing was sent, no report written")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     _print_spec_problems(loaded, quiet)
     if app_obj is None:
         _safety_banner(plan, send_bodies, use_real_ids, quiet)

@@ -57,6 +57,29 @@ def test_signal_writes_the_partial_report_and_exits_130(tmp_path: Path, sig):
     assert [p.name for p in out.parent.iterdir()] == ["report.json"]  # no temporary file left behind
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_while_the_spec_loads_exits_130_with_one_line(tmp_path: Path, sig):
+    """The spec is fetched from a server that never answers: the signal comes while it loads (nothing sent yet).
+    Exit 130 as for any interruption (not 1, which means findings; not a death by signal), one line, no report."""
+    out = tmp_path / "report.json"
+    with FaultServer() as srv:
+        proc = subprocess.Popen([sys.executable, "-m", "checker", f"{srv.url}/hang/openapi.json", "--base-url", srv.url,
+                                 "--json", str(out), "--no-progress"],
+                                cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert wait_until(lambda: srv.count(prefix="/hang") >= 1, timeout=60), "the spec was never asked for"
+            proc.send_signal(sig)
+            stdout, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 130, (proc.returncode, stderr)
+    assert "Traceback" not in stderr
+    assert "interrupted while loading the spec" in stderr
+    assert not out.exists()
+
+
 CRASHING_PLUGIN = textwrap.dedent("""
     import sys
     from checker import probes
