@@ -64,3 +64,68 @@ def test_real_yaml_documents_skip_both_checks():
         text = (corpus / name).read_text(encoding="utf-8")
         assert not uses_aliases(text), name  # no expansion walk over a document that has no alias
         assert yaml_depth_bound(text) is not None, name  # no event scan before loading
+
+
+# -- the fast YAML constructor (checker/spec/yaml_doc.py: construct) gives exactly what PyYAML's gives --------
+
+FAST_CASES = [
+    "a: 1\nb: [1, 2.5, .inf, -.Inf, 0x1F, 0o17, 017, 1_000, +3, 1:20, 0b101]\nc: ~\nd: null\ne:\n",
+    "f: yes\ng: True\nh: FALSE\ni: '123'\nj: !!str 5\nk: 2024-01-01\nl: on\n",
+    "x: &A {k: v}\ny: *A\nz: [*A, *A]\n",                      # aliases share one object
+    "base: &b {a: 1}\nderived:\n  <<: *b\n  c: 2\n",            # a merge key: PyYAML's own constructor
+    "200: ok\n404:\n  d: x\n",                                  # integer keys, as OpenAPI responses often are
+    "k: !!binary aGVsbG8=\n",                                   # another tag: PyYAML's own constructor
+    "= : v\n",
+    "a: 1\na: 2\n",                                             # a duplicate key: the last one wins
+    "- 1\n- [2, [3, [4]]]\n",
+    "k: .nan\n",
+    "paths:\n  /a:\n    get:\n      parameters:\n        - &p {name: id, in: path}\n        - *p\n",
+]
+
+
+def _both(text: str):
+    from checker.spec.yaml_doc import _Loader, construct
+
+    fast_loader, slow_loader = _Loader(text), _Loader(text)
+    try:
+        return construct(fast_loader, fast_loader.get_single_node()), \
+            slow_loader.construct_document(slow_loader.get_single_node())
+    finally:
+        fast_loader.dispose()
+        slow_loader.dispose()
+
+
+@pytest.mark.parametrize("text", FAST_CASES)
+def test_fast_yaml_constructor_equals_pyyaml(text):
+    fast, slow = _both(text)
+    assert repr(fast) == repr(slow)  # repr: nan == nan is False, and types must match too (1 vs 1.0 vs True)
+    if isinstance(fast, dict) and "y" in fast:
+        assert fast["y"] is fast["x"]  # an alias is the same object, as PyYAML makes it
+
+
+def test_fast_yaml_constructor_refuses_what_pyyaml_refuses():
+    from yaml.constructor import ConstructorError
+
+    with pytest.raises(ConstructorError):
+        _both("? [a, b]\n: 1\n")  # an unhashable key: PyYAML's own error
+
+
+def test_fast_yaml_constructor_equals_pyyaml_on_every_yaml_spec():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent
+    files = sorted(root.glob("specs/**/*.yaml")) + sorted((root.parent.parent / "shared" / "specs-corpus").glob("*.yaml"))
+    assert files
+    from checker.spec.yaml_doc import _Loader, construct
+
+    def outcome(build):
+        loader = _Loader(path.read_text(encoding="utf-8", errors="replace"))
+        try:
+            return build(loader, loader.get_single_node())
+        except yaml.YAMLError as exc:  # a deliberately broken test spec: both must refuse it alike
+            return type(exc)
+        finally:
+            loader.dispose()
+
+    for path in files:
+        assert outcome(construct) == outcome(lambda loader, node: loader.construct_document(node)), path.name

@@ -105,13 +105,86 @@ def check_yaml_depth(text: str, where: str) -> None:
         return  # the loader reports the syntax error itself, with its position
 
 
+_T = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ, _NULL, _BOOL, _INT, _FLOAT = (_T + t for t in ("str", "map", "seq", "null", "bool", "int", "float"))
+
+
+class _Unusual(Exception):
+    """A node the fast constructor leaves to PyYAML's own (another tag, a merge key, a complex key)."""
+
+
+def construct(loader: Any, root: Any) -> Any:
+    """The document from its composed node tree: what ``loader.construct_document(root)`` gives, faster.
+
+    PyYAML's constructor is Python code with a dispatch, a generator and a state check per node: 0.8 s of
+    Stripe's 4 MB description. OpenAPI documents use maps, sequences and plain scalars only, and those are
+    built here with one loop and no recursion (aliases share their object, as PyYAML's do). Anything else --
+    another tag, a merge key (``<<``), a key that is not a scalar -- falls back to PyYAML's constructor for
+    the whole document, so the result (or the error) is exactly its own.
+    """
+    try:
+        return _construct_plain(loader, root)
+    except _Unusual:
+        return loader.construct_document(root)
+
+
+def _construct_plain(loader: Any, root: Any) -> Any:
+    scalar_node, mapping_node, sequence_node = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+    as_int, as_float = loader.construct_yaml_int, loader.construct_yaml_float
+    made: dict[int, Any] = {}  #: id(container node) -> its object (an alias is the same node again)
+    to_fill: list[tuple[Any, Any]] = []
+
+    def scalar(node: Any) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return node.value.lower() == "true"  # only true/false resolve to bool (the loader's YAML 1.2 reading)
+        if tag == _INT:
+            return as_int(node)
+        if tag == _FLOAT:
+            return as_float(node)
+        raise _Unusual(tag)
+
+    def value(node: Any) -> Any:
+        kind = node.__class__
+        if kind is scalar_node:
+            return scalar(node)
+        known = made.get(id(node))
+        if known is not None:
+            return known
+        if kind is mapping_node and node.tag == _MAP:
+            obj: Any = {}
+        elif kind is sequence_node and node.tag == _SEQ:
+            obj = []
+        else:
+            raise _Unusual(node.tag)
+        made[id(node)] = obj
+        to_fill.append((node, obj))
+        return obj
+
+    doc = value(root)
+    while to_fill:
+        node, obj = to_fill.pop()
+        if obj.__class__ is list:
+            obj.extend([value(item) for item in node.value])
+            continue
+        for key_node, value_node in node.value:
+            if key_node.__class__ is not scalar_node:
+                raise _Unusual("a key that is not a scalar")
+            obj[scalar(key_node)] = value(value_node)  # a merge key (<<) has its own tag: _Unusual
+    return doc
+
+
 def parse_yaml(text: str, where: str, nodes: list[Any] | None = None) -> Any:
     check_yaml_depth(text, where)
     try:
         loader = _Loader(text)
         try:  # what yaml.load does, keeping the composed nodes
             node = loader.get_single_node()
-            doc = loader.construct_document(node) if node is not None else None
+            doc = construct(loader, node) if node is not None else None
         finally:
             loader.dispose()
         if nodes is not None:
