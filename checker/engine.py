@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlparse
 
 from .errors import TargetUnreachable
 from .http.client import HttpClient
-from .http.redirects import PROFILE_ROLE, REDIRECT_STATUSES, explore, has_redirect, profile_tag, walk
+from .http.redirects import PROFILE_ROLE, explore, has_redirect, profile_tag, walk
 from .observe import Exchange, Observation
 from .plan import Cell, PathPlan, Plan
 from .probes import ProbeContext, factories
@@ -206,14 +206,7 @@ async def probe(
     max_hops = client.limits.max_hops
 
     async def send_chain(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
-        """The probe's own chain (checker/http/redirects.py, :func:`walk`), with its common case inline:
-        one answer that is not a redirect."""
-        first = await send_one(method, url, headers, body)
-        if first is None:
-            return ()
-        if first.status not in REDIRECT_STATUSES:
-            return _kept((first,))
-        return _kept(await walk(send_one, method, url, headers, body, max_hops, options.client, first=first))
+        return _kept(await walk(send_one, method, url, headers, body, max_hops, options.client))
 
     async def send_raw(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
         from .http.raw import send_raw as raw_send

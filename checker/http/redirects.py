@@ -239,15 +239,14 @@ async def follow(send: Send, method: str, url: str, headers: dict[str, str], bod
 
 
 async def walk(send: Send, method: str, url: str, headers: dict[str, str], body: bytes | None, max_hops: int,
-               client: Profile | str = DEFAULT_PROFILE, first: Exchange | None = None) -> tuple[Exchange, ...]:
+               client: Profile | str = DEFAULT_PROFILE) -> tuple[Exchange, ...]:
     """The exchanges of a probe's own chain: followed as ``client`` does while the method is kept.
 
     Where the client would re-send another method (POST -> GET), the probe's chain stops on the
     redirect: the method rules judge what the method itself got, and the redirect rules judge the
-    rest from each profile's whole chain (:func:`explore`). ``first`` is the first answer, when already in hand.
+    rest from each profile's whole chain (:func:`explore`).
     """
-    if first is None:
-        first = await send(method, url, headers, body)
+    first = await send(method, url, headers, body)
     if first is None:
         return ()
     if first.status not in REDIRECT_STATUSES:  # no answer, or a final one: nothing to follow (most probes)
