@@ -228,7 +228,6 @@ class _EarlyJudge:
     """
 
     def __init__(self, plan: Plan, options: RunOptions) -> None:
-        self.plan = plan
         self.options = options
         self.by_template = {pp.item.template: pp for pp in plan.paths}
         self.order = observation_order(plan)
