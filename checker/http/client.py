@@ -118,18 +118,15 @@ class HttpClient:
 
         ``timeout`` (seconds) shortens this request's deadline (the engine passes what is left of
         ``--max-time``); it never lengthens :attr:`Limits.timeout`."""
+        self.sent += 1
+        limit = self.limits.timeout if timeout is None else max(0.001, min(timeout, self.limits.timeout))
         if self._pool is not None:  # sockets: one deadline of its own, connect to last byte (http/wire.py)
-            self.sent += 1
-            limit = self.limits.timeout if timeout is None else max(0.001, min(timeout, self.limits.timeout))
             return await self._wire.send(self, self._pool, method, url, headers, body, limit)
         assert self._client is not None, "use 'async with HttpClient(...)'"
-        req_headers = dict(self.default_headers)
-        if headers:
-            req_headers.update({k.lower(): v for k, v in headers.items()})
-        self.sent += 1
         started = time.perf_counter()
-        sent_headers = tuple((k, secret_ref(k) if k in self.masked else v) for k, v in req_headers.items())
-        limit = self.limits.timeout if timeout is None else max(0.001, min(timeout, self.limits.timeout))
+        extra = {k.lower(): v for k, v in headers.items()} if headers else None
+        req_headers = {**self.default_headers, **extra} if extra else dict(self.default_headers)
+        sent_headers = self.evidence_headers(extra)
         try:
             # the hard deadline: a server trickling one byte per second never trips a per-read timeout
             # (asyncio.timeout, not wait_for: no extra task per request on the hot path)
@@ -239,7 +236,7 @@ class HttpClient:
         return data
 
     def _describe(self, exc: BaseException) -> str:
-        return self._scrub(describe_error(exc, self.limits))
+        return self._scrub(describe_error(exc))
 
 
 def _header_limit(count: int, total: int, limits: Limits) -> str:
@@ -267,7 +264,7 @@ class _HttpxErrors:
         return getattr(self._module, name) if self._module is not None else ()
 
 
-def describe_error(exc: BaseException, limits: Limits | None = None) -> str:
+def describe_error(exc: BaseException) -> str:
     """One line, ``kind: detail``, for a request through httpx that got no (complete) answer.
 
     Kinds: ``connect`` (nothing accepted the connection: refused, unknown host, connect timeout),

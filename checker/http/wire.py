@@ -93,7 +93,6 @@ class _Conn(asyncio.Protocol):
         self.chunks: list[bytes] = []
         self.size = 0
         self.truncated = False
-        self.framed = False  #: Content-Length or Transfer-Encoding given: the body does not end with the connection
         self.reusable = True
         self.version = "1.1"
 
@@ -166,13 +165,17 @@ class _Conn(asyncio.Protocol):
         self.pool.forget(self)
         if self.waiter is None:
             return
-        if self.headers_done and not self.framed and not self.head and self.status is not None:
+        if self.headers_done and not self._framed() and not self.head and self.status is not None:
             self._complete()  # a close-delimited body: the connection's end is the body's end
             return
         where = "body: " if self.headers_done else ""
         text = f" ({' '.join(str(exc).split())[:200]})" if exc else ""
         self._finish(_Failure(f"reset: {where}the server closed the connection before a complete answer{text}",
                               fresh_retry=self.reused and not self.got_bytes))
+
+    def _framed(self) -> bool:
+        """Content-Length or Transfer-Encoding given: the body does not end with the connection."""
+        return any(name.lower() in (b"content-length", b"transfer-encoding") for name, _ in self.headers)
 
     # -- httptools callbacks --------------------------------------------------------------------------
     def on_message_begin(self) -> None:
@@ -207,10 +210,6 @@ class _Conn(asyncio.Protocol):
         self.headers_done = True
         self.status = status
         self.version = self.parser.get_http_version()
-        for name, value in self.headers:
-            low = name.lower()
-            if low == b"content-length" or low == b"transfer-encoding":
-                self.framed = True
         if self.head:
             if not self.parser.should_keep_alive():
                 self.reusable = False
