@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from checker.spec.yaml_doc import MAX_YAML_DEPTH
+
 from .support.run import ROOT, CliResult
+
 from .support.servers import serve_asgi
 
 #: Address space for one CLI process: far above what loading a small document needs,
@@ -78,11 +81,11 @@ CASES = {
     "recursive-alias": (b"openapi: 3.0.0\na: &a [*a]\n", "a YAML alias refers to a node that contains it", None),
     "deep-json": (_deep_json(10_000).encode(), "nesting deeper than the JSON parser allows", None),
     "deep-yaml-flow": (("openapi: 3.0.0\nx: " + "[" * 10_000 + "]" * 10_000 + "\n").encode(),
-                       "nesting deeper than 1024 levels at line 2", None),
+                       f"nesting deeper than {MAX_YAML_DEPTH} levels at line 2", None),
     "deep-yaml-flow-100k": (("openapi: 3.0.0\nx: " + "{a: " * 100_000 + "1" + "}" * 100_000 + "\n").encode(),
-                            "nesting deeper than 1024 levels at line 2", None),
+                            f"nesting deeper than {MAX_YAML_DEPTH} levels at line 2", None),
     "deep-yaml-compact": (("openapi: 3.0.0\nx:\n" + "- " * 10_000 + "x\n").encode(),
-                          "nesting deeper than 1024 levels at line 3", None),
+                          f"nesting deeper than {MAX_YAML_DEPTH} levels at line 3", None),
     "unbalanced-open": (b"openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a/{id:\n    get: {responses: {'200': {description: ok}}}\n",
                         "unbalanced '{' in path template: '/a/{id'", "/paths/~1a~1{id"),
     "unbalanced-close": (b'{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/a/id}": {}}}',

@@ -50,8 +50,10 @@ _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 
 
 #: YAML nesting refused before libyaml composes it: its composer recurses in C (a crash near
-#: 100,000 levels) and costs time quadratic in the depth (10,000 levels: over a second).
-MAX_YAML_DEPTH = 1024
+#: 100,000 levels) and costs time quadratic in the depth (10,000 levels: over a second). Kept well
+#: below libyaml's own nesting limit (1000 in libyaml 0.2.5 and later), so that the refusal, its line
+#: and its wording are conform405's whatever libyaml version PyYAML was built with.
+MAX_YAML_DEPTH = 512
 #: Below this bound on the depth the document is composed without the exact (slower) depth scan.
 _SAFE_DEPTH_BOUND = 6000
 
@@ -101,8 +103,52 @@ def check_yaml_depth(text: str, where: str) -> None:
                     )
             elif isinstance(event, closes):
                 depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # libyaml's scanner reads a run of flow openers ahead of the events (each may start a simple key),
+        # and may give up on its own nesting limit before the events above reach ours: refuse that too,
+        # in conform405's words, when the flow nesting before the error is past the bound.
+        mark = exc.problem_mark or exc.context_mark
+        end = mark.index + 1 if mark is not None else len(text)
+        _refuse_deep_flow(text, end, where)
+        return  # any other syntax error: the loader reports it itself, with its position
     except yaml.YAMLError:
-        return  # the loader reports the syntax error itself, with its position
+        return
+
+
+_FLOW_RE = re.compile(r"[\[\]{}'\"#\n]")
+
+
+def _refuse_deep_flow(text: str, end: int, where: str) -> None:
+    """Raise when flow collections (``[``, ``{``) in ``text[:end]`` nest deeper than MAX_YAML_DEPTH.
+
+    Quoted scalars and comments are skipped; block nesting is not counted, so this can only under-count.
+    """
+    depth, i = 0, 0
+    search = _FLOW_RE.search
+    while True:
+        m = search(text, i, end)
+        if m is None:
+            return
+        ch, i = m.group(), m.end()
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                line = text.count("\n", 0, m.start()) + 1
+                column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+                raise SpecError(f"nesting deeper than {MAX_YAML_DEPTH} levels at line {line}, column {column}", where)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        elif ch == "#":
+            if m.start() == 0 or text[m.start() - 1] in " \t\n":
+                nl = text.find("\n", i)
+                i = len(text) if nl < 0 else nl
+        elif ch in "'\"":
+            close = text.find(ch, i)
+            while ch == '"' and close > 0 and text[close - 1] == "\\":
+                close = text.find(ch, close + 1)
+            if close < 0:
+                return
+            i = close + 1
 
 
 _T = "tag:yaml.org,2002:"
