@@ -135,6 +135,10 @@ RemoteRefsOpt = typer.Option(False, "--allow-remote-refs", help="Fetch $refs tha
 OutsideRefsOpt = typer.Option(False, "--allow-outside-refs", help="Follow file $refs that leave the spec's folder.")
 
 
+MaxNoAnswerOpt = typer.Option("0", "--max-no-answer", metavar="N|P%",
+                              help="Cells with no HTTP answer (timeout, reset, garbage) a passing run may leave: a count, a share (5%) or 'any'. Beyond it: exit 5.")
+MaxInconclusiveOpt = typer.Option("any", "--max-inconclusive", metavar="N|P%",
+                                  help="Inconclusive cells (e.g. a 404 for a generated id) a passing run may leave: a count, a share or 'any' (default). Beyond it: exit 5.")
 FetchTimeoutOpt = typer.Option(15.0, "--fetch-timeout", min=0.1, help="Seconds to wait for a spec (or a remote $ref) given as a URL.")
 
 
@@ -174,7 +178,7 @@ def plan_cmd(
     fetch_timeout: float = FetchTimeoutOpt,
 ) -> None:
     """Dry run: print the path × method matrix and how many requests a run would send. Sends nothing."""
-    from .plan import PlanOptions, build_plan
+    from .plan import PlanOptions, build_plan, require_cells
 
     try:
         loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs, fetch_timeout)
@@ -187,6 +191,10 @@ def plan_cmd(
     except Conform405Error as exc:
         raise _fail(exc) from None
     _print_spec_problems(loaded, quiet=False)  # standard error: never mixed into `--json -`
+    try:
+        require_cells(plan)  # after the problems: they may be why nothing is left
+    except Conform405Error as exc:
+        raise _fail(exc) from None
     data = plan.to_dict()
     if json_out:
         from .report import write_atomic
@@ -249,6 +257,8 @@ def run_cmd(
     transport: str = typer.Option("auto", "--transport", help="HTTP transport: auto (= socket, conform405's lean HTTP/1.1 client) or httpx."),
     shard: Optional[str] = typer.Option(None, "--shard", metavar="K/N", help="Probe only shard K of N: a fixed 1/N share of the paths (by a hash of the path template); join the reports with 'conform405 merge'."),
     client: str = typer.Option("fetch", "--client", help="Follow redirects as this client does to judge each cell: fetch (browsers), curl-L, curl-L-X, httpx, requests, aiohttp, node-fetch, axios, go, urllib."),
+    max_no_answer: str = MaxNoAnswerOpt,
+    max_inconclusive: str = MaxInconclusiveOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
     strict: bool = StrictOpt,
@@ -258,7 +268,7 @@ def run_cmd(
 ) -> None:
     """Probe every path with every method and judge the answers against the spec and RFC 9110."""
     from . import api
-    from .plan import PlanOptions, build_plan
+    from .plan import PlanOptions, build_plan, require_cells
 
     _check_fail_on(fail_on)
     if transport == "aiohttp":
@@ -295,6 +305,7 @@ def run_cmd(
             "client", "cors_origin", "direct_url", "direct_host", "override_probes"))
         timeout, concurrency, rate_limit, max_time, max_requests = (given[k] for k in (
             "timeout", "concurrency", "rate_limit", "max_time", "max_requests"))
+        max_no_answer, max_inconclusive = given["max_no_answer"], given["max_inconclusive"]
         no_stability_check, no_unknown_method, no_head_body_check, no_slash_twins, no_discovery = (given[k] for k in (
             "no_stability_check", "no_unknown_method", "no_head_body_check", "no_slash_twins", "no_discovery"))
     from .http.redirects import PROFILES  # issue #4: redirect-following client profiles
@@ -304,6 +315,7 @@ def run_cmd(
         raise _fail(UsageError(f"--client must be one of {', '.join(PROFILES)}, not {client!r}",
                                cfg.file if from_file else None))
     fail_on = fail_on or "error"
+    tolerance = _tolerance(max_no_answer, max_inconclusive)
     app_obj = None
     if app_ref is not None and base_url is not None:
         raise _fail(UsageError("give either --base-url (a server) or --app (an in-process application), not both"))
@@ -325,6 +337,7 @@ def run_cmd(
             skip_methods=_methods(skip_method), include_paths=tuple(include_path or ()), exclude_paths=tuple(exclude_path or ()),
             read_only=read_only, examples=examples, discover=not no_discovery))
         _require_target(plan)
+        unsharded = plan  # a shard may be empty (fewer paths than shards): the whole selection may not
         if shard is not None:  # checker/shard.py: a fixed share of the paths, values drawn for the whole plan
             from .shard import parse_shard, shard_plan
 
@@ -335,6 +348,10 @@ def run_cmd(
         err.print("[bold yellow]conform405: interrupted[/bold yellow] while loading the spec: nothing was sent, no report written")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     _print_spec_problems(loaded, quiet)
+    try:
+        require_cells(unsharded)  # after the problems: they may be why nothing is left
+    except Conform405Error as exc:
+        raise _fail(exc) from None
     if app_obj is None:
         _safety_banner(plan, send_bodies, use_real_ids, quiet)
     safety = {"repeats": 0} if no_stability_check else {}  # issue #7
@@ -375,6 +392,7 @@ def run_cmd(
         err.print(f"[bold red]conform405: internal error[/bold red] (a bug, please report it): {_escape(_one_line(exc))}")
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
     report.fail_on = fail_on
+    report.tolerance = tolerance
     if cfg is not None:
         report.target["config"] = cfg.file
     if baseline_findings is not None:
@@ -401,13 +419,32 @@ def run_cmd(
                           f"{_escape(_one_line(exc))}")
                 exit_code = ExitCode.INTERNAL
     if exit_code is None:
-        if report.failing(fail_on):
-            exit_code = ExitCode.FINDINGS
-        elif report.incomplete:
-            exit_code = ExitCode.INCOMPLETE
-        else:
-            exit_code = ExitCode.OK
+        exit_code = _outcome_exit(report, quiet)
     raise typer.Exit(int(exit_code))
+
+
+def _tolerance(max_no_answer: str | None, max_inconclusive: str | None):
+    from .report.outcome import Tolerance, parse_limit
+
+    try:
+        return Tolerance(max_no_answer=parse_limit(max_no_answer, "--max-no-answer"),
+                         max_inconclusive=parse_limit(max_inconclusive, "--max-inconclusive"))
+    except Conform405Error as exc:
+        raise _fail(exc) from None
+
+
+def _outcome_exit(report, quiet: bool) -> int:
+    """The exit code the report's outcome gives (checker/report/outcome.py), with its one line on standard error
+    when the run did not pass for a reason other than its findings (those are the report itself)."""
+    result = report.outcome()
+    if result.status in ("unjudged", "unhealthy"):
+        word = "target unhealthy" if result.status == "unhealthy" else "not judged"
+        err.print(f"[bold red]conform405: {word}:[/bold red] {_escape(result.message or '')}")
+        if result.hint:
+            err.print(f"  hint: {_escape(result.hint)}")
+    elif result.hint and not quiet:
+        err.print(f"[yellow]conform405:[/yellow] {_escape(result.hint)}")
+    return result.exit_code
 
 
 def _issue5_options(direct_url, direct_host, cors_origin, override_probes, no_unknown_method, no_head_body_check) -> dict:
@@ -436,7 +473,7 @@ def _issue5_options(direct_url, direct_host, cors_origin, override_probes, no_un
 
 #: configuration keys that are run settings -> the run command's parameter they stand for
 _CONFIG_VALUES = ("client", "cors_origin", "direct_url", "direct_host", "override_probes",
-                  "timeout", "concurrency", "rate_limit", "max_time", "max_requests")
+                  "timeout", "concurrency", "rate_limit", "max_time", "max_requests", "max_no_answer", "max_inconclusive")
 _CONFIG_SWITCHES = {"stability_check": "no_stability_check", "unknown_method": "no_unknown_method",
                     "head_body_check": "no_head_body_check", "slash_twins": "no_slash_twins", "discovery": "no_discovery"}
 
@@ -639,6 +676,8 @@ def merge_cmd(
     html_out: Optional[str] = typer.Option(None, "--html", help="Write a self-contained HTML report to PATH."),
     baseline_file: Optional[str] = typer.Option(None, "--baseline", help="An earlier JSON report: only findings not in it count toward the exit code (compare here, not per shard)."),
     fail_on: str = typer.Option("error", "--fail-on", help="Lowest severity that fails: error, warning, info or never."),
+    max_no_answer: str = MaxNoAnswerOpt,
+    max_inconclusive: str = MaxInconclusiveOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
 ) -> None:
     """Join the JSON reports of a sharded run (--shard K/N) into one report, in every format. Sends nothing."""
@@ -655,15 +694,14 @@ def merge_cmd(
     except Conform405Error as exc:
         raise _fail(exc) from None
     report.fail_on = fail_on
+    report.tolerance = _tolerance(max_no_answer, max_inconclusive)
     if not _write_outputs(report, outputs):
         raise typer.Exit(int(ExitCode.INTERNAL))
     if "-" not in outputs.values():
         from .report.terminal import print_report
 
         print_report(report, Console(highlight=False, soft_wrap=False), quiet=quiet, fail_on=fail_on)
-    if report.failing(fail_on):
-        raise typer.Exit(int(ExitCode.FINDINGS))
-    raise typer.Exit(int(ExitCode.INCOMPLETE if report.incomplete else ExitCode.OK))
+    raise typer.Exit(_outcome_exit(report, quiet))
 
 
 @app.command("explain")

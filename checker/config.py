@@ -12,6 +12,7 @@ path parameters are merged name by name with the command line winning.
     fail-on = "error"
     read-only = false
     timeout = 10                                   # also: concurrency, rate-limit, max-time, max-requests
+    max-no-answer = 0                              # also: max-inconclusive ("5%", "any")
     client = "fetch"                               # also: cors-origin, direct-url, direct-host, override-probes
     slash-twins = true                             # also: stability-check, unknown-method, head-body-check, discovery
 
@@ -60,7 +61,9 @@ _NUMBERS = ("timeout", "concurrency", "rate_limit", "max_time", "max_requests")
 _INTEGERS = ("concurrency", "max_requests")
 #: probes that are on by default; ``false`` turns one off like its --no-... flag
 _SWITCHES = ("stability_check", "unknown_method", "head_body_check", "slash_twins", "discovery")
-_KNOWN = set(_STRINGS) | set(_LISTS) | set(_TABLES) | set(_NUMBERS) | set(_SWITCHES) | {"read_only", "ignore"}
+#: how many unjudged cells a passing run may leave: a count, a share ("5%") or "any"
+_LIMITS = ("max_no_answer", "max_inconclusive")
+_KNOWN = set(_STRINGS) | set(_LISTS) | set(_TABLES) | set(_NUMBERS) | set(_SWITCHES) | set(_LIMITS) | {"read_only", "ignore"}
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class Config:
     head_body_check: bool | None = None
     slash_twins: bool | None = None
     discovery: bool | None = None
+    max_no_answer: str | None = None  #: as given ("0", "5%", "any"); None: not in the file
+    max_inconclusive: str | None = None
 
     def judge_options(self) -> JudgeOptions:
         return JudgeOptions(severity=dict(self.severity), ignores=self.ignores)
@@ -174,6 +179,16 @@ def parse(table: dict[str, Any], where: str, prefix: str = "", env: dict[str, st
             if key == "fail_on" and value not in FAIL_ON:
                 raise fail(f"must be one of {', '.join(FAIL_ON)}, not {value!r}")
             values[key] = value
+        elif key in _LIMITS:
+            from .report.outcome import parse_limit
+
+            if isinstance(value, bool) or not isinstance(value, (str, int)) or (isinstance(value, int) and value < 0):
+                raise fail("must be a number of cells (3), a share of the cells (\"5%\") or \"any\"")
+            try:
+                parse_limit(str(value), name)
+            except UsageError as exc:
+                raise UsageError(exc.message, where) from None
+            values[key] = str(value)
         elif key == "read_only" or key in _SWITCHES:
             if not isinstance(value, bool):
                 raise fail("must be true or false")

@@ -18,6 +18,8 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2  #: bad spec, bad configuration or bad command-line usage
     UNREACHABLE = 3  #: the target could not be reached at all
     INCOMPLETE = 4  #: the run stopped early on a bound (--max-time, --max-requests); report marked incomplete
+    UNJUDGED = 5  #: cells were left unjudged beyond what --max-no-answer / --max-inconclusive allow, or none was judged
+    UNHEALTHY = 6  #: every answer alike: the same 5xx everywhere (unhealthy), or 404 everywhere (wrong base URL)
     INTERNAL = 70  #: a bug in conform405 (EX_SOFTWARE); the report of what was done is still written
     INTERRUPTED = 130  #: Ctrl-C or SIGTERM; the report of what was done is still written
 

@@ -197,6 +197,41 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
     return Plan(spec, options, methods, tuple(plans), tuple(warnings))
 
 
+def require_cells(plan: Plan) -> None:
+    """Refuse a plan with no cell, naming what emptied it: a run that sends nothing judges nothing, and must
+    not pass. (The library's :func:`build_plan` itself accepts it: a document of webhooks only plans to nothing.)"""
+    if not plan.cells:
+        raise _empty_selection(plan.spec, plan.options, plan.methods)
+
+
+def _empty_selection(spec: Spec, options: PlanOptions, methods: tuple[str, ...]) -> UsageError:
+    """Nothing left to probe: a usage error naming what emptied it."""
+    if not spec.paths:
+        if spec.problems:
+            return UsageError(f"no path left to probe: the document's paths were dropped by its {len(spec.problems)} "
+                              "validation problem(s) (listed above)")
+        return UsageError("the document declares no paths (webhooks are not probed): there is nothing to check")
+    if not methods:
+        given = [flag for flag, on in (("--methods", options.methods is not None), ("--skip-method", bool(options.skip_methods)),
+                                       ("--read-only", options.read_only)) if on]
+        return UsageError(f"{' with '.join(given) or 'the method options'} leave no method to probe")
+    n = len(spec.paths)
+    if options.include_paths:
+        globs = ", ".join(repr(g) for g in options.include_paths)
+        matched = [p for p in spec.paths if any(fnmatch.fnmatchcase(p.template, g) for g in options.include_paths)]
+        if not matched:
+            hint = ""
+            bare = [g for g in options.include_paths if not g.startswith(("/", "*", "?", "["))]
+            if bare:
+                hint = (f" (globs match the path template as written, leading '/' included: try '/{bare[0]}'"
+                        f"{' or ' + repr('/' + bare[0].rstrip('*') + '*') if not bare[0].endswith('*') else ''})")
+            example = spec.paths[0].template
+            return UsageError(f"--include-path {globs} matches none of the document's {n} path(s), e.g. {example!r}{hint}")
+    globs = ", ".join(repr(g) for g in options.exclude_paths)
+    return UsageError(f"--exclude-path {globs} leaves none of the document's {n} path(s)"
+                      + (" that --include-path selected" if options.include_paths else ""))
+
+
 def _check_target_options(options: PlanOptions) -> None:
     if options.base_url and options.origin:
         raise UsageError("give --base-url or --origin, not both (--base-url replaces the server URL, --origin only its scheme://host:port)")

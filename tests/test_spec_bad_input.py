@@ -128,8 +128,10 @@ def test_missing_file_and_folder(tmp_path: Path):
     strict = bounded_cli("plan", str(main), "--strict")
     assert_one_line_error(strict, "no such file", "/paths/~1a")
     lenient = bounded_cli("plan", str(main), "--json", "-")
-    assert lenient.code == 0 and lenient.json()["matrix"] == []
+    # not fatal without --strict, but it was the only path: nothing is left to plan, which is a usage error
+    assert lenient.code == 2 and lenient.stdout == ""
     assert "warning:" in lenient.stderr and "gone.yaml" in lenient.stderr and "Traceback" not in lenient.stderr
+    assert "no path left to probe" in lenient.stderr.strip().splitlines()[-1]
 
 
 def test_refused_refs_name_the_option(tmp_path: Path):

@@ -71,7 +71,8 @@ def render(report: Report) -> str:
 
 def _header(report: Report, s: dict[str, Any], failing: list[Finding], title: str) -> str:
     sev = s["by_severity"]
-    verdict = "FAIL" if failing else ("INCOMPLETE" if report.incomplete else "PASS")
+    verdict, word = {"pass": ("PASS", "PASS"), "findings": ("FAIL", "FAIL"), "unjudged": ("FAIL", "NOT JUDGED"),
+                     "unhealthy": ("FAIL", "UNHEALTHY"), "incomplete": ("INCOMPLETE", "INCOMPLETE")}[report.outcome().status]
     counts = (f'<span><b>{s["findings"]}</b> finding(s)</span><span style="color:var(--err)">{sev.get("error", 0)} error</span>'
               f'<span style="color:var(--warn)">{sev.get("warning", 0)} warning</span>'
               f'<span style="color:var(--info)">{sev.get("info", 0)} info</span>'
@@ -81,7 +82,7 @@ def _header(report: Report, s: dict[str, Any], failing: list[Finding], title: st
         counts += f'<span style="color:var(--inc)">{inconclusive} inconclusive</span>'
     if report.ignored:
         counts += f"<span>{len(report.ignored)} ignored</span>"
-    out = [f'<header><h1><span class="verdict {verdict}">{verdict}</span>{e(title)}</h1>',
+    out = [f'<header><h1><span class="verdict {verdict}">{word}</span>{e(title)}</h1>',
            f'<div class="counts">{counts}</div>',
            f'<div class="meta">spec <code>{e(report.spec.get("file") or report.spec.get("location"))}</code> '
            f'(OpenAPI {e(report.spec.get("version"))}) · target <code>{e(report.target.get("base_url"))}</code> · '
@@ -92,6 +93,10 @@ def _header(report: Report, s: dict[str, Any], failing: list[Finding], title: st
                    f'{s["persisting"]} persisting, {s["fixed"]} fixed' + (f", {unverified} not rechecked" if unverified else "") + "</div>")
     if report.incomplete:
         out.append(f'<div class="incomplete"><b>Incomplete run:</b> {e(report.incomplete)}</div>')
+    result = report.outcome()
+    if result.status in ("unjudged", "unhealthy"):
+        hint = f" <i>{e(result.hint)}</i>" if result.hint else ""
+        out.append(f'<div class="incomplete"><b>{word.capitalize()}:</b> {e(result.message)}{hint}</div>')
     out.append("</header>")
     return "\n".join(out)
 

@@ -3,7 +3,8 @@
 One ``testsuite`` per path, one ``testcase`` per (path, method) cell (``classname`` is the
 path, ``name`` the method). Every finding at or above the run's ``--fail-on`` threshold that
 counts (all of them, or only the new ones under ``--baseline``) is a ``failure`` of its cell;
-an inconclusive or skipped cell is ``skipped`` with the reason; the other findings (below
+a cell with no HTTP answer is an ``error`` (it could not be judged at all); an inconclusive or
+skipped cell is ``skipped`` with the reason; the other findings (below
 the threshold, known from the baseline) are listed in the cell's ``system-out``. Path-level
 findings (no single method, or a method that is not a cell of the matrix such as a made-up
 method token) get a testcase named ``(path)``.
@@ -49,6 +50,12 @@ def render(report: Report) -> str:
                 el.text = xml_safe(_details(f))
             if fails:
                 counts["failures"] += 1
+            elif cell is not None and cell["verdict"] == "no-answer":
+                # no HTTP answer: the cell could not be run at all, an error of the test, not a finding
+                el = ET.SubElement(case, "error", message=xml_safe(f"no HTTP answer: {cell.get('reason') or ''}".rstrip(": ")),
+                                   type="no-answer")
+                el.text = xml_safe(_cell_line(cell))
+                counts["errors"] += 1
             elif cell is not None and cell["verdict"] in ("inconclusive", "skipped"):
                 ET.SubElement(case, "skipped", message=xml_safe(f"{cell['verdict']}: {cell.get('reason') or ''}".rstrip(": ")))
                 counts["skipped"] += 1

@@ -24,19 +24,25 @@ def esc(text: Any) -> str:
     return str("" if text is None else text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
 
 
+_VERDICT = {"pass": "✅ PASS", "findings": "❌ FAIL", "unjudged": "❌ NOT JUDGED", "unhealthy": "❌ UNHEALTHY",
+            "incomplete": "⚠️ INCOMPLETE"}
+
+
 def render(report: Report) -> str:
     s = report.summary
     sev = s["by_severity"]
-    failing = report.failing(report.fail_on)
     out: list[str] = []
     title = report.spec.get("title") or report.spec.get("location") or "spec"
-    verdict = "❌ FAIL" if failing else ("⚠️ INCOMPLETE" if report.incomplete else "✅ PASS")
+    verdict = _VERDICT[report.outcome().status]
     out.append(f"### conform405: {verdict} — {esc(title)}")
     out.append("")
     line = (f"**{s['findings']}** finding(s): {sev.get('error', 0)} error, {sev.get('warning', 0)} warning, "
             f"{sev.get('info', 0)} info · {s['cells']} cells on {s['paths']} paths · {s['requests']} requests")
-    if s["verdicts"].get("inconclusive"):
-        line += f" · {s['verdicts']['inconclusive']} inconclusive"
+    if s["cells"]:
+        line += f" · {s['judged']} judged"
+        for key, label in (("inconclusive", "inconclusive"), ("no_answer", "no answer"), ("skipped", "skipped")):
+            if s[key]:
+                line += f" · {s[key]} {label}"
     if report.ignored:
         line += f" · {len(report.ignored)} ignored"
     out.append(line)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..rules.base import Finding
+from .outcome import NO_ANSWER_RULE, Outcome, Tolerance, counts, outcome
 
 SCHEMA_VERSION = 1
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
@@ -34,6 +35,7 @@ class Report:
     #: formats never point at the spec (the terminal alone) never parses the source for line marks
     locations: Any = field(default_factory=dict, repr=False)
     fail_on: str = "error"  #: the run's --fail-on threshold (JUnit failures, PASS/FAIL in summaries)
+    tolerance: Tolerance = field(default_factory=Tolerance)  #: unjudged cells a passing run may leave
 
     # -- derived ----------------------------------------------------------------------------------
     def counted_findings(self) -> list[Finding]:
@@ -66,10 +68,18 @@ class Report:
         return op or {k: where[k] for k in ("file", "line", "column", "pointer") if k in where}
 
     def failing(self, fail_on: str) -> list[Finding]:
+        """Findings at or above ``fail_on`` that count. ``request-failed`` findings stand for cells with no
+        HTTP answer: those fail a run through ``--max-no-answer`` (:meth:`outcome`), not as findings."""
         if fail_on == "never":
             return []
         threshold = SEVERITY_RANK[fail_on]
-        return [f for f in self.counted_findings() if SEVERITY_RANK.get(f.severity, 0) >= threshold]
+        return [f for f in self.counted_findings()
+                if SEVERITY_RANK.get(f.severity, 0) >= threshold and f.rule != NO_ANSWER_RULE]
+
+    def outcome(self) -> Outcome:
+        """What the run amounts to (checker/report/outcome.py): every format and the exit code read this."""
+        return outcome(self.matrix, failing=len(self.failing(self.fail_on)), incomplete=self.incomplete,
+                       tolerance=self.tolerance, target=self.target)
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -89,12 +99,15 @@ class Report:
             "by_severity": by_sev,
             "by_rule": dict(sorted(by_rule.items())),
             "verdicts": dict(sorted(verdicts.items())),
+            **counts(self.matrix),
             "ignored": len(self.ignored),
             "duration_s": round(self.duration_s, 3),
             "complete": self.incomplete is None,
         }
         if self.incomplete:
             out["incomplete_reason"] = self.incomplete
+        if self.kind == "run":
+            out["outcome"] = self.outcome().to_dict()
         if self.baseline is not None:
             out["new"] = len(self.baseline.get("new", ()))
             out["persisting"] = len(self.baseline.get("persisting", ()))

@@ -40,7 +40,47 @@ def print_report(report: Report, console: Console, *, quiet: bool = False, fail_
             console.print(ignored_view(report))
         for note in report.notes:
             console.print(f"[dim]note:[/dim] {escape(note)}")
+        if report.kind == "run":
+            unjudged = unjudged_view(report)
+            if unjudged is not None:
+                console.print(unjudged)
     console.print(summary_line(report, fail_on))
+
+
+#: the first word of the summary line, by outcome (checker/report/outcome.py)
+STATUS_WORD = {"pass": ("PASS", "bold green"), "findings": ("FAIL", "bold red"), "unjudged": ("NOT JUDGED", "bold red"),
+               "unhealthy": ("UNHEALTHY", "bold red"), "incomplete": ("INCOMPLETE", "bold yellow")}
+_KIND_TITLE = {"no_answer": "no HTTP answer (×)", "inconclusive": "inconclusive (?)", "skipped": "skipped (-)"}
+
+
+def unjudged_view(report: Report) -> Any:
+    """The cells that were not judged, counted by reason, with one example each: never silent."""
+    reasons = report.outcome().reasons
+    if not reasons:
+        return None
+    parts: list[Any] = []
+    for kind in ("no_answer", "inconclusive", "skipped"):
+        groups = reasons.get(kind) or []
+        if not groups:
+            continue
+        total = sum(g["count"] for g in groups)
+        style = VERDICT_STYLE["no-answer" if kind == "no_answer" else kind][0]
+        parts.append(Text(f"not judged: {total} cell(s) {_KIND_TITLE[kind]}", style=f"{style} bold"))
+        for g in groups[:8]:
+            ex = g.get("example") or {}
+            line = Text(f"  {g['count']:>5}  {g['reason']}")
+            detail = ex.get("detail") if kind == "no_answer" and ex.get("detail") != g["reason"] else None
+            line.append(f"   e.g. {ex.get('method')} {ex.get('url') or ex.get('path')}"
+                        + (f" ({detail})" if detail else ""), style="dim")
+            parts.append(line)
+        if len(groups) > 8:
+            parts.append(Text(f"  … and {len(groups) - 8} more reason(s) (JSON summary.outcome.unjudged_reasons)", style="dim"))
+    parts.append(Text(""))
+    return Group(*parts)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def matrix_table(report: Report) -> Any:
@@ -73,7 +113,8 @@ def matrix_table(report: Report) -> Any:
             label = status if (cell["declared"] or cell["implied"]) else f"({status})"
             cells.append(Text(f"{label}{symbol}", style=style))
         table.add_row(Text(path), *cells)
-    legend = Text("✓ ok  ✗ error  ! warning  ? inconclusive  × no answer  - skipped", style="dim")
+    legend = Text("✓ ok  ✗ error  ! warning  i info  ? inconclusive (an answer that cannot tell, e.g. 404 for a generated id; "
+                  "reasons below)  × no HTTP answer  - skipped (not sent)", style="dim")
     parts: list[Any] = [table, legend]
     if hidden:
         parts.append(Text(f"{hidden} path(s) without findings not shown (see --json/--html for the whole matrix)", style="dim"))
@@ -154,15 +195,21 @@ def summary_line(report: Report, fail_on: str) -> Text:
     s = report.summary
     sev = s["by_severity"]
     text = Text()
-    failing = report.failing(fail_on)
-    text.append("FAIL" if failing else "PASS", style="bold red" if failing else "bold green")
+    if report.kind == "run":
+        word, style = STATUS_WORD[report.outcome().status]
+    else:
+        failing = report.failing(fail_on)
+        word, style = ("FAIL", "bold red") if failing else ("PASS", "bold green")
+    text.append(word, style=style)
     text.append(
         f"  {s['findings']} finding(s): {sev.get('error', 0)} error, {sev.get('warning', 0)} warning, {sev.get('info', 0)} info"
-        f" · {s['cells']} cells on {s['paths']} paths · {s['requests']} requests in {s['duration_s']:.1f}s"
+        f" · {_n(s['cells'], 'cell')} on {_n(s['paths'], 'path')} · {_n(s['requests'], 'request')} in {s['duration_s']:.1f}s"
     )
-    inconclusive = s["verdicts"].get("inconclusive", 0)
-    if inconclusive:
-        text.append(f" · {inconclusive} inconclusive")
+    if report.kind == "run" and s["cells"]:
+        text.append(f" · {s['judged']} judged")
+        for key, label in (("inconclusive", "inconclusive"), ("no_answer", "no answer"), ("skipped", "skipped")):
+            if s[key]:
+                text.append(f" · {s[key]} {label}")
     if report.baseline is not None:
         text.append(f" · baseline: {s['new']} new, {s['persisting']} persisting, {s['fixed']} fixed")
     if report.ignored:

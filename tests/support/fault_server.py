@@ -204,6 +204,16 @@ def _unavailable(c: _Conn) -> None:
     c.respond(503, [("Retry-After", "1")])
 
 
+def _down(c: _Conn) -> None:
+    """503 with a Retry-After far beyond any run's bounds, every time: a target that is down."""
+    c.respond(503, [("Retry-After", "3600"), ("Content-Type", "text/plain")], b"down for maintenance")
+
+
+def _broken(c: _Conn) -> None:
+    """500 to everything: a target whose every handler fails."""
+    c.respond(500, [("Content-Type", "text/plain")], b"internal server error")
+
+
 def _flap(c: _Conn) -> None:
     """The answer changes on every request: 200, 500, 200, 500, ... (counted per method)."""
     n = c.server.bump(c.req.path.split("?")[0], c.req.method)
@@ -233,7 +243,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "ok": _ok, "delay": _delay, "reset": _reset, "hang": _hang, "slow": _slow, "garbage": _garbage_status,
     "badheader": _bad_header, "badchunked": _bad_chunked, "http10": _http10, "huge": _huge,
     "manyheaders": _many_headers, "endlessheaders": _endless_headers, "junkallow": _junk_allow,
-    "loop": _loop, "chain": _chain, "busy": _busy, "throttle": _throttle, "unavailable": _unavailable, "flap": _flap, "echo": _echo,
+    "loop": _loop, "chain": _chain, "busy": _busy, "throttle": _throttle, "unavailable": _unavailable, "down": _down, "broken": _broken, "flap": _flap, "echo": _echo,
     "elsewhere": _elsewhere, "notfound": _not_found,
 }
 
