@@ -198,6 +198,8 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
         crashed = crashed or exc
         report = _unjudged_report(plan, observations, options, started_wall, time.perf_counter() - t0, client.sent,
                                   f"internal error in conform405 while judging: {exc.__class__.__name__}: {exc}")
+    if result is not None and result.values is not None:  # parameters whose schema could not be used
+        report.notes.extend(result.values.fallback_notes())
     if client.transport_name:
         report.target["transport"] = client.transport_name
     if options.app is not None:

@@ -193,3 +193,27 @@ def test_max_inconclusive_fails_a_run_with_too_many(tmp_path):
         result = cli(str(spec), "--base-url", server.url, "--methods", "GET,OPTIONS", "--no-progress", "--max-inconclusive", "0")
     assert result.code == ExitCode.UNJUDGED, (result.code, result.stderr)
     assert "inconclusive" in _error_lines(result.stderr)[0]
+
+
+def test_an_unusable_parameter_schema_falls_back_to_a_simple_value_and_the_cell_is_probed(tmp_path):
+    # "type": "int" is not a JSON Schema type (a real, widely used service publishes it): the path is still probed
+    spec = tmp_path / "spec.json"
+    doc = spec_for([], methods=("get",))
+    for path, schema in (("/ok/{id}", {"type": "int"}), ("/ok/x/{name}", {"type": "string", "pattern": "[", "minLength": 3}),
+                         ("/ok/y/{n}", {"type": "integer", "minimum": 10, "maximum": 1})):
+        name = path.rsplit("{", 1)[1].rstrip("}")
+        doc["paths"][path] = {"get": {"parameters": [{"name": name, "in": "path", "required": True, "schema": schema}],
+                                      "responses": {"200": {"description": "ok"}}}}
+    spec.write_text(json.dumps(doc))
+    with FaultServer() as server:
+        result = cli(str(spec), "--base-url", server.url, "--methods", "GET,PUT,OPTIONS", "--no-progress",
+                     "--json", str(tmp_path / "r.json"))
+        received = {r.path for r in server.received}
+    assert "Traceback" not in result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["summary"]["skipped"] == 0, report["matrix"]
+    assert any(p.startswith("/ok/1") for p in received), received  # the "int" id is an integer
+    assert any(p.startswith("/ok/x/") for p in received) and any(p.startswith("/ok/y/") for p in received)
+    notes = " ".join(report.get("notes", []))
+    assert "{id} of /ok/{id}" in notes and "{name} of /ok/x/{name}" in notes and "{n} of /ok/y/{n}" in notes
+    assert "cannot be used" in notes
