@@ -371,7 +371,7 @@ def _judge_cell(report, active: _Active, path: str, method: str | None) -> None:
         _skip("not probed in this run")
     if row["verdict"] in ("inconclusive", "skipped"):
         _skip(f"{row['verdict']}: {row.get('reason') or 'no reason given'}")
-    if row["verdict"] == "no-answer" and not mine:
+    if row["verdict"] == "no-answer":  # no HTTP answer: the cell could not be judged, which never passes
         pytest.fail(f"{method} {path}: no HTTP answer: {row.get('reason')}", pytrace=False)
 
 

@@ -129,3 +129,23 @@ def test_fast_yaml_constructor_equals_pyyaml_on_every_yaml_spec():
 
     for path in files:
         assert outcome(construct) == outcome(lambda loader, node: loader.construct_document(node)), path.name
+
+
+def test_yaml_loads_after_the_host_imports_yaml_again():
+    """pytest's pytester drops and re-imports modules between in-process runs; PyYAML's C parser, loaded
+    once per process, keeps building the node classes it first knew: documents must still load."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from checker.spec.yaml_doc import parse_yaml\n"
+        "first = parse_yaml('a: 1\\nb: [x, {c: d}, true]\\n', 'w')\n"
+        "for m in [m for m in sys.modules if m == 'yaml' or m.startswith(('yaml.', 'checker'))]:\n"
+        "    del sys.modules[m]\n"
+        "from checker.spec.yaml_doc import parse_yaml\n"
+        "again = parse_yaml('a: 1\\nb: [x, {c: d}, true]\\n', 'w')\n"
+        "assert first == again == {'a': 1, 'b': ['x', {'c': 'd'}, True]}, (first, again)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr

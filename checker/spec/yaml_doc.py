@@ -18,6 +18,12 @@ try:
     _YamlLoader: type = yaml.CSafeLoader  # type: ignore[attr-defined]
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _YamlLoader = yaml.SafeLoader
+if _YamlLoader is not yaml.SafeLoader and yaml._yaml.ScalarNode is not yaml.nodes.ScalarNode:  # type: ignore[attr-defined]
+    # ``yaml`` was imported again after its C extension was loaded (pytest's pytester drops modules between
+    # in-process runs): an extension module is initialised once per process and its parser keeps building
+    # the node classes of the first import, which today's resolver and constructors no longer recognise.
+    # The pure-Python parser builds today's classes: slower, and right.
+    _YamlLoader = yaml.SafeLoader
 
 
 class _Loader(_YamlLoader):  # type: ignore[misc, valid-type]
