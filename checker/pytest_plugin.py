@@ -10,7 +10,9 @@ checker); then three lines of configuration give one test per cell::
 
 * Tests are named ``conform405[METHOD /path]`` (plus ``conform405[/path]`` for findings about a path
   as a whole), so ``pytest -k "POST and items"`` selects cells and ``-m conform405`` / ``-m "not
-  conform405"`` all or none of them. They hang under a node for the spec file (``openapi.yaml::...``).
+  conform405"`` all or none of them. They hang under a node for the spec file (``openapi.yaml::...``) and
+  are collected like any test: counted in the header, listed by ``--collect-only``, run alone by
+  ``pytest openapi.yaml`` or one by one by their node ids.
 * A cell fails when it has a finding at or above ``conform405_fail_on`` (default ``warning``); the failure
   message is each finding's message, its evidence and a ``curl`` line. Findings below the threshold pass
   with a pytest warning. Inconclusive and skipped cells are skipped with the reason.
