@@ -258,3 +258,21 @@ def test_action_installs_conform405_from_its_own_checkout(tmp_path):
     assert Path(module).is_relative_to(venv) and version == __version__
     report = _check_reports(job, ws, temp)
     assert report["tool"]["version"] == __version__
+
+
+def test_readme_ci_recipes_install_what_exists_and_use_the_action_as_declared():
+    """Every YAML recipe of the README is YAML; none installs conform405 from a package index (it is on
+    none); the workflow steps that use the action give only inputs action.yml declares, and the required ones."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert not re.search(r"pip install conform405\b", readme)
+    declared = yaml.safe_load(ACTION.read_text())["inputs"]
+    required = {name for name, spec in declared.items() if spec.get("required")}
+    uses = []
+    for block in re.findall(r"```yaml\n(.*?)```", readme, re.S):
+        doc = yaml.safe_load(block)
+        for job in (doc.get("jobs") or {}).values() if isinstance(doc, dict) else ():
+            uses += [step for step in job.get("steps", ()) if str(step.get("uses", "")).split("@")[0].endswith("/conform405")]
+    assert uses, "the README shows the action in a workflow"
+    for step in uses:
+        given = set(step.get("with") or {})
+        assert given <= set(declared) and required <= given, step
