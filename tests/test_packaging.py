@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import site
 import subprocess
 import sys
@@ -24,7 +25,20 @@ from checker import __version__
 
 from .support.run import ROOT
 
-pytestmark = pytest.mark.slow
+
+def test_the_version_is_written_once_and_the_command_tells_it():
+    """pyproject.toml reads the version from checker.__version__; ``--version`` prints it and ``--help`` lists it."""
+    import tomllib
+
+    from .support.run import cli
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "checker.__version__"}
+    result = cli("--version")
+    assert (result.code, result.stdout) == (0, f"conform405 {__version__}\n")
+    result = cli("--help")
+    assert result.code == 0 and re.search(r"^\s+--version\s+\S", result.stdout, re.M), result.stdout
 
 
 def _run(args: list[str | Path], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -43,6 +57,7 @@ def dist(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_sdist_and_wheel_carry_the_package_and_its_data(dist):
     wheel = dist / f"conform405-{__version__}-py3-none-any.whl"
     sdist = dist / f"conform405-{__version__}.tar.gz"
@@ -69,6 +84,7 @@ def test_sdist_and_wheel_carry_the_package_and_its_data(dist):
     assert not [n for n in files if "__pycache__" in n or n.endswith(".pyc")]
 
 
+@pytest.mark.slow
 def test_the_wheel_installed_in_a_fresh_environment_runs_outside_the_checkout(dist, tmp_path):
     wheel = dist / f"conform405-{__version__}-py3-none-any.whl"
     venv = tmp_path / "venv"
