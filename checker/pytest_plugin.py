@@ -175,13 +175,13 @@ class _Active:
     # lists them under --collect-only, and -k / -m / --deselect / node ids select them: the spec is a
     # child of the session when it is not named on the command line (it is often outside testpaths), and
     # a file collected by pytest's own walk when it is named.
-    @pytest.hookimpl(wrapper=True)
+    @pytest.hookimpl(hookwrapper=True)  # the old-style wrapper: pluggy < 1.1 (pytest 7) knows only this one
     def pytest_make_collect_report(self, collector: pytest.Collector):
-        report = yield
+        outcome = yield
+        report = outcome.get_result()
         if isinstance(collector, pytest.Session) and report.passed and not self._named(collector) and self._wanted(collector):
             spec_path = Path(self.spec_source) if not self.spec_source.startswith("http") else self.root / "conform405"
             report.result.append(self._spec_node(collector, spec_path))
-        return report
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector):
         if self._named(parent.session) and file_path.resolve() == Path(self.spec_source):
