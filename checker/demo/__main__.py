@@ -8,6 +8,7 @@ from pathlib import Path
 from ..cli import main as cli_main
 from .server import DemoServer
 
+
 def _spec() -> Path | None:
     """specs/bookshop.yaml of the checkout; installed from a wheel, the copy it ships as checker.demo.specs."""
     checkout = Path(__file__).resolve().parents[2] / "specs" / "bookshop.yaml"
