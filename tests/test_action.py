@@ -233,7 +233,7 @@ def test_action_installs_conform405_from_its_own_checkout(tmp_path):
     ws, temp = _workspace(tmp_path), tmp_path / "runner-temp"
     action_path = tmp_path / "actions" / "conform405"  # the runner's copy of the action's repository
     shutil.copytree(ROOT, action_path, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "reports", ".hypothesis", ".pytest_cache"))
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "reports", ".hypothesis", ".pytest_cache", ".bench"))
     bin_dir = tmp_path / "bin"  # python3 and nothing of conform405
     bin_dir.mkdir()
     (bin_dir / "python3").symlink_to(sys._base_executable)
