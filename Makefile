@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-test
 PYTEST_ARGS ?=
 
-.PHONY: install demo test bench plan clean docs
+.PHONY: install demo test bench plan clean docs dist
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	@PY=$(PY) VENV=$(VENV) sh scripts/bootstrap.sh '.[test]'
@@ -32,5 +32,9 @@ docs: $(STAMP)
 	@$(BIN)/python -m checker.rules.catalogue > docs/rules.md
 	@$(BIN)/python scripts/readme_cli.py
 
+## dist: the sdist and the wheel in dist/ (what tests/test_packaging.py installs)
+dist: $(STAMP)
+	@$(BIN)/python -m build --outdir dist .
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

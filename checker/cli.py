@@ -87,6 +87,14 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(exc.code if exc.code is not None else 0) from None
 
 
+@app.callback()
+def _top(version: bool = typer.Option(False, "--version", help="Print conform405's version and exit.")) -> None:
+    # main() answers a lone --version without starting click; declared here so that --help lists it
+    if version:
+        print(f"conform405 {__version__}")
+        raise typer.Exit(0)
+
+
 def _fail(exc: Conform405Error) -> typer.Exit:
     # one line, whatever the message carries (a YAML parser's error spans several lines)
     err.print(f"[bold red]conform405: error:[/bold red] {_escape(' '.join(str(exc).split()))}")

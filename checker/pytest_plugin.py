@@ -10,7 +10,9 @@ checker); then three lines of configuration give one test per cell::
 
 * Tests are named ``conform405[METHOD /path]`` (plus ``conform405[/path]`` for findings about a path
   as a whole), so ``pytest -k "POST and items"`` selects cells and ``-m conform405`` / ``-m "not
-  conform405"`` all or none of them. They hang under a node for the spec file (``openapi.yaml::...``).
+  conform405"`` all or none of them. They hang under a node for the spec file (``openapi.yaml::...``) and
+  are collected like any test: counted in the header, listed by ``--collect-only``, run alone by
+  ``pytest openapi.yaml`` or one by one by their node ids.
 * A cell fails when it has a finding at or above ``conform405_fail_on`` (default ``warning``); the failure
   message is each finding's message, its evidence and a ``curl`` line. Findings below the threshold pass
   with a pytest warning. Inconclusive and skipped cells are skipped with the reason.
@@ -115,7 +117,7 @@ class _Active:
             raise pytest.UsageError(f"conform405_fail_on must be error, warning, info or never, not {self.fail_on!r}")
         file_ignores = self.file_config.ignores if self.file_config else ()
         self.ignores = tuple(file_ignores) + _parse_ignores(config.getini("conform405_ignore"))
-        self.plan = None
+        self.plan = None  # loaded on the first collection of the spec (only the spec and the plan: nothing is sent)
 
     def _file_config(self):
         """conform405.toml / [tool.conform405] next to the pytest configuration: the same methods, paths,
@@ -158,15 +160,33 @@ class _Active:
                 return True
         return False
 
-    @pytest.hookimpl(tryfirst=True)  # before -k / -m / --deselect see the items
-    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> None:
-        if not self._wanted(session):
-            return
-        self.plan = self._load_plan()
-        spec_path = Path(self.spec_source) if not self.spec_source.startswith("http") else self.root / "conform405"
-        node = SpecNode.from_parent(session, path=spec_path)
+    def _spec_node(self, parent: pytest.Collector, path: Path) -> SpecNode:
+        if self.plan is None:
+            self.plan = self._load_plan()
+        node = SpecNode.from_parent(parent, path=path)
         node.active = self
-        items.extend(node.collect())
+        return node
+
+    def _named(self, session: pytest.Session) -> bool:
+        """The spec file is itself an argument (``pytest openapi.yaml``, ``pytest 'openapi.yaml::conform405[GET /items]'``)."""
+        return not self.spec_source.startswith(("http://", "https://")) and session.isinitpath(Path(self.spec_source))
+
+    # The cells are collected like any test file's tests, so pytest counts them ("collected N items"),
+    # lists them under --collect-only, and -k / -m / --deselect / node ids select them: the spec is a
+    # child of the session when it is not named on the command line (it is often outside testpaths), and
+    # a file collected by pytest's own walk when it is named.
+    @pytest.hookimpl(hookwrapper=True)  # the old-style wrapper: pluggy < 1.1 (pytest 7) knows only this one
+    def pytest_make_collect_report(self, collector: pytest.Collector):
+        outcome = yield
+        report = outcome.get_result()
+        if isinstance(collector, pytest.Session) and report.passed and not self._named(collector) and self._wanted(collector):
+            spec_path = Path(self.spec_source) if not self.spec_source.startswith("http") else self.root / "conform405"
+            report.result.append(self._spec_node(collector, spec_path))
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector):
+        if self._named(parent.session) and file_path.resolve() == Path(self.spec_source):
+            return self._spec_node(parent, file_path)
+        return None
 
 
 _ACTIVE = pytest.StashKey["_Active"]()

@@ -12,6 +12,11 @@ import textwrap
 
 import pytest
 
+# Imported here, before pytester's in-process runs: each run forgets the modules it imported, and PyYAML
+# imported again gets new node classes while its C extension (loaded once per process) keeps making the
+# first ones, which the YAML reader then does not recognise.
+import checker.spec.yaml_doc  # noqa: F401
+
 from .test_inprocess import APPS, EXPECTED, SPEC
 
 pytest_plugins = ["pytester"]
@@ -216,3 +221,36 @@ def test_conform405_toml_is_honoured(pytester):
     assert node("TRACE", "/health") in got["passed"]  # allow-mismatch is info now: passes, with a warning
     result.stdout.fnmatch_lines(["*Conform405Warning: info allow-mismatch on TRACE /health*",
                                  "SKIPPED *head-not-supported ignored: HEAD comes with the next FastAPI upgrade"])
+
+
+def test_cells_are_counted_and_listed_like_any_test(pytester):
+    """Every cell is a real collected item: the header counts it, --collect-only lists it and counts it."""
+    project(pytester, "drifting_fastapi")
+    total = len(ALL_CELLS | PATH_ITEMS) + 1  # and test_unrelated
+    result = pytester.runpytest("-p", "no:cacheprovider", "-k", "GET and health")
+    result.stdout.fnmatch_lines([f"collected {total} items / {total - 1} deselected / 1 selected"])
+    result.assert_outcomes(passed=1, deselected=total - 1)
+
+    result = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.OK
+    listed = {line for line in result.stdout.lines if "::" in line}
+    assert listed == ALL_CELLS | PATH_ITEMS | {"test_unrelated.py::test_unrelated"}
+    result.stdout.fnmatch_lines([f"{total} tests collected*"])
+    assert "no tests collected" not in result.stdout.str()
+
+    result = pytester.runpytest("-p", "no:cacheprovider", "--collect-only")
+    result.stdout.fnmatch_lines([f"collected {total} items", "<SpecNode openapi.yaml>", "  <CellItem conform405[[]GET /items[]]>"])
+
+
+def test_the_spec_file_and_a_cell_can_be_named(pytester):
+    """``pytest openapi.yaml`` runs the cells only; a cell's node id runs that cell."""
+    project(pytester, "drifting_fastapi")
+    result = pytester.runpytest("-p", "no:cacheprovider", "openapi.yaml", "--collect-only", "-q")
+    assert {line for line in result.stdout.lines if "::" in line} == ALL_CELLS | PATH_ITEMS
+    rec = pytester.inline_run("-p", "no:cacheprovider", node("DELETE", "/items/{itemId}"), node("GET", "/health"))
+    got = outcomes(rec)
+    assert got["failed"] == {node("DELETE", "/items/{itemId}")} and got["passed"] == {node("GET", "/health")}
+    # a test file named alone: the cells stay out (a quick run of one file does not probe the API)
+    result = pytester.runpytest("-p", "no:cacheprovider", "test_unrelated.py")
+    result.stdout.fnmatch_lines(["collected 1 item"])
+    result.assert_outcomes(passed=1)

@@ -8,17 +8,30 @@ from pathlib import Path
 from ..cli import main as cli_main
 from .server import DemoServer
 
-SPEC = Path(__file__).resolve().parents[2] / "specs" / "bookshop.yaml"
+
+def _spec() -> Path | None:
+    """specs/bookshop.yaml of the checkout; installed from a wheel, the copy it ships as checker.demo.specs."""
+    checkout = Path(__file__).resolve().parents[2] / "specs" / "bookshop.yaml"
+    if checkout.is_file():
+        return checkout
+    from importlib import resources
+
+    try:
+        shipped = Path(str(resources.files("checker.demo.specs").joinpath("bookshop.yaml")))
+    except ModuleNotFoundError:
+        return None
+    return shipped if shipped.is_file() else None
 
 
 def main() -> int:
-    if not SPEC.exists():
-        print(f"demo: {SPEC} not found (run the demo from a checkout of the repository)", file=sys.stderr)
+    spec = _spec()
+    if spec is None:
+        print("demo: bookshop.yaml not found (run the demo from a checkout of the repository)", file=sys.stderr)
         return 2
     with DemoServer() as url:
         print(f"demo: the Bookshop API is listening on {url} (deliberate drift: see checker/demo/server.py)\n", flush=True)
         try:
-            cli_main([str(SPEC.relative_to(Path.cwd())) if SPEC.is_relative_to(Path.cwd()) else str(SPEC),
+            cli_main([str(spec.relative_to(Path.cwd())) if spec.is_relative_to(Path.cwd()) else str(spec),
                       "--base-url", url, "--json", "reports/demo.json", *sys.argv[1:]])
         except SystemExit as exc:
             code = int(exc.code or 0)

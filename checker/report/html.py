@@ -5,7 +5,8 @@ The page shows the verdict and counts, the path × method matrix as a coloured g
 (declared cells solid and bold, undeclared cells dashed and in parentheses; the colour
 is the verdict), filters by rule, severity, path and (under a baseline) new findings, and
 every finding with its evidence: request, answer, headers, body excerpt, the redirect
-chain and a ``curl`` line to reproduce it. Clicking a grid cell opens its first finding.
+chain and a ``curl`` line to reproduce it. Clicking a grid cell opens its first finding that the
+filters show.
 """
 
 from __future__ import annotations
@@ -155,7 +156,8 @@ def _grid(report: Report, findings: list[Finding], ids: dict[int, str]) -> str:
 
 def _finding(report: Report, f: Finding, anchor: str) -> str:
     new = report.is_new(f)
-    cells = " ".join(f"{f.path} {m}" for m in finding_methods(f))
+    # a JSON list: a cell key ("path METHOD") contains a space, so no separator of plain text would do
+    cells = json.dumps([f"{f.path} {m}" for m in finding_methods(f)], ensure_ascii=False)
     methods = f.evidence.get("seen_on")
     where = f"{', '.join(methods) if methods else (f.method or '(path)')} {f.path}"
     head = (f'<summary><span class="badge {e(f.severity)}">{e(f.severity)}</span>'

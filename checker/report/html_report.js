@@ -10,6 +10,10 @@
   var counter = document.getElementById("shown");
   var nomatch = document.getElementById("nomatch");
 
+  function cellsOf(f) {  // data-cells is a JSON list of "path METHOD" keys
+    try { return JSON.parse(f.getAttribute("data-cells") || "[]"); } catch (err) { return []; }
+  }
+
   function apply() {
     var sev = {};
     sevBoxes.forEach(function (b) { sev[b.getAttribute("data-sev")] = b.checked; });
@@ -26,7 +30,7 @@
       f.classList.toggle("hidden", !ok);
       if (ok) {
         shown += 1;
-        (f.getAttribute("data-cells") || "").split(" ").forEach(function (c) { if (c) { hot[c] = true; } });
+        cellsOf(f).forEach(function (c) { hot[c] = true; });
       }
     });
     var filtering = !!r || newOnly || sevBoxes.some(function (b) { return !b.checked; });
@@ -45,11 +49,17 @@
   });
 
   cells.forEach(function (c) {
-    c.addEventListener("click", function () {
-      var id = c.getAttribute("data-first");
-      if (!id) { return; }
-      var el = document.getElementById(id);
-      if (el) { el.open = true; el.scrollIntoView({ block: "center" }); }
+    c.addEventListener("click", function (event) {
+      // the cell's first finding the filters show; its first finding of all when the filters hide them all
+      var key = c.getAttribute("data-cell");
+      var el = findings.filter(function (f) {
+        return !f.classList.contains("hidden") && cellsOf(f).indexOf(key) !== -1;
+      })[0] || document.getElementById(c.getAttribute("data-first") || "");
+      if (!el) { return; }
+      event.preventDefault();  // the cell's link names the first finding of all: go to the chosen one instead
+      if (window.location.hash !== "#" + el.id) { window.location.hash = el.id; }
+      el.open = true;
+      el.scrollIntoView({ block: "start" });  // its summary on screen, however long its evidence
     });
   });
 
