@@ -9,6 +9,7 @@ of method conformance.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlparse, urlunparse
 
@@ -53,6 +54,12 @@ class PathPlan:
     url: str
     needs_control: bool  #: a GET on the generated-id URL is needed to judge state-changing probes
     discovery_parent: str | None  #: the collection path whose GET may reveal a real id
+    #: paths of the document whose template is this one's up to parameter names (OpenAPI forbids it)
+    twins: tuple[str, ...] = ()
+    #: other templates of the document that also match this path's URLs (``/user/{username}`` matches
+    #: ``/user/login``; a twin matches all of them), with their declared methods: a router may send those
+    #: methods to that route
+    overlaps: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,6 +170,7 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
     _check_target_options(options)
     methods = probe_methods(spec, options)
     templates = {p.template for p in spec.paths}
+    shapes = route_shapes(spec)
     plans: list[PathPlan] = []
     moved: list[str] = []  # operations whose own servers differ from their path's
     for item in spec.paths:
@@ -172,6 +180,7 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
             continue
         prefix = server_url(item, spec, options)
         url = prefix + request_path(item.template)
+        twins, overlaps = shapes.get(item.template, ((), ()))
         declared = item.operations
         cells = []
         for m in methods:
@@ -181,7 +190,7 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
         writes = any(not c.safe for c in cells)
         needs_control = has_params and writes and "GET" in declared and "GET" in methods
         parent = _parent_collection(item, templates, spec) if options.discover and has_params else None
-        plans.append(PathPlan(item, tuple(cells), url, needs_control, parent))
+        plans.append(PathPlan(item, tuple(cells), url, needs_control, parent, twins, overlaps))
         if not options.base_url:
             for op in item.operations.values():
                 if op.servers and op.servers[0] != (item.servers[0] if item.servers else None):
@@ -202,6 +211,67 @@ def require_cells(plan: Plan) -> None:
     not pass. (The library's :func:`build_plan` itself accepts it: a document of webhooks only plans to nothing.)"""
     if not plan.cells:
         raise _empty_selection(plan.spec, plan.options, plan.methods)
+
+
+_PARAM_SEGMENT = re.compile(r"\{[^{}/]*\}")
+
+
+def _segments(template: str) -> list[str]:
+    return template.rstrip("/").split("/")
+
+
+def _segment_matches(route: str, seg: str) -> bool:
+    """Whether ``route`` (a template segment) matches the URL segment a probe of ``seg`` sends.
+
+    A probe fills a parameter segment with a generated value that no literal equals, so only a
+    route segment with a parameter can match it; a literal segment is matched as written."""
+    if "{" not in route:
+        return route == seg
+    if route.startswith("{") and route.endswith("}") and route.count("{") == 1:
+        return True  # a whole-segment parameter matches any value
+    if "{" in seg:
+        return False
+    pattern = "".join(".+" if part.startswith("{") else re.escape(part)
+                      for part in re.split(r"(\{[^{}/]*\})", route) if part)
+    return re.fullmatch(pattern, seg) is not None
+
+
+def route_shapes(spec: Spec) -> dict[str, tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]]:
+    """For each path template: its *twins* (the same template up to parameter names) and its *overlaps*
+    (other templates whose route also matches this path's URLs, with their declared methods).
+
+    ``/user/{username}`` overlaps ``/user/login``: a router that finds no ``PUT`` on ``/user/login`` may hand
+    ``PUT /user/login`` to ``/user/{username}``. Paths are grouped by segment count first, so the work is
+    near-linear on real documents (GitHub's 900 paths)."""
+    by_length: dict[int, list[tuple[str, list[str], str]]] = {}
+    for item in spec.paths:
+        if "?" in item.template or "#" in item.template:
+            continue  # operations told apart by a query or a fragment in the key (AWS): not a router's business
+        segs = _segments(item.template)
+        shape = "/".join(_PARAM_SEGMENT.sub("{}", s) for s in segs)
+        by_length.setdefault(len(segs), []).append((item.template, segs, shape))
+    methods = {item.template: item.declared_methods for item in spec.paths}
+    out: dict[str, tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]] = {}
+    for group in by_length.values():
+        if len(group) < 2:
+            continue
+        # index by the first literal-or-parameter pattern to avoid comparing every pair of a large group
+        for template, segs, shape in group:
+            twins: list[str] = []
+            overlaps: list[tuple[str, tuple[str, ...]]] = []
+            for other, osegs, oshape in group:
+                if other == template:
+                    continue
+                if oshape == shape:
+                    # the same template up to names: a router with typed parameters may still tell them apart
+                    # (/x/{id:int}), so the twin's methods are an overlap, never declared here
+                    twins.append(other)
+                    overlaps.append((other, methods[other]))
+                elif all(_segment_matches(r, s) for r, s in zip(osegs, segs)):
+                    overlaps.append((other, methods[other]))
+            if twins or overlaps:
+                out[template] = (tuple(twins), tuple(overlaps))
+    return out
 
 
 def _empty_selection(spec: Spec, options: PlanOptions, methods: tuple[str, ...]) -> UsageError:

@@ -57,8 +57,17 @@ paths:
 """
 
 
+#: findings on the document itself, which a conformant server cannot change: two path keys that differ only in
+#: their parameters' names are one template, which OpenAPI forbids (the server here tells them apart by type)
+DOCUMENT_RULES = {"duplicate-path-template"}
+
+
 def _assert_conformant(report: dict) -> None:
-    assert report["findings"] == [], [(f["rule"], f["path"], f["method"], f["message"]) for f in report["findings"]]
+    findings = [f for f in report["findings"] if f["rule"] not in DOCUMENT_RULES]
+    assert findings == [], [(f["rule"], f["path"], f["method"], f["message"]) for f in findings]
+    for f in report["findings"]:
+        if f["rule"] in DOCUMENT_RULES:
+            assert "/attest" in f["path"], f
     not_ok = [(c["path"], c["method"], c["status"], c["verdict"], c["reason"]) for c in report["matrix"] if c["verdict"] != "ok"]
     assert not_ok == []
 

@@ -8,12 +8,12 @@ from here; a test makes sure every rule is documented.
 
 from __future__ import annotations
 
-from . import allow, head_options, methods, network
+from . import allow, head_options, methods, network, overlap
 from . import cors, gateway, head_depth, override, unknown_method  # issue #5
 from . import redirects  # issue #4
 from .base import SEVERITIES, Check, Finding, PathContext, Rule
 
-_FAMILIES = (methods, allow, head_options, network)
+_FAMILIES = (methods, allow, head_options, network, overlap)
 _FAMILIES += (gateway, override, cors, unknown_method, head_depth)  # issue #5: gateways, overrides, CORS, unknown methods, HEAD depth
 _FAMILIES += (redirects,)  # issue #4: redirect chains as clients follow them, trailing slashes
 from . import stability  # issue #7

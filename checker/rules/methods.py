@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Iterator
+from urllib.parse import urlparse
 
 from .allow import parse_allow
 from .base import SERVED_4XX, Finding, PathContext, Rule, finding, is_success, served, url_key
@@ -73,14 +74,52 @@ def check(ctx: PathContext) -> Iterator[Finding]:
             # redirect rules judge it; it says nothing about the method on this URL
             ctx.mark_inconclusive(obs, f"{status} redirect not followed: no method verdict (the redirect rules judge it)")
             continue
+        if len(obs.chain) > 1 and not _judged_through_redirect(ctx, cell, obs):
+            continue
         if cell.implied:  # HEAD through GET: head-not-supported judges it
             continue
         if cell.declared:
             yield from _declared(ctx, obs, status)
         elif cell.method in _OWN_RULES and (is_success(status) or cell.method != "HEAD" and status in (405, 501)):
             continue
+        elif status not in (405, 501) and (route := overlapping_route(ctx, cell.method)) is not None:
+            # another path's route matches this URL and declares the method: the answer may well be that
+            # route's (path-overlap reports the overlap itself); no verdict on this path's own routing
+            ctx.mark_inconclusive(obs, f"{cell.method} is declared on {route}, whose template also matches this URL: "
+                                  f"the {status} may come from that route (see path-overlap)")
         else:
             yield from _undeclared(ctx, obs, status)
+
+
+def overlapping_route(ctx: PathContext, method: str) -> str | None:
+    """The first other template of the document that matches this path's URLs and declares ``method``."""
+    for template, methods in ctx.plan.overlaps:
+        if method in methods:
+            return template
+    return None
+
+
+def _judged_through_redirect(ctx: PathContext, cell, obs) -> bool:
+    """A probe whose first answer was a redirect that conform405 followed. The cell's own answer is the
+    redirect: the method is judged on where it led only when the same method reached a success there
+    (served, through the redirect). A redirect the operation documents is its answer; any other chain
+    (the target refused, the method changed on the way) is the redirect rules' business, not a method
+    verdict on this URL."""
+    first, final = obs.chain[0], obs.chain[-1]
+    op = ctx.plan.item.operations.get(cell.method)
+    if cell.declared and op is not None and first.status is not None and _documents(op.responses, first.status):
+        return False  # the documented answer: the method is served as described
+    if is_success(final.status) and final.method == first.method:
+        return True
+    ctx.mark_inconclusive(obs, f"{first.status} redirect to {final.url} (answered {final.status}"
+                          + (f" to {final.method}" if final.method != first.method else "")
+                          + "): the cell's own answer is the redirect, which the redirect rules judge; no method verdict")
+    return False
+
+
+def _documents(responses: tuple[str, ...], status: int) -> bool:
+    code = str(status)
+    return code in responses or f"{code[0]}XX" in {r.upper() for r in responses}
 
 
 # -- facts about the URL that tell a router's answer from a resource's -------------------------------
@@ -126,6 +165,30 @@ def _router_tells_methods_apart(ctx: PathContext, obs) -> bool:
     return any(o.status == 405 and not (ctx.cell(o.method) and ctx.cell(o.method).declared) for o in _same_url(ctx, obs))
 
 
+def _signature(obs, ctx: PathContext) -> tuple:
+    """A 404's shape with what depends on the request masked: the method and the path (Express:
+    "Cannot PUT /items"), so that two refusals by the same router compare equal."""
+    final = obs.final
+    body = final.body[:2048]
+    for token in {obs.method.encode(), obs.method.lower().encode()}:
+        body = body.replace(token, b"<METHOD>")
+    path = urlparse(obs.url or "").path.encode()
+    if path:
+        body = body.replace(path, b"<PATH>")
+    ctype = (final.header("content-type") or "").split(";")[0].strip().lower()
+    return final.status, ctype, body
+
+
+def _same_404_as_undeclared(ctx: PathContext, obs) -> str | None:
+    """An undeclared method on the same URL whose 404 looks exactly like ``obs``'s: the router's 404."""
+    mine = _signature(obs, ctx)
+    for other in _same_url(ctx, obs):
+        cell = ctx.cell(other.method)
+        if other.status == 404 and cell is not None and not cell.declared and _signature(other, ctx) == mine:
+            return other.method
+    return None
+
+
 def _all_404(ctx: PathContext, obs) -> bool:
     others = list(_same_url(ctx, obs))
     return bool(others) and all(o.status == 404 for o in others)
@@ -159,8 +222,17 @@ def _declared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
             ctx.mark_inconclusive(obs, f"404 although a 405 on this URL lists {m} in Allow: the route exists, the resource does not")
             return
         exists, why = _exists(ctx, obs)
-        if exists:
-            yield finding(DECLARED_REJECTED, ctx, obs, f"{m} is declared but answered 404 although the resource exists ({why}): the route is missing", facts={"status": 404})
+        twin = _same_404_as_undeclared(ctx, obs)
+        if exists and twin is not None:
+            yield finding(DECLARED_REJECTED, ctx, obs, f"{m} is declared but answered 404 although the resource exists ({why}), "
+                          f"the same 404 that the undeclared {twin} gets: the route is missing", facts={"status": 404})
+        elif any(o.status == 405 for o in _same_url(ctx, obs)):
+            # a router that did not route M here would answer 405, as it does to other methods on this URL
+            ctx.mark_inconclusive(obs, f"404 from the application: the router answers 405 to the methods it does not route "
+                                  f"on this URL, so {m} was routed and its handler found nothing to act on")
+        elif exists:
+            ctx.mark_inconclusive(obs, f"404 from a handler: the resource exists ({why}) but no undeclared method on this URL "
+                                  "gets the same 404, so nothing shows the route is missing")
         elif not ctx.has_params and _all_404(ctx, obs):
             yield finding(DECLARED_REJECTED, ctx, obs, f"{m} is declared but every method on this path answered 404: the server does not serve the path (or --base-url is wrong)", facts={"status": 404})
         else:
