@@ -6,18 +6,27 @@ Split from checker/spec/parse.py so that a JSON document (the usual large one) n
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
 from typing import Any
 
 import yaml
 
 from ..errors import SpecError
-from .parse import check_expansion, uses_aliases
+from .parse import check_expansion, long_integer, uses_aliases
 
 try:
     _YamlLoader: type = yaml.CSafeLoader  # type: ignore[attr-defined]
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _YamlLoader = yaml.SafeLoader
+
+
+class _BadInteger(yaml.constructor.ConstructorError):
+    """An integer scalar Python cannot build: too many digits, or not a number at all (``0b_``, ``!!int x``)."""
+
+    def __init__(self, node: Any):
+        super().__init__(None, None, "not an integer", node.start_mark)
+        self.node = node
 
 
 class _Loader(_YamlLoader):  # type: ignore[misc, valid-type]
@@ -27,6 +36,12 @@ class _Loader(_YamlLoader):  # type: ignore[misc, valid-type]
     booleans: ``enum: [yes, no]`` or a parameter named ``on`` stay strings, as in YAML 1.2
     and every JavaScript tool.
     """
+
+    def construct_yaml_int(self, node: Any) -> int:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:  # int() refused it: the digit bound, or nothing to convert
+            raise _BadInteger(node) from None
 
 
 _BOOL_12 = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -47,6 +62,7 @@ def _construct_bool(loader: Any, node: Any) -> bool:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 #: YAML nesting refused before libyaml composes it: its composer recurses in C (a crash near
@@ -224,6 +240,16 @@ def _construct_plain(loader: Any, root: Any) -> Any:
     return doc
 
 
+def _integer_error(exc: _BadInteger, where: str) -> SpecError:
+    value, mark = str(exc.node.value), exc.node.start_mark
+    line, column = mark.line + 1, mark.column + 1
+    digits = sum(c.isdigit() for c in value)
+    if digits > sys.get_int_max_str_digits() > 0:
+        return long_integer(text="", where=where, digits=digits, line=line, column=column)
+    shown = value if len(value) <= 40 else value[:40] + "..."
+    return SpecError(f"not an integer at line {line}, column {column}: {shown!r}", where)
+
+
 def parse_yaml(text: str, where: str, nodes: list[Any] | None = None) -> Any:
     check_yaml_depth(text, where)
     try:
@@ -237,6 +263,8 @@ def parse_yaml(text: str, where: str, nodes: list[Any] | None = None) -> Any:
             nodes.append(node)
     except RecursionError:
         raise SpecError("nesting too deep to parse", where) from None
+    except _BadInteger as exc:
+        raise _integer_error(exc, where) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
