@@ -250,17 +250,128 @@ def _integer_error(exc: _BadInteger, where: str) -> SpecError:
     return SpecError(f"not an integer at line {line}, column {column}: {shown!r}", where)
 
 
+#: From this many characters on, a YAML document is built from libyaml's events instead of its node tree.
+STREAM_FROM = 8 * 1024 * 1024
+
+
+def construct_streaming(text: str) -> Any:
+    """The document built straight from libyaml's events, never holding its node tree.
+
+    The node tree (two position marks per node) takes about twice the memory of the document it
+    describes and is all alive at once: a 55 MB description peaked at 1.4 GB. Built from events, only
+    the document is kept (and the lines of problems come from composing the file again, if ever asked).
+    Anything the plain constructor leaves to PyYAML (another tag, a merge key, a key that is not a
+    scalar, an undefined alias, a second document) raises :class:`_Unusual`: the caller composes instead.
+    """
+    events = yaml.events
+    scalar_event, alias_event = events.ScalarEvent, events.AliasEvent
+    map_start, seq_start = events.MappingStartEvent, events.SequenceStartEvent
+    collection_end, document_end = events.CollectionEndEvent, events.DocumentEndEvent
+    scalar_node = yaml.ScalarNode
+    loader = _Loader(text)
+    try:
+        get, resolve = loader.get_event, loader.resolve
+        as_int, as_float = loader.construct_yaml_int, loader.construct_yaml_float
+        get()  # the stream starts
+        if not isinstance(get(), events.DocumentStartEvent):
+            return None  # an empty stream: what yaml.load gives
+        anchors: dict[str, Any] = {}
+        stack: list[Any] = []  # open collections
+        keys: list[Any] = []  # for each open mapping, the key waiting for its value (_NO_KEY: none)
+        doc: Any = None
+        while True:
+            event = get()
+            kind = event.__class__
+            if kind is scalar_event:
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = resolve(scalar_node, event.value, event.implicit)
+                if tag == _STR:
+                    value: Any = event.value
+                elif tag == _NULL:
+                    value = None
+                elif tag == _BOOL:
+                    value = event.value.lower() == "true"
+                elif tag == _INT:
+                    value = as_int(scalar_node(tag, event.value, event.start_mark))
+                elif tag == _FLOAT:
+                    value = as_float(scalar_node(tag, event.value, event.start_mark))
+                else:
+                    raise _Unusual(tag)
+                if event.anchor is not None:
+                    anchors[event.anchor] = value
+            elif kind is map_start or kind is seq_start:
+                if event.tag not in (None, "!", _MAP if kind is map_start else _SEQ):
+                    raise _Unusual(event.tag)
+                value = {} if kind is map_start else []
+                if event.anchor is not None:
+                    anchors[event.anchor] = value  # an alias inside it is the object itself, as PyYAML's is
+            elif isinstance(event, collection_end):
+                value = stack.pop()
+                if value.__class__ is dict:
+                    keys.pop()
+                if not stack:
+                    doc = value
+                    get()  # its document end
+                    break
+                continue
+            elif kind is alias_event:
+                if event.anchor not in anchors:
+                    raise _Unusual("an undefined alias")
+                value = anchors[event.anchor]
+            elif isinstance(event, document_end):
+                break
+            else:
+                raise _Unusual(kind.__name__)
+            # the value goes into the open collection (or is the document)
+            if stack:
+                parent = stack[-1]
+                if parent.__class__ is list:
+                    parent.append(value)
+                elif keys[-1] is _NO_KEY:
+                    if kind is not scalar_event or tag == _MERGE:
+                        raise _Unusual("a key that is not a scalar, or a merge key")
+                    keys[-1] = value
+                else:
+                    parent[keys[-1]] = value
+                    keys[-1] = _NO_KEY
+            if kind is map_start or kind is seq_start:
+                stack.append(value)
+                if kind is map_start:
+                    keys.append(_NO_KEY)
+            elif not stack:
+                doc = value  # a scalar document
+                get()  # its document end
+                break
+        if not isinstance(get(), events.StreamEndEvent):
+            raise _Unusual("more than one document")
+        return doc
+    finally:
+        loader.dispose()
+
+
+_NO_KEY = object()
+_MERGE = _T + "merge"
+
+
 def parse_yaml(text: str, where: str, nodes: list[Any] | None = None) -> Any:
     check_yaml_depth(text, where)
     try:
-        loader = _Loader(text)
-        try:  # what yaml.load does, keeping the composed nodes
-            node = loader.get_single_node()
-            doc = construct(loader, node) if node is not None else None
-        finally:
-            loader.dispose()
-        if nodes is not None:
-            nodes.append(node)
+        doc = _NO_KEY
+        if len(text) >= STREAM_FROM:
+            try:
+                doc = construct_streaming(text)
+            except _Unusual:
+                pass
+        if doc is _NO_KEY:
+            loader = _Loader(text)
+            try:  # what yaml.load does, keeping the composed nodes
+                node = loader.get_single_node()
+                doc = construct(loader, node) if node is not None else None
+            finally:
+                loader.dispose()
+            if nodes is not None:
+                nodes.append(node)
     except RecursionError:
         raise SpecError("nesting too deep to parse", where) from None
     except _BadInteger as exc:
