@@ -200,3 +200,13 @@ def test_a_streamed_yaml_document_still_gives_the_lines_of_its_problems(monkeypa
     streamed = load_spec(doc)
     assert [(p.pointer, p.line) for p in streamed.problems] == [(p.pointer, p.line) for p in composed.problems]
     assert [p.line for p in streamed.problems] == [7]
+
+
+def test_a_streamed_yaml_document_refuses_a_long_integer_alike(monkeypatch):
+    from checker.errors import SpecError
+    from checker.spec import yaml_doc
+
+    text = ("openapi: 3.0.0\npaths: {}\nx: " + "9" * 5000 + "\n").encode()
+    monkeypatch.setattr(yaml_doc, "STREAM_FROM", 0)
+    with pytest.raises(SpecError, match="an integer of 5,000 digits at line 3, column 4"):
+        parse_document(text, "long.yaml")

@@ -350,20 +350,21 @@ def construct_streaming(text: str) -> Any:
         loader.dispose()
 
 
-_NO_KEY = object()
+_NO_KEY = object()  # an open mapping waits for a key
+_UNBUILT = object()
 _MERGE = _T + "merge"
 
 
 def parse_yaml(text: str, where: str, nodes: list[Any] | None = None) -> Any:
     check_yaml_depth(text, where)
     try:
-        doc = _NO_KEY
+        doc = _UNBUILT
         if len(text) >= STREAM_FROM:
             try:
                 doc = construct_streaming(text)
             except _Unusual:
-                pass
-        if doc is _NO_KEY:
+                pass  # composed below, where PyYAML builds it (or reports its error)
+        if doc is _UNBUILT:
             loader = _Loader(text)
             try:  # what yaml.load does, keeping the composed nodes
                 node = loader.get_single_node()
