@@ -331,3 +331,11 @@ def test_fetched_document_over_max_spec_size_is_refused(announced: bool):
                               url + "/openapi.json", "over the limit of 1KB (--max-spec-size)")
         fits = bounded_cli("plan", url + "/openapi.json", "--max-spec-size", "4KB", "--json", "-")
     assert fits.code == 0, fits.stderr
+
+
+def test_json_holding_too_many_values_is_refused_before_it_is_parsed(tmp_path: Path):
+    from checker.spec.parse import MAX_NODES
+
+    doc = tmp_path / "dense.json"  # [[],[],...]: 15 MB of empty arrays would take over 1 GB once built
+    doc.write_bytes(b'{"openapi": "3.0.0", "paths": {}, "x": [' + b"[]," * MAX_NODES + b"[]]}")
+    assert_one_line_error(bounded_cli("plan", str(doc)), str(doc), f"holds more than {MAX_NODES:,} values")

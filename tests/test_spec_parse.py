@@ -210,3 +210,35 @@ def test_a_streamed_yaml_document_refuses_a_long_integer_alike(monkeypatch):
     monkeypatch.setattr(yaml_doc, "STREAM_FROM", 0)
     with pytest.raises(SpecError, match="an integer of 5,000 digits at line 3, column 4"):
         parse_document(text, "long.yaml")
+
+
+# -- the number of values a document may hold (MAX_NODES) ------------------------------------------------------
+
+@pytest.fixture
+def few_nodes(monkeypatch):
+    from checker.spec import parse, yaml_doc
+
+    for module in (parse, yaml_doc):
+        monkeypatch.setattr(module, "MAX_NODES", 1000)
+    monkeypatch.setattr(yaml_doc, "STREAM_FROM", 8000)  # dense YAML is streamed from 1,000 characters on
+    monkeypatch.setattr(yaml_doc, "STREAM_NODES", 500)
+
+
+def test_too_many_values_are_refused_in_json_and_yaml(few_nodes):
+    from checker.errors import SpecError
+
+    refused = {
+        "json": b'{"openapi": "3.0.0", "x": [' + b"[]," * 1000 + b"[]]}",
+        "yaml streamed": b"openapi: 3.0.0\nx:\n" + b"- []\n" * 1000,
+        "yaml with a merge key": b"openapi: 3.0.0\nb: &b {k: 1}\nm: {<<: *b}\nx:\n" + b"- []\n" * 1000,
+    }
+    for name, text in refused.items():
+        with pytest.raises(SpecError, match="holds more than 1,000 values"):
+            parse_document(text, name)
+
+
+def test_commas_in_strings_are_not_values(few_nodes):
+    text = b'{"openapi": "3.0.0", "description": "' + b", [{" * 2000 + b'"}'
+    assert parse_document(text, "prose.json")[0]["openapi"] == "3.0.0"
+    yaml_text = b"openapi: 3.0.0\ndescription: '" + b"- a: b, " * 400 + b"'\n"  # a bound past 500: streamed, counted
+    assert parse_document(yaml_text, "prose.yaml")[0]["openapi"] == "3.0.0"

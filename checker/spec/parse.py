@@ -29,6 +29,34 @@ MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 256
 #: Most nodes a YAML document may expand to through aliases.
 MAX_EXPANDED_NODES = 5_000_000
+#: Most values (objects, arrays, scalars) one document may hold. Memory follows the number of values more
+#: than the size: 64 MB of ``[[],[],...]`` is 22 million lists, 2 GB. The GitHub description holds
+#: about 0.3 million; at most 5 million keep any document within the size limit near half a gigabyte.
+MAX_NODES = 5_000_000
+
+#: A JSON string (its escapes included): removed before the structural characters are counted.
+_JSON_STRING_RE = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+
+
+def too_many_nodes(where: str) -> SpecError:
+    return SpecError(f"the document holds more than {MAX_NODES:,} values (objects, arrays, scalars)", where)
+
+
+def check_json_nodes(data: bytes | memoryview, where: str) -> None:
+    """Refuse JSON holding more than MAX_NODES values, before parsing it.
+
+    Every value but the first of an array or object follows a comma, and every array or object starts
+    with a bracket, so commas + brackets + 1 bounds the number of values. Counted over the raw bytes
+    first (fast, but strings may hold commas); only past the bound are the strings taken out and the
+    count made exact, so a real document never pays for that.
+    """
+    raw = bytes(data) if isinstance(data, memoryview) else data
+
+    def bound(b: bytes) -> int:
+        return b.count(b",") + b.count(b"[") + b.count(b"{") + 1
+
+    if bound(raw) > MAX_NODES and bound(_JSON_STRING_RE.sub(b"", raw)) > MAX_NODES:
+        raise too_many_nodes(where)
 
 #: Anchor and alias names as libyaml reads them: letters, digits, '-' and '_', as long as they go.
 #: Both patterns start with a literal, so each is one fast scan of the text.
@@ -94,6 +122,8 @@ def parse_document(data: bytes, where: str, nodes: list[Any] | None = None,
     body = memoryview(data)[3:] if data.startswith(b"\xef\xbb\xbf") else data
     head = bytes(body[:64])
     first = head.lstrip()[:1]
+    if first in (b"{", b"["):
+        check_json_nodes(body, where)
     if orjson is not None and first in (b"{", b"["):
         # The fast path: orjson validates UTF-8 itself, so a 13 MB document is never decoded twice.
         try:

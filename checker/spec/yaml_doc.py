@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from ..errors import SpecError
-from .parse import check_expansion, long_integer, uses_aliases
+from .parse import MAX_NODES, check_expansion, long_integer, too_many_nodes, uses_aliases
 
 try:
     _YamlLoader: type = yaml.CSafeLoader  # type: ignore[attr-defined]
@@ -279,6 +279,7 @@ def construct_streaming(text: str) -> Any:
         stack: list[Any] = []  # open collections
         keys: list[Any] = []  # for each open mapping, the key waiting for its value (_NO_KEY: none)
         doc: Any = None
+        budget = MAX_NODES  # values left before the document is refused (an alias counts once)
         while True:
             event = get()
             kind = event.__class__
@@ -324,6 +325,9 @@ def construct_streaming(text: str) -> Any:
             else:
                 raise _Unusual(kind.__name__)
             # the value goes into the open collection (or is the document)
+            budget -= 1
+            if budget < 0:
+                raise _TooManyNodes
             if stack:
                 parent = stack[-1]
                 if parent.__class__ is list:
@@ -350,6 +354,35 @@ def construct_streaming(text: str) -> Any:
         loader.dispose()
 
 
+class _TooManyNodes(Exception):
+    """More than MAX_NODES values: the document is refused."""
+
+
+def yaml_node_bound(text: str) -> int:
+    """A cheap upper bound on the number of nodes of ``text``.
+
+    Every node but the first starts a line or follows an indicator (``,`` ``[`` ``{`` ``:`` ``-`` ``?``),
+    so counting those characters bounds them. Real documents have one for every 14 to 18 characters.
+    """
+    return 1 + sum(map(text.count, ("\n", ",", "[", "{", ":", "-", "?")))
+
+
+def count_nodes(text: str) -> int:
+    """The exact number of nodes of ``text`` (an alias counts once), from libyaml's events; at most MAX_NODES + 1."""
+    node_events = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    n = 0
+    for event in yaml.parse(text, Loader=_YamlLoader):
+        if isinstance(event, node_events):
+            n += 1
+            if n > MAX_NODES:
+                break
+    return n
+
+
+#: Documents with a bound above this are built from events too, whatever their size: composing a dense
+#: document's node tree (half a kilobyte a node) would cost far more than the document.
+STREAM_NODES = 1_000_000
+
 _NO_KEY = object()  # an open mapping waits for a key
 _UNBUILT = object()
 _MERGE = _T + "merge"
@@ -359,11 +392,14 @@ def parse_yaml(text: str, where: str, nodes: list[Any] | None = None) -> Any:
     check_yaml_depth(text, where)
     try:
         doc = _UNBUILT
-        if len(text) >= STREAM_FROM:
+        if len(text) >= STREAM_FROM or (len(text) >= STREAM_FROM // 8 and yaml_node_bound(text) > STREAM_NODES):
             try:
                 doc = construct_streaming(text)
-            except _Unusual:
-                pass  # composed below, where PyYAML builds it (or reports its error)
+            except _TooManyNodes:
+                raise too_many_nodes(where) from None
+            except _Unusual:  # composed below, where PyYAML builds it (or reports its error)
+                if yaml_node_bound(text) > MAX_NODES and count_nodes(text) > MAX_NODES:
+                    raise too_many_nodes(where) from None
         if doc is _UNBUILT:
             loader = _Loader(text)
             try:  # what yaml.load does, keeping the composed nodes
