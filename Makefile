@@ -2,29 +2,61 @@
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-STAMP   := $(VENV)/.installed-test
+# What is installed is pinned by constraints/*.txt (written by `make lock`); a stamp per environment
+# records what .venv holds. The test environment includes the core one, the bench one the test one.
+CORE_STAMP  := $(VENV)/.installed-core
+STAMP       := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
+BOOTSTRAP   := PY=$(PY) VENV=$(VENV) sh scripts/bootstrap.sh
 PYTEST_ARGS ?=
+# make lock: uv, installed into .venv for this target only, resolves pyproject.toml for every Python
+# >= 3.11 on every platform (--universal). Existing pins are kept where they still fit;
+# `make lock UPGRADE=1` moves every pin to the newest release the bounds allow.
+UV_SPEC ?= uv==0.13.9
+UPGRADE ?=
+LOCK    := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --custom-compile-command 'make lock' -q $(if $(UPGRADE),--upgrade)
 
-.PHONY: install demo test bench plan clean docs dist
+.PHONY: install demo test test-latest bench lock plan clean docs dist
 
-$(STAMP): pyproject.toml scripts/bootstrap.sh
-	@PY=$(PY) VENV=$(VENV) sh scripts/bootstrap.sh '.[test]'
-	@touch $(STAMP)
+$(CORE_STAMP): pyproject.toml scripts/bootstrap.sh constraints/core.txt
+	@$(BOOTSTRAP) . constraints/core.txt
+	@touch $(CORE_STAMP)
+
+$(STAMP): pyproject.toml scripts/bootstrap.sh constraints/test.txt
+	@$(BOOTSTRAP) '.[test]' constraints/test.txt
+	@touch $(CORE_STAMP) $(STAMP)
+
+$(BENCH_STAMP): pyproject.toml scripts/bootstrap.sh constraints/bench.txt
+	@$(BOOTSTRAP) '.[test,bench]' constraints/bench.txt
+	@touch $(CORE_STAMP) $(STAMP) $(BENCH_STAMP)
 
 install: $(STAMP)
 
-## demo: start the shipped demo API on 127.0.0.1, run conform405 against it, stop it
-demo: $(STAMP)
+## demo: start the shipped demo API on 127.0.0.1, run conform405 against it, stop it (core dependencies only)
+demo: $(CORE_STAMP)
 	@$(BIN)/python -m checker.demo
 
-## test: the whole suite (real servers on 127.0.0.1 started by the tests)
+## test: the whole suite (real servers on 127.0.0.1 started by the tests), at the locked versions
 test: $(STAMP)
 	@$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$rc
 
+## test-latest: the same suite in .venv-latest with the newest releases of every dependency (no lock)
+test-latest:
+	@PY=$(PY) VENV=.venv-latest sh scripts/bootstrap.sh '.[test]' --latest
+	@.venv-latest/bin/python -m pytest -n 2 -q $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$rc
+
+## lock: rewrite constraints/{test,core,bench}.txt from pyproject.toml (UPGRADE=1: newest releases)
+lock: $(CORE_STAMP)
+	@$(BIN)/python -m pip install -q '$(UV_SPEC)'
+	@$(LOCK) --extra test -o constraints/test.txt
+	@$(LOCK) -c constraints/test.txt -o constraints/core.txt
+	@$(LOCK) --extra test --extra bench -c constraints/test.txt -o constraints/bench.txt
+	@echo "lock: constraints/*.txt rewritten; run make test, then commit them"
+
 ## bench: load/plan figures and the probe benchmark (ratios side by side)
-bench: $(STAMP)
-	@PY=$(PY) VENV=$(VENV) sh scripts/bootstrap.sh '.[test,bench]'
+bench: $(BENCH_STAMP)
 	@$(BIN)/python -m benchmarks
 
 ## docs: regenerate docs/rules.md from the rule registry and the README's run --help block
@@ -37,4 +69,4 @@ dist: $(STAMP)
 	@$(BIN)/python -m build --outdir dist .
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) .venv-latest build dist *.egg-info

@@ -148,13 +148,15 @@ MaxNoAnswerOpt = typer.Option("0", "--max-no-answer", metavar="N|P%",
 MaxInconclusiveOpt = typer.Option("any", "--max-inconclusive", metavar="N|P%",
                                   help="Inconclusive cells (e.g. a 404 for a generated id) a passing run may leave: a count, a share or 'any' (default). Beyond it: exit 5.")
 FetchTimeoutOpt = typer.Option(15.0, "--fetch-timeout", min=0.1, help="Seconds to wait for a spec (or a remote $ref) given as a URL.")
+MaxSpecSizeOpt = typer.Option("64MB", "--max-spec-size", metavar="SIZE", help="Largest document read, file or URL (and each $ref'd file), e.g. 64MB, 200M or bytes; a larger one is refused before it is read.")
 
 
-def _load(spec: str, strict: bool, remote: bool, outside: bool, fetch_timeout: float = 15.0):
+def _load(spec: str, strict: bool, remote: bool, outside: bool, fetch_timeout: float = 15.0, max_spec_size: str = "64MB"):
     from .spec import LoadOptions, load_spec
+    from .spec.load import parse_size
 
     return load_spec(spec, LoadOptions(allow_remote_refs=remote, allow_outside_refs=outside, strict=strict,
-                                       fetch_timeout=fetch_timeout))
+                                       fetch_timeout=fetch_timeout, max_spec_size=parse_size(max_spec_size)))
 
 
 def _print_spec_problems(spec, quiet: bool) -> None:
@@ -184,12 +186,13 @@ def plan_cmd(
     allow_remote_refs: bool = RemoteRefsOpt,
     allow_outside_refs: bool = OutsideRefsOpt,
     fetch_timeout: float = FetchTimeoutOpt,
+    max_spec_size: str = MaxSpecSizeOpt,
 ) -> None:
     """Dry run: print the path × method matrix and how many requests a run would send. Sends nothing."""
     from .plan import PlanOptions, build_plan, require_cells
 
     try:
-        loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs, fetch_timeout)
+        loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs, fetch_timeout, max_spec_size)
         base_url, _ = _lift_credentials(base_url, "--base-url")  # never print credentials
         origin, _ = _lift_credentials(origin, "--origin")
         plan = build_plan(loaded, PlanOptions(
@@ -273,6 +276,7 @@ def run_cmd(
     allow_remote_refs: bool = RemoteRefsOpt,
     allow_outside_refs: bool = OutsideRefsOpt,
     fetch_timeout: float = FetchTimeoutOpt,
+    max_spec_size: str = MaxSpecSizeOpt,
 ) -> None:
     """Probe every path with every method and judge the answers against the spec and RFC 9110."""
     from . import api
@@ -339,7 +343,7 @@ def run_cmd(
             raise UsageError("credentials are given both in the URL and with --auth: keep one")
         headers = _pairs(header, ":", "-H") + _auth_header(auth or url_auth or origin_auth)
         params = _pairs(path_param, "=", "--path-param")
-        loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs, fetch_timeout)
+        loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs, fetch_timeout, max_spec_size)
         plan = build_plan(loaded, PlanOptions(
             base_url=base_url, origin=origin, methods=_methods(methods) or None, add_methods=_methods(add_method),
             skip_methods=_methods(skip_method), include_paths=tuple(include_path or ()), exclude_paths=tuple(exclude_path or ()),

@@ -101,6 +101,16 @@ CASES = {
     "paths-array": (b"openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: [1]\n", "'paths' must be an object", "/paths"),
     "swagger-1.2": (b'{"swagger": "1.2", "paths": {}}', "unsupported Swagger version '1.2'", "/swagger"),
     "openapi-4": (b"openapi: 4.0.0\npaths: {}\n", "unsupported OpenAPI version '4.0.0'", "/openapi"),
+    # integers longer than Python converts from text (4,300 digits by default): refused, located
+    "long-int-json": (('{"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {}, "x": [1, -'
+                       + "9" * 5000 + "]}").encode(), "an integer of 5,000 digits at line 1, column 85", None),
+    "long-int-yaml": (("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\nx: " + "9" * 5000 + "\n").encode(),
+                      "an integer of 5,000 digits at line 4, column 4", None),
+    "long-int-yaml-underscores": (("openapi: 3.0.0\npaths: {}\nx: 1_" + "0" * 5000 + "\n").encode(),
+                                  "an integer of 5,001 digits at line 3, column 4", None),
+    "long-int-yaml-merge-key": (("openapi: 3.0.0\nb: &b {k: 1}\nx:\n  <<: *b\n  y: " + "7" * 5000 + "\n").encode(),
+                                "an integer of 5,000 digits at line 5, column 6", None),
+    "not-an-integer-yaml": (b"openapi: 3.0.0\npaths: {}\nx: !!int abc\n", "not an integer at line 3, column 4: 'abc'", None),
 }
 
 
@@ -262,3 +272,72 @@ def test_run_fetch_timeout_bounds_a_spec_url_that_never_answers():
         result = run_cli(url, "--base-url", "http://127.0.0.1:9", "--fetch-timeout", "0.5", timeout=60)
     assert result.code == 2, result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def _padded_document(size: int, syntax: str) -> bytes:
+    """A valid OpenAPI document of exactly ``size`` bytes (one path; the rest is an x- string)."""
+    if syntax == "json":
+        head, tail = b'{"openapi": "3.0.0", "info": {"title": "big", "version": "1"}, "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}, "x-pad": "', b'"}'
+    else:
+        head, tail = b"openapi: 3.0.0\ninfo: {title: big, version: '1'}\npaths:\n  /a: {get: {responses: {'200': {description: ok}}}}\nx-pad: ", b"\n"
+    return head + b"a" * (size - len(head) - len(tail)) + tail
+
+
+MB = 1024 * 1024
+
+
+@pytest.mark.parametrize("syntax", ["json", "yaml"])
+def test_document_over_max_spec_size_is_refused_before_it_is_read(syntax: str, tmp_path: Path):
+    doc = tmp_path / f"big.{syntax}"
+    doc.write_bytes(_padded_document(MB + 1, syntax))
+    for command in (("plan",), ("run", "--base-url", "http://127.0.0.1:9")):
+        assert_one_line_error(bounded_cli(*command, str(doc), "--max-spec-size", "1MB"),
+                              str(doc), "the document is 1MB (1,048,577 bytes), over the limit of 1MB (--max-spec-size)")
+    allowed = bounded_cli("plan", str(doc), "--max-spec-size", "2M", "--json", "-")
+    assert allowed.code == 0, allowed.stderr
+    assert [c["path"] for c in allowed.json()["matrix"]][:1] == ["/a"]
+    exact = bounded_cli("plan", str(doc), "--max-spec-size", str(MB + 1), "--json", "-")
+    assert exact.code == 0, exact.stderr
+
+
+def test_max_spec_size_bounds_each_referenced_file(tmp_path: Path):
+    (tmp_path / "item.yaml").write_text("get: {responses: {'200': {description: ok}}}\nx-pad: " + "a" * 3000 + "\n")
+    main = tmp_path / "main.yaml"
+    main.write_text("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a: {$ref: 'item.yaml'}\n")
+    assert_one_line_error(bounded_cli("plan", str(main), "--max-spec-size", "1KB", "--strict"),
+                          "$ref 'item.yaml'", "over the limit of 1KB (--max-spec-size)")
+    assert bounded_cli("plan", str(main), "--max-spec-size", "4KB", "--strict").code == 0
+
+
+@pytest.mark.parametrize("value", ["1x", "0", "-5MB", "MB", ""])
+def test_max_spec_size_that_is_not_a_size(value: str):
+    assert_one_line_error(bounded_cli("plan", "specs/bookshop.yaml", "--max-spec-size", value), "--max-spec-size must be a size")
+
+
+@pytest.mark.parametrize("announced", [True, False], ids=["content-length", "chunked"])
+def test_fetched_document_over_max_spec_size_is_refused(announced: bool):
+    body = _padded_document(4096, "json")
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        headers = [(b"content-type", b"application/json")]
+        if announced:
+            headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        for i in range(0, len(body), 512):  # without a length: chunked, in pieces
+            await send({"type": "http.response.body", "body": body[i:i + 512], "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    with serve_asgi(app) as url:
+        assert_one_line_error(bounded_cli("plan", url + "/openapi.json", "--max-spec-size", "1KB"),
+                              url + "/openapi.json", "over the limit of 1KB (--max-spec-size)")
+        fits = bounded_cli("plan", url + "/openapi.json", "--max-spec-size", "4KB", "--json", "-")
+    assert fits.code == 0, fits.stderr
+
+
+def test_json_holding_too_many_values_is_refused_before_it_is_parsed(tmp_path: Path):
+    from checker.spec.parse import MAX_NODES
+
+    doc = tmp_path / "dense.json"  # [[],[],...]: 15 MB of empty arrays would take over 1 GB once built
+    doc.write_bytes(b'{"openapi": "3.0.0", "paths": {}, "x": [' + b"[]," * MAX_NODES + b"[]]}")
+    assert_one_line_error(bounded_cli("plan", str(doc)), str(doc), f"holds more than {MAX_NODES:,} values")

@@ -149,3 +149,116 @@ def test_yaml_loads_after_the_host_imports_yaml_again():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+
+
+# -- large YAML documents are built from libyaml's events (construct_streaming): the same document ----------
+
+def _streamed(text: str):
+    from checker.spec.yaml_doc import _Unusual, construct_streaming
+
+    try:
+        return construct_streaming(text)
+    except _Unusual:
+        return _Unusual
+
+
+@pytest.mark.parametrize("text", FAST_CASES + ["", "just text\n", "[1, 2]\n", "x: &a [1, *a]\n"])
+def test_streaming_yaml_constructor_equals_pyyaml_or_leaves_it_to_pyyaml(text):
+    from checker.spec.yaml_doc import _Unusual
+
+    streamed, (_, slow) = _streamed(text), _both(text) if text.strip() else (None, None)
+    if streamed is _Unusual:  # a merge key, another tag, a complex key: composed and built by PyYAML instead
+        assert any(mark in text for mark in ("<<", "!!binary", "= :"))
+        return
+    assert repr(streamed) == repr(slow)
+    if isinstance(streamed, dict) and "y" in streamed:
+        assert streamed["y"] is streamed["x"]
+
+
+@pytest.mark.parametrize("text", ["---\na: 1\n---\nb: 2\n", "a: *nope\n", "? [a, b]\n: 1\n"])
+def test_streaming_yaml_constructor_leaves_errors_to_pyyaml(text):
+    from checker.spec.yaml_doc import _Unusual
+
+    assert _streamed(text) is _Unusual  # parse_yaml composes it then, and PyYAML's error is reported as ever
+
+
+def test_streaming_yaml_constructor_equals_pyyaml_on_every_yaml_spec():
+    from pathlib import Path
+
+    from checker.spec.yaml_doc import _Loader, _Unusual, construct
+
+    root = Path(__file__).resolve().parent
+    files = sorted(root.glob("specs/**/*.yaml")) + sorted((root.parent.parent / "shared" / "specs-corpus").glob("*.yaml"))
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            streamed = _streamed(text)
+        except yaml.YAMLError as exc:
+            streamed = type(exc)
+        if streamed is _Unusual:
+            continue
+        loader = _Loader(text)
+        try:  # the node-based constructor, which the test above holds equal to PyYAML's
+            composed = construct(loader, loader.get_single_node())
+        except yaml.YAMLError as exc:
+            composed = type(exc)
+        finally:
+            loader.dispose()
+        assert repr(streamed) == repr(composed), path.name
+
+
+def test_a_streamed_yaml_document_still_gives_the_lines_of_its_problems(monkeypatch, tmp_path):
+    from checker.spec import load_spec
+    from checker.spec import yaml_doc
+
+    doc = tmp_path / "spec.yaml"
+    doc.write_text("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n"
+                   "      parameters:\n        - {name: q, in: nowhere}\n      responses: {'200': {description: ok}}\n")
+    composed = load_spec(doc)
+    monkeypatch.setattr(yaml_doc, "STREAM_FROM", 0)  # every document streamed
+    streamed = load_spec(doc)
+    assert [(p.pointer, p.line) for p in streamed.problems] == [(p.pointer, p.line) for p in composed.problems]
+    assert [p.line for p in streamed.problems] == [7]
+
+
+def test_a_streamed_yaml_document_refuses_a_long_integer_alike(monkeypatch):
+    from checker.errors import SpecError
+    from checker.spec import yaml_doc
+
+    text = ("openapi: 3.0.0\npaths: {}\nx: " + "9" * 5000 + "\n").encode()
+    monkeypatch.setattr(yaml_doc, "STREAM_FROM", 0)
+    with pytest.raises(SpecError, match="an integer of 5,000 digits at line 3, column 4"):
+        parse_document(text, "long.yaml")
+
+
+# -- the number of values a document may hold (MAX_NODES) ------------------------------------------------------
+
+@pytest.fixture
+def few_nodes(monkeypatch):
+    from checker.spec import parse, yaml_doc
+
+    for module in (parse, yaml_doc):
+        monkeypatch.setattr(module, "MAX_NODES", 1000)
+    monkeypatch.setattr(yaml_doc, "STREAM_FROM", 8000)  # dense YAML is streamed from 1,000 characters on
+    monkeypatch.setattr(yaml_doc, "STREAM_NODES", 500)
+
+
+def test_too_many_values_are_refused_in_json_and_yaml(few_nodes):
+    from checker.errors import SpecError
+
+    refused = {
+        "json": b'{"openapi": "3.0.0", "x": [' + b"[]," * 1000 + b"[]]}",
+        "yaml streamed": b"openapi: 3.0.0\nx:\n" + b"- []\n" * 1000,
+        "yaml with a merge key": b"openapi: 3.0.0\nb: &b {k: 1}\nm: {<<: *b}\nx:\n" + b"- []\n" * 1000,
+    }
+    for name, text in refused.items():
+        with pytest.raises(SpecError, match="holds more than 1,000 values"):
+            parse_document(text, name)
+
+
+def test_commas_in_strings_are_not_values(few_nodes):
+    text = b'{"openapi": "3.0.0", "description": "' + b", [{" * 2000 + b'"}'
+    assert parse_document(text, "prose.json")[0]["openapi"] == "3.0.0"
+    yaml_text = b"openapi: 3.0.0\ndescription: '" + b"- a: b, " * 400 + b"'\n"  # a bound past 500: streamed, counted
+    assert parse_document(yaml_text, "prose.yaml")[0]["openapi"] == "3.0.0"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,10 @@ from urllib.parse import urljoin, urlparse
 
 from ..errors import SpecError
 from .model import METHOD_UNIVERSE, Operation, Parameter, PathItem, Problem, RequestBody, Spec
-from .parse import parse_document
+from .parse import MAX_DOCUMENT_BYTES, parse_document, too_large
 from .paths import join_pointer, template_names, template_problem
 from .refs import RefRefused, Resolver, display, path_to_uri, uri_to_path
 
-MAX_FETCH_BYTES = 64 * 1024 * 1024
 #: Problems given a line number (each costs a look at the source text; the first use of a YAML file composes it).
 MAX_LOCATED = 200
 
@@ -32,6 +32,24 @@ class LoadOptions:
     allow_outside_refs: bool = False
     strict: bool = False
     fetch_timeout: float = 15.0
+    #: Largest document file (or fetched document, or $ref'd file) read, in bytes: refused before it is read.
+    max_spec_size: int = MAX_DOCUMENT_BYTES
+
+
+_SIZE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(|b|bytes?|k|kb|kib|m|mb|mib|g|gb|gib)", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
+          "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}
+
+
+def parse_size(text: str, option: str = "--max-spec-size") -> int:
+    """``50MB``, ``200M``, ``1.5GB``, ``65536``: a size in bytes (K, M and G are powers of 1024)."""
+    m = _SIZE_RE.fullmatch(text.strip())
+    size = int(float(m.group(1)) * _UNITS[m.group(2).lower()]) if m else 0
+    if size < 1:
+        from ..errors import UsageError
+
+        raise UsageError(f"{option} must be a size such as 64MB, 200M or 1048576 (bytes), not {text!r}")
+    return size
 
 
 def load_spec(source: str | Path, options: LoadOptions | None = None) -> Spec:
@@ -96,10 +114,17 @@ def _where(problem: Problem) -> str:
 
 def _fetch(uri: str, options: LoadOptions, texts: dict[str, str], nodes: dict[str, Any] | None = None) -> tuple[Any, str]:
     where = display(uri)
+    limit = options.max_spec_size
     if uri.startswith("file:"):
         path = uri_to_path(uri)
         try:
-            data = path.read_bytes()
+            with path.open("rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                if size > limit:  # refused before a byte is read
+                    raise too_large(size, limit, where)
+                data = f.read(limit + 1)  # a file that grows (or a pipe) stops at the limit too
+            if len(data) > limit:
+                raise too_large(None, limit, where)
         except FileNotFoundError:
             raise SpecError("no such file", where) from None
         except IsADirectoryError:
@@ -107,16 +132,16 @@ def _fetch(uri: str, options: LoadOptions, texts: dict[str, str], nodes: dict[st
         except OSError as exc:
             raise SpecError(f"cannot read: {exc.strerror}", where) from None
     else:
-        data = _fetch_url(uri, options.fetch_timeout)
+        data = _fetch_url(uri, options.fetch_timeout, limit)
         texts[uri] = data.decode("utf-8", errors="replace")
     composed: list[Any] = []
-    doc, syntax = parse_document(data, where, composed)
+    doc, syntax = parse_document(data, where, composed, limit)
     if nodes is not None and composed:
         nodes[uri] = composed[0]
     return doc, syntax
 
 
-def _fetch_url(url: str, timeout: float) -> bytes:
+def _fetch_url(url: str, timeout: float, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
     import time
 
     import httpx
@@ -129,12 +154,15 @@ def _fetch_url(url: str, timeout: float) -> bytes:
             with client.stream("GET", url, headers={"Accept": "application/json, application/yaml, */*"}) as resp:
                 if resp.status_code != 200:
                     raise SpecError(f"fetching the document answered HTTP {resp.status_code}", url)
+                announced = resp.headers.get("content-length", "")
+                if announced.isdigit() and int(announced) > limit and "content-encoding" not in resp.headers:
+                    raise too_large(int(announced), limit, url)  # refused before the body is read
                 chunks: list[bytes] = []
                 total = 0
-                for chunk in resp.iter_bytes():
+                for chunk in resp.iter_bytes():  # decoded bytes: a compressed body is bounded by what it expands to
                     total += len(chunk)
-                    if total > MAX_FETCH_BYTES:
-                        raise SpecError(f"document larger than {MAX_FETCH_BYTES} bytes", url)
+                    if total > limit:
+                        raise too_large(None, limit, url)
                     if time.monotonic() > deadline:
                         raise httpx.ReadTimeout("the whole document did not arrive in time")
                     chunks.append(chunk)

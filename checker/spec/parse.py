@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 from ..errors import SpecError
@@ -20,12 +21,42 @@ try:  # orjson is a dependency, but stay importable without it
 except ImportError:  # pragma: no cover
     orjson = None  # type: ignore[assignment]
 
-#: Largest document accepted (bytes). The largest real description we know (GitHub's) is 13 MB.
-MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
+#: Largest document accepted by default (bytes; ``--max-spec-size``, ``LoadOptions.max_spec_size``). The
+#: largest real description we know (GitHub's) is 13 MB; loading costs about 9 times the size in memory
+#: for JSON and about 25 times for YAML (README, "Loading documents").
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 #: Deepest nesting accepted; real descriptions stay well under 100.
 MAX_DEPTH = 256
 #: Most nodes a YAML document may expand to through aliases.
 MAX_EXPANDED_NODES = 5_000_000
+#: Most values (objects, arrays, scalars) one document may hold. Memory follows the number of values more
+#: than the size: 64 MB of ``[[],[],...]`` is 22 million lists, 2 GB. The GitHub description holds
+#: about 0.3 million; at most 5 million keep any document within the size limit near half a gigabyte.
+MAX_NODES = 5_000_000
+
+#: A JSON string (its escapes included): removed before the structural characters are counted.
+_JSON_STRING_RE = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+
+
+def too_many_nodes(where: str) -> SpecError:
+    return SpecError(f"the document holds more than {MAX_NODES:,} values (objects, arrays, scalars)", where)
+
+
+def check_json_nodes(data: bytes | memoryview, where: str) -> None:
+    """Refuse JSON holding more than MAX_NODES values, before parsing it.
+
+    Every value but the first of an array or object follows a comma, and every array or object starts
+    with a bracket, so commas + brackets + 1 bounds the number of values. Counted over the raw bytes
+    first (fast, but strings may hold commas); only past the bound are the strings taken out and the
+    count made exact, so a real document never pays for that.
+    """
+    raw = bytes(data) if isinstance(data, memoryview) else data
+
+    def bound(b: bytes) -> int:
+        return b.count(b",") + b.count(b"[") + b.count(b"{") + 1
+
+    if bound(raw) > MAX_NODES and bound(_JSON_STRING_RE.sub(b"", raw)) > MAX_NODES:
+        raise too_many_nodes(where)
 
 #: Anchor and alias names as libyaml reads them: letters, digits, '-' and '_', as long as they go.
 #: Both patterns start with a literal, so each is one fast scan of the text.
@@ -66,17 +97,33 @@ def decode(data: bytes, where: str) -> str:
         ) from None
 
 
-def parse_document(data: bytes, where: str, nodes: list[Any] | None = None) -> tuple[Any, str]:
+def format_size(n: int) -> str:
+    """A byte count as ``--max-spec-size`` reads it back: ``64MB``, ``1.5MB``, ``900KB``, ``12 bytes``."""
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f}".removesuffix(".0") + unit
+    return f"{n} bytes"
+
+
+def too_large(size: int | None, limit: int, where: str) -> SpecError:
+    what = f"the document is {format_size(size)} ({size:,} bytes)" if size is not None else "the document is larger"
+    return SpecError(f"{what}, over the limit of {format_size(limit)} (--max-spec-size)", where)
+
+
+def parse_document(data: bytes, where: str, nodes: list[Any] | None = None,
+                   max_bytes: int = MAX_DOCUMENT_BYTES) -> tuple[Any, str]:
     """Parse ``data`` and return ``(document, syntax)`` where syntax is ``"json"`` or ``"yaml"``.
 
     For YAML, ``nodes`` (when given) receives the composed node tree, whose marks give the
     line of any pointer: the line map then needs no second parse of the same text.
     """
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise SpecError(f"document is {len(data)} bytes; the limit is {MAX_DOCUMENT_BYTES}", where)
+    if len(data) > max_bytes:
+        raise too_large(len(data), max_bytes, where)
     body = memoryview(data)[3:] if data.startswith(b"\xef\xbb\xbf") else data
     head = bytes(body[:64])
     first = head.lstrip()[:1]
+    if first in (b"{", b"["):
+        check_json_nodes(body, where)
     if orjson is not None and first in (b"{", b"["):
         # The fast path: orjson validates UTF-8 itself, so a 13 MB document is never decoded twice.
         try:
@@ -110,6 +157,30 @@ def _parse_json(text: str, where: str) -> Any:
     except json.JSONDecodeError:
         # Not valid JSON: it may still be YAML flow style ({a: b}); let YAML try and report.
         return _NOT_JSON
+    except ValueError:
+        # Valid JSON, but an integer longer than Python converts from text (CVE-2020-10735's bound;
+        # orjson refused it first: beyond a double's range)
+        raise long_integer(text, where) from None
+
+
+def long_integer(text: str, where: str, digits: int | None = None, line: int | None = None,
+                 column: int | None = None) -> SpecError:
+    """The refusal of an integer with more digits than ``sys.get_int_max_str_digits()``, located in ``text``.
+
+    Loading it would need that bound lifted, and converting such a number costs time quadratic in its
+    length: a document is refused instead. Without a position, the first run of too many digits is found.
+    """
+    limit = sys.get_int_max_str_digits()
+    if line is None:
+        # the lookbehind makes every attempt start at the start of a run of digits: one linear scan
+        m = re.search(r"(?<![0-9])[0-9]{%d,}" % (limit + 1), text)
+        if m is not None:
+            digits = m.end() - m.start()
+            line = text.count("\n", 0, m.start()) + 1
+            column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+    size = f"{digits:,} digits" if digits else f"more than {limit:,} digits"
+    at = f" at line {line}, column {column}" if line is not None else ""
+    return SpecError(f"an integer of {size}{at}: integers of more than {limit:,} digits are refused", where)
 
 
 def check_expansion(doc: Any, where: str) -> None:

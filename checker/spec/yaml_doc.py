@@ -6,13 +6,14 @@ Split from checker/spec/parse.py so that a JSON document (the usual large one) n
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
 from typing import Any
 
 import yaml
 
 from ..errors import SpecError
-from .parse import check_expansion, uses_aliases
+from .parse import MAX_NODES, check_expansion, long_integer, too_many_nodes, uses_aliases
 
 try:
     _YamlLoader: type = yaml.CSafeLoader  # type: ignore[attr-defined]
@@ -26,6 +27,14 @@ if _YamlLoader is not yaml.SafeLoader and yaml._yaml.ScalarNode is not yaml.node
     _YamlLoader = yaml.SafeLoader
 
 
+class _BadInteger(yaml.constructor.ConstructorError):
+    """An integer scalar Python cannot build: too many digits, or not a number at all (``0b_``, ``!!int x``)."""
+
+    def __init__(self, node: Any):
+        super().__init__(None, None, "not an integer", node.start_mark)
+        self.node = node
+
+
 class _Loader(_YamlLoader):  # type: ignore[misc, valid-type]
     """The safe C loader, read as YAML 1.2 where YAML 1.1 surprises OpenAPI authors.
 
@@ -33,6 +42,12 @@ class _Loader(_YamlLoader):  # type: ignore[misc, valid-type]
     booleans: ``enum: [yes, no]`` or a parameter named ``on`` stay strings, as in YAML 1.2
     and every JavaScript tool.
     """
+
+    def construct_yaml_int(self, node: Any) -> int:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:  # int() refused it: the digit bound, or nothing to convert
+            raise _BadInteger(node) from None
 
 
 _BOOL_12 = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -53,6 +68,7 @@ def _construct_bool(loader: Any, node: Any) -> bool:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 #: YAML nesting refused before libyaml composes it: its composer recurses in C (a crash near
@@ -230,19 +246,179 @@ def _construct_plain(loader: Any, root: Any) -> Any:
     return doc
 
 
+def _integer_error(exc: _BadInteger, where: str) -> SpecError:
+    value, mark = str(exc.node.value), exc.node.start_mark
+    line, column = mark.line + 1, mark.column + 1
+    digits = sum(c.isdigit() for c in value)
+    if digits > sys.get_int_max_str_digits() > 0:
+        return long_integer(text="", where=where, digits=digits, line=line, column=column)
+    shown = value if len(value) <= 40 else value[:40] + "..."
+    return SpecError(f"not an integer at line {line}, column {column}: {shown!r}", where)
+
+
+#: From this many characters on, a YAML document is built from libyaml's events instead of its node tree.
+STREAM_FROM = 8 * 1024 * 1024
+
+
+def construct_streaming(text: str) -> Any:
+    """The document built straight from libyaml's events, never holding its node tree.
+
+    The node tree (two position marks per node) takes about twice the memory of the document it
+    describes and is all alive at once: a 55 MB description peaked at 1.4 GB. Built from events, only
+    the document is kept (and the lines of problems come from composing the file again, if ever asked).
+    Anything the plain constructor leaves to PyYAML (another tag, a merge key, a key that is not a
+    scalar, an undefined alias, a second document) raises :class:`_Unusual`: the caller composes instead.
+    """
+    events = yaml.events
+    scalar_event, alias_event = events.ScalarEvent, events.AliasEvent
+    map_start, seq_start = events.MappingStartEvent, events.SequenceStartEvent
+    collection_end, document_end = events.CollectionEndEvent, events.DocumentEndEvent
+    scalar_node = yaml.ScalarNode
+    loader = _Loader(text)
+    try:
+        get, resolve = loader.get_event, loader.resolve
+        as_int, as_float = loader.construct_yaml_int, loader.construct_yaml_float
+        get()  # the stream starts
+        if not isinstance(get(), events.DocumentStartEvent):
+            return None  # an empty stream: what yaml.load gives
+        anchors: dict[str, Any] = {}
+        stack: list[Any] = []  # open collections
+        keys: list[Any] = []  # for each open mapping, the key waiting for its value (_NO_KEY: none)
+        doc: Any = None
+        budget = MAX_NODES  # values left before the document is refused (an alias counts once)
+        while True:
+            event = get()
+            kind = event.__class__
+            if kind is scalar_event:
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = resolve(scalar_node, event.value, event.implicit)
+                if tag == _STR:
+                    value: Any = event.value
+                elif tag == _NULL:
+                    value = None
+                elif tag == _BOOL:
+                    value = event.value.lower() == "true"
+                elif tag == _INT:
+                    value = as_int(scalar_node(tag, event.value, event.start_mark))
+                elif tag == _FLOAT:
+                    value = as_float(scalar_node(tag, event.value, event.start_mark))
+                else:
+                    raise _Unusual(tag)
+                if event.anchor is not None:
+                    anchors[event.anchor] = value
+            elif kind is map_start or kind is seq_start:
+                if event.tag not in (None, "!", _MAP if kind is map_start else _SEQ):
+                    raise _Unusual(event.tag)
+                value = {} if kind is map_start else []
+                if event.anchor is not None:
+                    anchors[event.anchor] = value  # an alias inside it is the object itself, as PyYAML's is
+            elif isinstance(event, collection_end):
+                value = stack.pop()
+                if value.__class__ is dict:
+                    keys.pop()
+                if not stack:
+                    doc = value
+                    get()  # its document end
+                    break
+                continue
+            elif kind is alias_event:
+                if event.anchor not in anchors:
+                    raise _Unusual("an undefined alias")
+                value = anchors[event.anchor]
+            elif isinstance(event, document_end):
+                break
+            else:
+                raise _Unusual(kind.__name__)
+            # the value goes into the open collection (or is the document)
+            budget -= 1
+            if budget < 0:
+                raise _TooManyNodes
+            if stack:
+                parent = stack[-1]
+                if parent.__class__ is list:
+                    parent.append(value)
+                elif keys[-1] is _NO_KEY:
+                    if kind is not scalar_event or tag == _MERGE:
+                        raise _Unusual("a key that is not a scalar, or a merge key")
+                    keys[-1] = value
+                else:
+                    parent[keys[-1]] = value
+                    keys[-1] = _NO_KEY
+            if kind is map_start or kind is seq_start:
+                stack.append(value)
+                if kind is map_start:
+                    keys.append(_NO_KEY)
+            elif not stack:
+                doc = value  # a scalar document
+                get()  # its document end
+                break
+        if not isinstance(get(), events.StreamEndEvent):
+            raise _Unusual("more than one document")
+        return doc
+    finally:
+        loader.dispose()
+
+
+class _TooManyNodes(Exception):
+    """More than MAX_NODES values: the document is refused."""
+
+
+def yaml_node_bound(text: str) -> int:
+    """A cheap upper bound on the number of nodes of ``text``.
+
+    Every node but the first starts a line or follows an indicator (``,`` ``[`` ``{`` ``:`` ``-`` ``?``),
+    so counting those characters bounds them. Real documents have one for every 14 to 18 characters.
+    """
+    return 1 + sum(map(text.count, ("\n", ",", "[", "{", ":", "-", "?")))
+
+
+def count_nodes(text: str) -> int:
+    """The exact number of nodes of ``text`` (an alias counts once), from libyaml's events; at most MAX_NODES + 1."""
+    node_events = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    n = 0
+    for event in yaml.parse(text, Loader=_YamlLoader):
+        if isinstance(event, node_events):
+            n += 1
+            if n > MAX_NODES:
+                break
+    return n
+
+
+#: Documents with a bound above this are built from events too, whatever their size: composing a dense
+#: document's node tree (half a kilobyte a node) would cost far more than the document.
+STREAM_NODES = 1_000_000
+
+_NO_KEY = object()  # an open mapping waits for a key
+_UNBUILT = object()
+_MERGE = _T + "merge"
+
+
 def parse_yaml(text: str, where: str, nodes: list[Any] | None = None) -> Any:
     check_yaml_depth(text, where)
     try:
-        loader = _Loader(text)
-        try:  # what yaml.load does, keeping the composed nodes
-            node = loader.get_single_node()
-            doc = construct(loader, node) if node is not None else None
-        finally:
-            loader.dispose()
-        if nodes is not None:
-            nodes.append(node)
+        doc = _UNBUILT
+        if len(text) >= STREAM_FROM or (len(text) >= STREAM_FROM // 8 and yaml_node_bound(text) > STREAM_NODES):
+            try:
+                doc = construct_streaming(text)
+            except _TooManyNodes:
+                raise too_many_nodes(where) from None
+            except _Unusual:  # composed below, where PyYAML builds it (or reports its error)
+                if yaml_node_bound(text) > MAX_NODES and count_nodes(text) > MAX_NODES:
+                    raise too_many_nodes(where) from None
+        if doc is _UNBUILT:
+            loader = _Loader(text)
+            try:  # what yaml.load does, keeping the composed nodes
+                node = loader.get_single_node()
+                doc = construct(loader, node) if node is not None else None
+            finally:
+                loader.dispose()
+            if nodes is not None:
+                nodes.append(node)
     except RecursionError:
         raise SpecError("nesting too deep to parse", where) from None
+    except _BadInteger as exc:
+        raise _integer_error(exc, where) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
