@@ -11,9 +11,14 @@ path parameters are merged name by name with the command line winning.
     exclude-paths = ["/v1/internal/*"]
     fail-on = "error"
     read-only = false
+    allow-writes = false                           # true: send the declared writes a default run withholds
     timeout = 10                                   # also: concurrency, rate-limit, max-time, max-requests
     client = "fetch"                               # also: cors-origin, direct-url, direct-host, override-probes
     slash-twins = true                             # also: stability-check, unknown-method, head-body-check, discovery
+
+    [writes]                                       # per operation, with or without allow-writes
+    allow = ["POST /users", "/items/*", "createUser"]   # "METHOD /path-glob", "/path-glob" or an operationId
+    deny = ["POST /shutdown"]                      # never sent, even with allow-writes (deny wins)
 
     [headers]
     Authorization = "Bearer ${STAGING_TOKEN}"     # ${NAME}: from the environment, never stored here
@@ -60,7 +65,8 @@ _NUMBERS = ("timeout", "concurrency", "rate_limit", "max_time", "max_requests")
 _INTEGERS = ("concurrency", "max_requests")
 #: probes that are on by default; ``false`` turns one off like its --no-... flag
 _SWITCHES = ("stability_check", "unknown_method", "head_body_check", "slash_twins", "discovery")
-_KNOWN = set(_STRINGS) | set(_LISTS) | set(_TABLES) | set(_NUMBERS) | set(_SWITCHES) | {"read_only", "ignore"}
+_KNOWN = set(_STRINGS) | set(_LISTS) | set(_TABLES) | set(_NUMBERS) | set(_SWITCHES) | {"read_only", "ignore",
+                                                                                      "allow_writes", "writes"}
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,9 @@ class Config:
     origin: str | None = None
     fail_on: str | None = None
     read_only: bool = False
+    allow_writes: bool = False
+    writes_allow: tuple[str, ...] = ()  #: [writes] allow (checker/writes.py)
+    writes_deny: tuple[str, ...] = ()  #: [writes] deny
     methods: tuple[str, ...] = ()
     add_methods: tuple[str, ...] = ()
     skip_methods: tuple[str, ...] = ()
@@ -174,7 +183,9 @@ def parse(table: dict[str, Any], where: str, prefix: str = "", env: dict[str, st
             if key == "fail_on" and value not in FAIL_ON:
                 raise fail(f"must be one of {', '.join(FAIL_ON)}, not {value!r}")
             values[key] = value
-        elif key == "read_only" or key in _SWITCHES:
+        elif key == "writes":
+            values.update(_writes(value, name, where))
+        elif key in ("read_only", "allow_writes") or key in _SWITCHES:
             if not isinstance(value, bool):
                 raise fail("must be true or false")
             values[key] = value
@@ -210,6 +221,31 @@ def parse(table: dict[str, Any], where: str, prefix: str = "", env: dict[str, st
         elif key == "ignore":
             values["ignores"] = tuple(_ignores(value, name, where, RULES))
     return Config(file=where, **values)
+
+
+def _writes(value: Any, name: str, where: str) -> dict[str, tuple[str, ...]]:
+    """``[writes]``: ``allow`` and ``deny``, lists of "METHOD /path-glob", "/path-glob" or an operationId."""
+    from .writes import parse_rule
+
+    if not isinstance(value, dict):
+        raise UsageError(f"{name}: must be a table with allow and deny lists ([writes])", where)
+    out: dict[str, tuple[str, ...]] = {}
+    for raw_key, entries in value.items():
+        key = raw_key.replace("-", "_")
+        here = f"{name}.{raw_key}"
+        if key not in ("allow", "deny"):
+            raise UsageError(f"{here}: unknown key ([writes] has allow and deny)", where)
+        if isinstance(entries, str):
+            entries = [entries]
+        if not isinstance(entries, list):
+            raise UsageError(f"{here}: must be a list of strings such as \"POST /users\", \"/items/*\" or an operationId", where)
+        for n, entry in enumerate(entries, start=1):
+            try:
+                parse_rule(entry)
+            except ValueError as exc:
+                raise UsageError(f"{here}[{n}]: {exc}", where) from None
+        out[f"writes_{key}"] = tuple(e.strip() for e in entries)
+    return out
 
 
 def _ignores(value: Any, name: str, where: str, rules: dict[str, Any]) -> list[Ignore]:

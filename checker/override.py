@@ -15,6 +15,13 @@ answer most likely differs from POST's -- declared when POST is not, undeclared 
 so 6 requests per path), ``"all"`` (DELETE, PUT and PATCH: 16 requests per path) or ``"off"``.
 Only methods in the run's probe set are named, and only when POST is in it too: an override never
 sends a method the run would not send anyway (``--read-only`` sends none of these).
+
+Harmless by default (no ``--allow-writes``, checker/writes.py): the probes add no side effect of their own.
+They never go where a plain POST could act: not on a path with a declared POST, nor where the POST cell is
+withheld, and each is sent only after the path's own POST probe was refused (404, 405, 501), so a server
+that ignores the override never gets a POST it would serve. They name DELETE or PATCH only (never PUT, which
+creates what does not exist), only when that cell is sent itself, and -- unless the path's values are
+generated ids that name nothing -- only after that method was refused too.
 """
 
 from __future__ import annotations
@@ -31,10 +38,13 @@ PLAIN = "plain"
 
 
 def targets(pp: PathPlan, mode: str) -> list[str]:
-    probed = {c.method for c in pp.cells}
+    harmless = getattr(pp, "harmless", False)
+    probed = {c.method for c in pp.cells if c.withheld is None}
     if mode == "off" or "POST" not in probed:
         return []
-    candidates = [m for m in TARGETS if m in probed]
+    if harmless and "POST" in pp.item.operations:
+        return []  # a plain POST there could act: its override twins too
+    candidates = [m for m in TARGETS if m in probed and not (harmless and m == "PUT")]
     if mode == "all" or not candidates:
         return candidates
     declared = pp.item.operations
@@ -53,16 +63,21 @@ def override_probes(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
         return []
     url = ctx.write_url
     sep = "&" if urlparse(url).query else "?"
-    out = [ExtraProbe(ROLE, "POST", url, {}, None, tag=PLAIN)]
+    harmless = getattr(pp, "harmless", False)
+    gate = ("POST",) if harmless else ()
+    out = [ExtraProbe(ROLE, "POST", url, {}, None, tag=PLAIN, only_if_refused=gate)]
     for m in methods:
+        # an id that names nothing: the override acts on nothing; otherwise only where M itself was refused
+        g = gate + ((m,) if harmless and not ctx.inert else ())
         for h in HEADERS:
-            out.append(ExtraProbe(ROLE, "POST", url, {h: m}, None, tag=tag(h, m)))
-        out.append(ExtraProbe(ROLE, "POST", f"{url}{sep}_method={m}", {}, None, tag=tag("_method (query)", m)))
+            out.append(ExtraProbe(ROLE, "POST", url, {h: m}, None, tag=tag(h, m), only_if_refused=g))
+        out.append(ExtraProbe(ROLE, "POST", f"{url}{sep}_method={m}", {}, None, tag=tag("_method (query)", m),
+                              only_if_refused=g))
         # Connection: close -- a route that answers without reading the body (a 405 handler) leaves
         # "_method=M" in the stream of a server that does not drain it, where it would prefix the next
         # request line on that keep-alive connection (seen on http.server: "_method=DELETEPOST /x")
         out.append(ExtraProbe(ROLE, "POST", url, {"content-type": "application/x-www-form-urlencoded", "connection": "close"},
-                              f"_method={m}".encode(), tag=tag("_method (form)", m)))
+                              f"_method={m}".encode(), tag=tag("_method (form)", m), only_if_refused=g))
     return out
 
 

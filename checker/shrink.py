@@ -184,6 +184,8 @@ def _shrink_cell(plan: Plan, pp: PathPlan, method: str, example: int, rules: fro
     names = [n for n, src in failing.value_sources.items() if src in _SHRINKABLE]
     if not names:
         return None  # nothing generated: the examples differ for another reason (the server is not stable)
+    if method not in SAFE_METHODS and getattr(pp, "harmless", False):
+        return None  # harmless by default (checker/writes.py): shrinking would send state-changing requests of its own
     strategies = {n: values.path_strategy(pp.item, n) for n in names}
     if method not in SAFE_METHODS:
         # a state-changing probe never carries a value the run knows to be real (an example, a discovered
