@@ -89,8 +89,10 @@ def spec(tmp_path):
     return str(path)
 
 
-def _run(spec, url, mode="one"):
-    plan = api.build_plan(api.load(spec), api.PlanOptions(base_url=url))
+def _run(spec, url, mode="one", allow_writes=True):
+    # --allow-writes: the override probes go where a POST could act too (POST /items creates); the default
+    # (harmless) run is tested on its own below
+    plan = api.build_plan(api.load(spec), api.PlanOptions(base_url=url, allow_writes=allow_writes))
     return plan, api.run(plan, api.RunOptions(probe=api.ProbeOptions(override_probes=mode, unknown_method=False, head_raw=False)))
 
 
@@ -120,6 +122,25 @@ def test_header_override_is_reported(spec):
         assert [len(override_probes(pp, ctx)) for pp in plan.paths] == [n, n]
 
 
+def test_default_run_sends_override_probes_only_where_post_is_refused(spec):
+    app = make_app()
+    created = []
+    app.view_functions["create"] = lambda: (created.append(1), ({"id": "new"}, 201))[1]
+    with serve_wsgi(HeaderOverride(app)) as url:
+        plan, report = _run(spec, url, allow_writes=False)
+    got = {(f.path, f.method) for f in report.findings if f.rule == "method-override-honoured"}
+    assert got == {("/items/{id}", "DELETE")}  # still caught where a plain POST is refused (405)
+    assert created == []  # POST /items (declared) is withheld, and no override probe re-sends it
+    assert "a1" in app.extensions["rows"]
+    sent = [w for w in report.writes_sent if w["kind"] == "override"]
+    assert sent and all("/items/c405" in w["url"] for w in sent)
+    from checker.override import override_probes
+    from checker.probes import ProbeContext
+
+    ctx = ProbeContext(0, url + "/items/a1", url + "/items/c405x", api.ProbeOptions(override_probes="one"))
+    assert [len(override_probes(pp, ctx)) for pp in plan.paths] == [0, 6]
+
+
 def test_form_override_is_reported_with_all_methods(spec):
     with serve_wsgi(FormOverride(make_app())) as url:
         plan, report = _run(spec, url, mode="all")
@@ -141,9 +162,14 @@ def test_override_probes_respect_read_only_and_off(spec):
 
     ro = api.build_plan(api.load(spec), api.PlanOptions(base_url="http://127.0.0.1:9", read_only=True))
     assert all(targets(pp, "all") == [] for pp in ro.paths)
-    full = api.build_plan(api.load(spec), api.PlanOptions(base_url="http://127.0.0.1:9", skip_methods=("DELETE",)))
+    full = api.build_plan(api.load(spec), api.PlanOptions(base_url="http://127.0.0.1:9", skip_methods=("DELETE",),
+                                                          allow_writes=True))
     assert [targets(pp, "one") for pp in full.paths] == [["PUT"], ["PUT"]]
     assert all(targets(pp, "off") == [] for pp in full.paths)
+    # harmless by default: nothing where POST is declared (it could act), never PUT (it creates what is not there)
+    harmless = api.build_plan(api.load(spec), api.PlanOptions(base_url="http://127.0.0.1:9", skip_methods=("DELETE",)))
+    assert [targets(pp, "one") for pp in harmless.paths] == [[], ["PATCH"]]
+    assert [targets(pp, "all") for pp in harmless.paths] == [[], ["PATCH"]]
 
 
 def test_bad_override_option(spec):

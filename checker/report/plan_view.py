@@ -87,14 +87,18 @@ def print_plan(plan: Plan, console: Console) -> None:
     implied = sum(1 for c in plan.cells if c.implied)
     withheld = [c for c in plan.cells if c.withheld]
     console.print(f"{DECLARED} declared  {IMPLIED} implied (HEAD through GET)  {PROBED} undeclared, probed"
-                  + (f"  {WITHHELD} withheld: not sent" if withheld else ""), markup=False)
-    if withheld:
-        console.print(f"withheld ({len(withheld)} cells, no request; their twins and override probes neither):", markup=False)
-        for c in withheld[:MAX_WITHHELD_LINES]:
-            extra = " (sent without a body if its URL proves a bare slash redirect)" if c.redirect_probe else ""
-            console.print(f"  {c.method} {c.path}: {c.withheld}{extra}", markup=False)
-        if len(withheld) > MAX_WITHHELD_LINES:
-            console.print(f"  … {len(withheld) - MAX_WITHHELD_LINES} more (--json - lists every cell)", markup=False, style="dim")
+                  + (f"  {WITHHELD} withheld" if withheld else ""), markup=False)
+    by_reason: dict[str, list[str]] = {}
+    for c in withheld:
+        by_reason.setdefault(c.withheld or "", []).append(f"{c.method} {c.path}")
+    for reason, names in by_reason.items():
+        shown = ", ".join(names[:MAX_WITHHELD_LINES]) + (f", … {len(names) - MAX_WITHHELD_LINES} more"
+                                                          if len(names) > MAX_WITHHELD_LINES else "")
+        console.print(f"{WITHHELD} {len(names)} withheld: {reason.removeprefix('not sent: ')}", markup=False, style="yellow")
+        console.print(f"  {shown}", markup=False)
+    if any(c.redirect_probe for c in withheld):
+        console.print("  (sent without a body where the safe probes show a bare slash redirect)", markup=False,
+                      style="dim")
     counts = plan.request_counts()
     kinds = ", ".join(f"{v} {k}" for k, v in counts.items() if k != "total" and v)
     console.print(f"{len(plan.cells)} cells: {declared} declared, {implied} implied, "
