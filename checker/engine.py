@@ -425,7 +425,7 @@ async def probe(
                 if got is None or got.status not in _REFUSED:
                     why = "not sent" if got is None or got.status is None else f"answered {got.status}"
                     record(Observation(method=extra.method, skipped=f"not sent: {m} on this URL was {why}, not refused: "
-                                       f"this probe could act (--allow-writes sends it)", **base))
+                                       f"this probe could act", **base))
                     return
             await run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw)
         return job
