@@ -25,7 +25,7 @@ from .probes import ProbeContext, factories
 from .spec.model import SAFE_METHODS
 from .spec.paths import fill, template_names
 from .values import ValueSource
-from .writes import WITHHELD_TAG, WRITE_ORDER, inert_value, inert_values, redirect_only
+from .writes import WITHHELD_TAG, WRITE_ORDER, first_match, inert_value, inert_values, parse_rules, redirect_only
 
 #: Answers that show no handler acted on a request: a router's 404, 405, 501.
 _REFUSED = frozenset({404, 405, 501})
@@ -320,6 +320,7 @@ async def probe(
                 if value is not None:
                     values.discovered.setdefault(pp.item.template, {})[name] = value
 
+    deny = parse_rules(plan.options.writes_deny)  # checked (with a clear error) when the plan was built
     # 2. probes: every cell, then the extra probes features registered (checker/probes.py). The jobs are made
     # as the workers ask for them, so making them overlaps the server's work instead of delaying the first request.
     extra_factories = factories()
@@ -386,6 +387,10 @@ async def probe(
                                 "value_sources": real_src if safe else gen_src, "tag": extra.tag}
                         if safe:
                             yield phase.wrap(run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw))
+                        elif (denied := first_match(deny, extra.method, pp.item.template, None)) is not None:
+                            # "never send these": conform405's own probes with that method on that path neither
+                            record(Observation(method=extra.method, skipped=f"not sent: [writes] deny lists {denied.text!r}",
+                                               **base))
                         else:
                             later(len(_RANK) + 1, _gated(base, extra, i))
             if pp.needs_control and not gen_err and gen_vals != real_vals:

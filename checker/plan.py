@@ -55,6 +55,8 @@ class Cell:
     redirect_probe: bool = False
     #: sent only because its path values are generated ids that name nothing (re-checked on the values drawn)
     inert_only: bool = False
+    #: could change data, sent because --allow-writes or [writes] allow says so (its twin only with --allow-writes)
+    opened: bool = False
 
     @property
     def safe(self) -> bool:
@@ -215,7 +217,7 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
                 m, m in declared, item.template, op.operation_id if op is not None else None, has_params, inert,
                 allow_writes=options.allow_writes, allow=allow, deny=deny, not_inert=not_inert)
             cells.append(Cell(item.template, m, m in declared, implied, url, policy.withheld, policy.redirect_probe,
-                              policy.inert_only))
+                              policy.inert_only, policy.opened))
         writes = any(not c.safe and c.withheld is None for c in cells)
         needs_control = has_params and writes and "GET" in declared and "GET" in methods
         parent = _parent_collection(item, templates, spec) if options.discover and has_params else None

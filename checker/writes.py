@@ -103,6 +103,7 @@ class Policy:
     withheld: str | None = None  #: why no request is sent (None: sent)
     redirect_probe: bool = False  #: withheld, but sent when the URL proves to be only a slash redirect
     inert_only: bool = False  #: sent only because its path values name nothing: re-checked on the values drawn
+    opened: bool = False  #: could act, sent because --allow-writes or [writes] allow says so
 
 
 def cell_policy(method: str, declared: bool, template: str, operation_id: str | None, has_params: bool,
@@ -115,7 +116,8 @@ def cell_policy(method: str, declared: bool, template: str, operation_id: str | 
     if denied is not None:
         return Policy(f"not sent: [writes] deny lists {denied.text!r}")
     if allow_writes or first_match(allow, method, template, operation_id) is not None:
-        return Policy()
+        closed = cell_policy(method, declared, template, operation_id, has_params, inert, allow_writes=False)
+        return Policy(inert_only=closed.inert_only, opened=closed.withheld is not None)
     if not declared:
         return Policy()  # undeclared: sent with generated ids and no body; a server that serves it is the finding
     if method in TARGETED and has_params:
