@@ -616,6 +616,7 @@ def diff_cmd(
     header: Optional[List[str]] = typer.Option(None, "-H", "--header", help="'Name: value' sent with every probe (repeatable)."),
     path_param: Optional[List[str]] = typer.Option(None, "--path-param", help="NAME=VALUE for a path parameter (repeatable)."),
     timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Per-request timeout in seconds."),
+    allow_writes: bool = typer.Option(False, "--allow-writes", help="With --base-url: also send the changed declared POST/PUT/PATCH/DELETE that could change data (withheld by default: verdict unknown)."),
     strict: bool = StrictOpt,
     allow_remote_refs: bool = RemoteRefsOpt,
     allow_outside_refs: bool = OutsideRefsOpt,
@@ -632,7 +633,8 @@ def diff_cmd(
         params = _pairs(path_param, "=", "--path-param")
         result = _diff.compare(old, new)
         if base_url or origin:
-            _diff.check_live(result, old, new, base_url=base_url, origin=origin, headers=headers, path_params=params, timeout=timeout)
+            _diff.check_live(result, old, new, base_url=base_url, origin=origin, headers=headers, path_params=params,
+                             timeout=timeout, allow_writes=allow_writes)
     except Conform405Error as exc:
         raise _fail(exc) from None
     from .report import write_atomic
