@@ -182,7 +182,9 @@ _PROBE_SAFE = ("GET", "HEAD", "OPTIONS")
 
 def redirect_only(url: str, safe: Iterable[Any]) -> bool:
     """Every safe probe (GET, HEAD, OPTIONS) sent to ``url`` (its query aside) answered a redirect to its
-    trailing-slash twin: nothing is routed at ``url`` itself, so no handler can run for a request there."""
+    trailing-slash twin, GET and OPTIONS at least: nothing is routed at ``url`` itself, so no handler can run
+    for a request there. OPTIONS is required: a router answers it for any route at the URL, whatever its
+    methods (Werkzeug's ``/contact`` rule for POST alone answers OPTIONS 200 while GET redirects to ``/contact/``)."""
     from urllib.parse import urljoin, urlsplit
 
     from .slashes import twin_url
@@ -195,7 +197,7 @@ def redirect_only(url: str, safe: Iterable[Any]) -> bool:
     if twin is None:
         return False
     here, want = where(url), where(twin)
-    seen = 0
+    seen = set()
     for obs in safe:
         if obs.method not in _PROBE_SAFE or not obs.chain or where(obs.chain[0].url) != here:
             continue
@@ -205,8 +207,8 @@ def redirect_only(url: str, safe: Iterable[Any]) -> bool:
             return False
         if where(urljoin(first.url, location.strip())) != want:
             return False
-        seen += 1
-    return seen > 0
+        seen.add(obs.method)
+    return {"GET", "OPTIONS"} <= seen
 
 
 # -- the audit --------------------------------------------------------------------------------------

@@ -295,8 +295,9 @@ def test_redirect_only_needs_every_safe_probe_to_be_a_slash_redirect():
         headers = {"location": location} if location else {}
         return Observation("/c", method, "probe", 0, chain=(_ex(method, "http://h/c?x=1", status, **headers),))
 
-    assert redirect_only("http://h/c", [obs("GET", 301, "/c/"), obs("HEAD", 308, "http://h/c/")])
+    assert redirect_only("http://h/c", [obs("GET", 301, "/c/"), obs("HEAD", 308, "http://h/c/"), obs("OPTIONS", 301, "/c/")])
     assert not redirect_only("http://h/c", [obs("GET", 301, "/c/"), obs("OPTIONS", 200, None)])  # routed for OPTIONS
+    assert not redirect_only("http://h/c", [obs("GET", 301, "/c/"), obs("HEAD", 301, "/c/")])  # OPTIONS not probed
     assert not redirect_only("http://h/c", [obs("GET", 301, "/elsewhere")])  # not the slash twin
     assert not redirect_only("http://h/c", [obs("POST", 301, "/c/")])  # no safe probe: nothing shows it
     assert not redirect_only("http://h/c", [])
