@@ -10,6 +10,7 @@ lets the rules tell a router's 404 from a resource's 404.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import time
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,13 @@ def _not_inert(vals: dict[str, str], sources: dict[str, str]) -> str:
     if bad is None:
         return "no path value"
     return f"{{{bad}}}={vals[bad]} ({sources.get(bad) or 'given'}) may name a real row"
+
+
+@dataclass(frozen=True)
+class _Later:
+    """A path's state-changing job, handed out once its safe jobs have had time to finish (``jobs()``)."""
+
+    job: Coroutine[Any, Any, None]
 
 
 class _Phase:
@@ -326,14 +334,47 @@ async def probe(
     extra_factories = factories()
 
     def jobs() -> Iterator[Coroutine[Any, Any, None]]:
-        for pp in plan.paths:
-            template = pp.item.template
-            outstanding[template] = 0
-            for job in path_jobs(pp):
-                outstanding[template] += 1
-                yield tracked(template, job)
+        # A path's state-changing job waits for the path's safe jobs: it is handed out only after as many other
+        # jobs as there are workers, by which time those have most likely finished -- a worker that took it
+        # earlier would sit idle waiting for them.
+        deferred: collections.deque[tuple[int, str, Coroutine[Any, Any, None]]] = collections.deque()
+        given = 0
+        lag = max(1, client.limits.concurrency)
+
+        def hand_out(template: str, job: Coroutine[Any, Any, None]) -> Coroutine[Any, Any, None]:
+            nonlocal given
+            outstanding[template] += 1
+            given += 1
+            return tracked(template, job)
+
+        def finish(template: str) -> None:
             made.add(template)
             maybe_done(template)
+
+        try:
+            for pp in plan.paths:
+                template = pp.item.template
+                outstanding[template] = 0
+                waits = False
+                for job in path_jobs(pp):
+                    if isinstance(job, _Later):
+                        deferred.append((given, template, job.job))
+                        waits = True
+                        continue
+                    yield hand_out(template, job)
+                    while deferred and given - deferred[0][0] >= lag:
+                        _, later_template, later_job = deferred.popleft()
+                        yield hand_out(later_template, later_job)
+                        finish(later_template)
+                if not waits:
+                    finish(template)
+            while deferred:
+                _, later_template, later_job = deferred.popleft()
+                yield hand_out(later_template, later_job)
+                finish(later_template)
+        finally:  # stopped early (an error, Ctrl-C): the jobs never handed out are closed, not left unawaited
+            for _, _, never in deferred:
+                never.close()
 
     def path_jobs(pp: PathPlan) -> Iterator[Coroutine[Any, Any, None]]:
         """A path's jobs: every safe request first (concurrently), then one job that sends its state-changing
@@ -408,7 +449,7 @@ async def probe(
                 for _, make in writes:
                     await make()
 
-            yield state_changing()
+            yield _Later(state_changing())  # type: ignore[misc]
 
     def _redirect_probe(base: dict[str, Any], cell: Cell, rv: _Req, withheld: str, i: int
                         ) -> Callable[[], Coroutine[Any, Any, None]]:
