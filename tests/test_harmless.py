@@ -324,3 +324,43 @@ def test_a_withheld_cell_never_gets_a_finding():
     assert row["withheld"] is True and row["verdict"] == "inconclusive" and "does not list POST" in row["reason"]
     alone = next(r for r in judge(plan, [get, post]).matrix if r["method"] == "POST")
     assert alone["verdict"] == "skipped" and alone["reason"] == WITHHELD
+
+
+def test_read_only_stays_the_strictest_mode():
+    with serve_hub() as (url, hub):
+        result = cli(HUB_SPEC, "--base-url", url, "--json", "-", "--read-only", "--allow-writes")
+    assert result.code in (0, 1), result.stderr
+    assert hub.recorder.writes() == [] and hub.side_effects() == {}
+    assert result.json()["writes_sent"] == []
+    assert {m for m, _, _ in hub.recorder.log} <= {"GET", "HEAD", "OPTIONS"}
+
+
+def test_plan_applies_the_configuration_writes_lists(tmp_path):
+    config = tmp_path / "conform405.toml"
+    config.write_text('allow-writes = true\n[writes]\ndeny = ["POST /shutdown", "nosuchOperation"]\n')
+    data = cli("plan", HUB_SPEC, "--base-url", "http://127.0.0.1:9", "--json", "-", "--config", str(config)).json()
+    withheld = {(c["path"], c["method"]): c["withheld"] for c in data["matrix"] if c["withheld"]}
+    assert withheld == {("/shutdown", "POST"): "not sent: [writes] deny lists 'POST /shutdown'"}
+    assert any("'nosuchOperation' matches no state-changing cell" in w for w in data["warnings"])
+
+
+def test_sharded_runs_merge_their_audits(tmp_path):
+    with serve_hub() as (url, hub):
+        for k in (1, 2):
+            result = cli(HUB_SPEC, "--base-url", url, "--shard", f"{k}/2", "--json", str(tmp_path / f"s{k}.json"), "-q")
+            assert result.code in (0, 1), result.stderr
+        merged = cli("merge", str(tmp_path / "s1.json"), str(tmp_path / "s2.json"), "--json", "-")
+    assert merged.code in (0, 1), merged.stderr
+    audit = Counter((w["method"], _target(w["url"])) for w in merged.json()["writes_sent"])
+    assert audit == Counter(hub.recorder.writes()) and hub.side_effects() == {}
+
+
+def test_the_start_up_line_says_writes_are_allowed(capsys):
+    from checker import cli as cli_module
+
+    plan = api.build_plan(api.load(HUB_SPEC), api.PlanOptions(base_url="http://127.0.0.1:8000", allow_writes=True))
+    cli_module._safety_banner(plan, False, False, False)
+    assert "declared writes ALLOWED (--allow-writes)" in capsys.readouterr().err
+    remote = api.build_plan(api.load(HUB_SPEC), api.PlanOptions(base_url="https://api.example.com"))
+    cli_module._safety_banner(remote, False, False, False)
+    assert "8 declared write(s) that could change data withheld" in capsys.readouterr().err
