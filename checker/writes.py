@@ -275,10 +275,11 @@ def withheld_verdict(ctx: Any, method: str, reason: str) -> tuple[str, str]:
         tokens, _ = parse_allow(allow)
         said.append((obs.method, obs.status, method in {t.upper() for t in tokens}))
     if said:
-        asked, status, listed = next((s for s in said if s[2]), said[0])
+        # ok only when every Allow the server gave on the path lists the method; one that omits it is a doubt
+        asked, status, listed = next((s for s in said if not s[2]), said[0])
         how = f"the Allow of the {status} to {asked} on this path"
         if listed:
-            return "ok", f"{reason}; {how} lists {method}"
+            return "ok", f"{reason}; {how} lists {method}" + (", as every Allow here does" if len(said) > 1 else "")
         return "inconclusive", f"{reason}; {how} does not list {method} (the allow rules judge that answer)"
     if statuses and not ctx.has_params and all(s == 404 for s in statuses):
         return "inconclusive", f"{reason}; every method sent to this URL answered 404: the URL is not routed"

@@ -55,9 +55,10 @@ def test_default_run_reports_every_drift_but_the_withheld_put():
     put = matrix[("/books/{bookId}", "PUT")]
     assert put["withheld"] is True and put["status"] is None and put["verdict"] == "inconclusive"
     assert "does not list PUT" in put["reason"] and "--allow-writes" in put["reason"]
-    # the declared POSTs: withheld; the server's own Allow lists them, so the cells are ok
-    for cell in (("/books", "POST"), ("/orders", "POST")):
-        assert matrix[cell]["withheld"] is True and matrix[cell]["verdict"] == "ok", matrix[cell]
+    # the declared POSTs: withheld; /orders's every Allow lists POST (ok), /books's 405s do not (the drift)
+    assert matrix[("/orders", "POST")]["withheld"] is True and matrix[("/orders", "POST")]["verdict"] == "ok"
+    books = matrix[("/books", "POST")]
+    assert books["withheld"] is True and books["verdict"] == "inconclusive" and "does not list POST" in books["reason"]
     assert {c["verdict"] for c in report["matrix"] if c["path"] == "/orders"} == {"ok"}
     # no state-changing request went through a declared operation but the DELETE of a generated id
     declared = [w for w in report["writes_sent"] if w["declared"]]
