@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlparse
 
 from .errors import TargetUnreachable
 from .http.client import HttpClient
-from .http.redirects import PROFILE_ROLE, explore, has_redirect, profile_tag, walk
+from .http.redirects import PROFILE_ROLE, HopCheck, explore, has_redirect, profile_tag, walk
 from .observe import Exchange, Observation
 from .plan import Cell, PathPlan, Plan
 from .probes import ProbeContext, factories
@@ -31,6 +31,19 @@ from .writes import WITHHELD_TAG, WRITE_ORDER, first_match, inert_value, inert_v
 #: Answers that show no handler acted on a request: a router's 404, 405, 501.
 _REFUSED = frozenset({404, 405, 501})
 _RANK = {m: n for n, m in enumerate(WRITE_ORDER)}
+
+
+def _no_hop(url: str, nxt: str) -> bool:
+    """A declared write sent to a bare slash redirect: its hop would reach the handler. Never."""
+    return False
+
+
+def _twin_hop(url: str, nxt: str) -> bool:
+    """A declared write sent because its ids name nothing is carried on only to the slash twin of its URL
+    (the same name, spelled as the router wants): anywhere else it could name something."""
+    from .slashes import twin_url
+
+    return twin_url(url) == nxt
 
 
 def _write_rank(method: str, index: int) -> int:
@@ -261,8 +274,8 @@ async def probe(
     max_hops = client.limits.max_hops
 
     async def send_chain(method: str, url: str, headers: dict[str, str], body: bytes | None,
-                         safe_hops_only: bool = False) -> tuple[Exchange, ...]:
-        return _kept(await walk(send_one, method, url, headers, body, max_hops, options.client, safe_hops_only))
+                         may_hop: HopCheck | None = None) -> tuple[Exchange, ...]:
+        return _kept(await walk(send_one, method, url, headers, body, max_hops, options.client, may_hop))
 
     async def send_raw(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
         from .http.raw import send_raw as raw_send
@@ -272,8 +285,8 @@ async def probe(
         return _kept((await raw_send(client, method, url, headers, body),))
 
     async def run(obs_args: dict[str, Any], method: str, url: str, headers: dict[str, str], body: bytes | None,
-                  raw: bool = False, safe_hops_only: bool = False) -> Observation:
-        chain = await send_raw(method, url, headers, body) if raw else await send_chain(method, url, headers, body, safe_hops_only)
+                  raw: bool = False, may_hop: HopCheck | None = None) -> Observation:
+        chain = await send_raw(method, url, headers, body) if raw else await send_chain(method, url, headers, body, may_hop)
         obs = Observation(
             chain=chain,
             skipped=None if chain else (budget.reason or "not sent"),
@@ -292,7 +305,7 @@ async def probe(
         if obs_args.get("role") == "probe" and has_redirect(chain):
             # every client profile's whole chain (checker/http/redirects.py): shared requests sent once
             for names, pchain in await explore(send_one, method, url, headers, body, client.limits.max_hops,
-                                               options.client, seed=chain, safe_hops_only=safe_hops_only):
+                                               options.client, seed=chain, may_hop=may_hop):
                 record(Observation(chain=pchain.exchanges, method=method, **{
                     **obs_args, "role": PROFILE_ROLE, "tag": profile_tag(names, pchain.stop, options.client)}))
         if progress:
@@ -329,6 +342,7 @@ async def probe(
                     values.discovered.setdefault(pp.item.template, {})[name] = value
 
     deny = parse_rules(plan.options.writes_deny)  # checked (with a clear error) when the plan was built
+    pp_of = {pp.item.template: pp for pp in plan.paths}
     # 2. probes: every cell, then the extra probes features registered (checker/probes.py). The jobs are made
     # as the workers ask for them, so making them overlaps the server's work instead of delaying the first request.
     extra_factories = factories()
@@ -411,7 +425,9 @@ async def probe(
                     continue
                 rv = _request(cell, pp, values, urls.of(vals), i, options)
                 cell_requests[cell.method] = (rv.url, rv.headers, rv.body)
-                job = lambda base=base, cell=cell, rv=rv: run(base, cell.method, rv.url, rv.headers, rv.body)  # noqa: E731
+                hop = _twin_hop if pp.harmless and cell.declared and not cell.safe and not cell.opened else None
+                job = lambda base=base, cell=cell, rv=rv, hop=hop: run(  # noqa: E731
+                    base, cell.method, rv.url, rv.headers, rv.body, may_hop=hop)
                 if cell.safe:
                     yield phase.wrap(job())
                 else:
@@ -459,7 +475,7 @@ async def probe(
                 # nothing is routed at this URL: the redirect answers, no handler runs. No body, and no hop
                 # that would carry the method on to the handler at the twin URL.
                 headers = {k: v for k, v in rv.headers.items() if not k.lower().startswith("content-")}
-                await run(base, cell.method, rv.url, headers, None, safe_hops_only=True)
+                await run(base, cell.method, rv.url, headers, None, may_hop=_no_hop)
             else:
                 record(Observation(method=cell.method, skipped=withheld, tag=WITHHELD_TAG, **base))
         return job
@@ -473,7 +489,9 @@ async def probe(
                     record(Observation(method=extra.method, skipped=f"not sent: {m} on this URL was {why}, not refused: "
                                        f"this probe could act", **base))
                     return
-            await run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw)
+            declared = extra.method in pp_of[base["path"]].item.operations and pp_of[base["path"]].harmless
+            await run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw,
+                      may_hop=_twin_hop if declared else None)
         return job
 
     def observations_of(template: str, example: int) -> list[Observation]:

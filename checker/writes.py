@@ -8,7 +8,8 @@ by default only where it provably cannot act:
 * DELETE and PATCH on a templated path whose every path value is generated and unlike a real id
   (``c405...`` strings, integers from 10^9, random UUIDs): there is nothing at that URL to delete or
   change. A value from ``--path-param``, ``--use-real-ids``, an enum, a pattern or a bounded integer
-  could name a real row: then the cell is withheld.
+  could name a real row: then the cell is withheld. A redirect is followed with the method kept only to
+  the URL's own trailing-slash twin (checker/engine.py ``_twin_hop``).
 * a URL that the safe probes of the same URL (GET, HEAD, OPTIONS) show to be only a redirect to its
   trailing-slash twin (Django's APPEND_SLASH, Werkzeug's strict_slashes, Starlette's redirect_slashes):
   the request is answered by the redirect and never reaches a handler. It is sent without a body, and a

@@ -364,3 +364,38 @@ def test_the_start_up_line_says_writes_are_allowed(capsys):
     remote = api.build_plan(api.load(HUB_SPEC), api.PlanOptions(base_url="https://api.example.com"))
     cli_module._safety_banner(remote, False, False, False)
     assert "8 declared write(s) that could change data withheld" in capsys.readouterr().err
+
+
+def test_a_declared_write_is_never_carried_to_another_resource(tmp_path):
+    """A generated id that the server redirects (307, the method kept) to a real row: the DELETE is not
+    followed there by default; only a hop to the URL's own slash twin would be (the same name)."""
+    from flask import Flask, redirect
+
+    deleted = []
+    app = Flask("redirects-to-a-real-row")
+
+    @app.route("/things/<thing_id>", methods=["GET", "DELETE"])
+    def thing(thing_id):
+        if thing_id != "1":
+            return redirect("/things/1", 307)  # "the canonical thing"
+        if __import__("flask").request.method == "DELETE":
+            deleted.append(thing_id)
+            return "", 204
+        return {"id": thing_id}
+
+    spec = tmp_path / "things.yaml"
+    spec.write_text('openapi: 3.1.0\ninfo: {title: t, version: "1"}\npaths:\n  /things/{id}:\n'
+                    '    parameters: [{name: id, in: path, required: true, schema: {type: string}}]\n'
+                    '    get: {responses: {"200": {description: ok}}}\n'
+                    '    delete: {responses: {"204": {description: gone}}}\n')
+    from .support.servers import serve_wsgi
+
+    with serve_wsgi(app) as url:
+        report = api.run(api.build_plan(api.load(str(spec)), api.PlanOptions(base_url=url)))
+        assert deleted == []
+        writes = api.run(api.build_plan(api.load(str(spec)), api.PlanOptions(base_url=url, allow_writes=True)))
+        assert deleted  # --allow-writes follows the redirect as clients do
+    cell = next(c for c in report.matrix if c["method"] == "DELETE")
+    assert cell["status"] == 307 and cell["verdict"] == "inconclusive"
+    assert not [w for w in report.writes_sent if w["url"].endswith("/things/1")]
+    assert [w for w in writes.writes_sent if w["url"].endswith("/things/1") and w["method"] == "DELETE"]
