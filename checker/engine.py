@@ -485,8 +485,8 @@ async def probe(
             for m in extra.only_if_refused:
                 got = next((o for o in observations_of(base["path"], i) if o.role == "probe" and o.method == m), None)
                 if got is None or got.status not in _REFUSED:
-                    why = "not sent" if got is None or got.status is None else f"answered {got.status}"
-                    record(Observation(method=extra.method, skipped=f"not sent: {m} on this URL was {why}, not refused: "
+                    why = "got no answer" if got is None or got.status is None else f"answered {got.status}"
+                    record(Observation(method=extra.method, skipped=f"not sent: {m} on this URL {why}, not a refusal: "
                                        f"this probe could act", **base))
                     return
             declared = extra.method in pp_of[base["path"]].item.operations and pp_of[base["path"]].harmless

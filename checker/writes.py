@@ -10,16 +10,17 @@ by default only where it provably cannot act:
   change. A value from ``--path-param``, ``--use-real-ids``, an enum, a pattern or a bounded integer
   could name a real row: then the cell is withheld. A redirect is followed with the method kept only to
   the URL's own trailing-slash twin (checker/engine.py ``_twin_hop``).
-* a URL that the safe probes of the same URL (GET, HEAD, OPTIONS) show to be only a redirect to its
-  trailing-slash twin (Django's APPEND_SLASH, Werkzeug's strict_slashes, Starlette's redirect_slashes):
-  the request is answered by the redirect and never reaches a handler. It is sent without a body, and a
-  redirect hop that would re-send a state-changing method (to the handler) is not followed.
+* a URL that the safe probes of the same URL (GET and OPTIONS, HEAD too when probed) show to be only a
+  redirect to its trailing-slash twin (Django's APPEND_SLASH, Werkzeug's strict_slashes, Starlette's
+  redirect_slashes): the request is answered by the redirect and never reaches a handler. It is sent
+  without a body, and a redirect hop that would re-send a state-changing method (to the handler) is not
+  followed.
 
 Everything else is *withheld*: POST on any path (it may create: ``POST /users``, ``POST /terminals``, or
 trigger: ``POST /shutdown``; ``POST /users/{name}`` creates the user named by the generated value), PUT on
 any path (it creates what does not exist), DELETE and PATCH on a path without parameters (bulk
 ``DELETE /items``). A withheld cell gets no request; the judge tells what the other answers prove
-(checker/judge.py :func:`withheld_verdict`).
+(:func:`withheld_verdict`, called by checker/judge.py).
 
 Undeclared methods are sent as before (generated ids, no body): a server that serves one is the finding.
 
