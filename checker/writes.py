@@ -286,3 +286,13 @@ def withheld_verdict(ctx: Any, method: str, reason: str) -> tuple[str, str]:
     if statuses and not ctx.has_params and all(s == 404 for s in statuses):
         return "inconclusive", f"{reason}; every method sent to this URL answered 404: the URL is not routed"
     return "skipped", reason
+
+
+def withheld_note(matrix: Iterable[dict[str, Any]]) -> list[str]:
+    """The report's note on the cells a run withheld (none: no note)."""
+    cells = [f"{row['method']} {row['path']}" for row in matrix if row.get("withheld")]
+    if not cells:
+        return []
+    shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
+    return [f"{len(cells)} declared state-changing request(s) withheld, not sent because they could change data "
+            f"({shown}): --allow-writes or [writes] allow in the configuration sends them"]

@@ -87,6 +87,7 @@ def test_default_run_changes_nothing_and_still_judges():
     assert {w["basis"] for w in report["writes_sent"]} <= {"undeclared method", "generated ids name nothing",
                                                          "override of a refused POST", "unknown method token"}
     assert hub.recorder.overlaps == []
+    assert any(note.startswith("8 declared state-changing request(s) withheld") for note in report["notes"])
 
 
 def test_allow_writes_reaches_the_withheld_cells_one_at_a_time():
