@@ -36,6 +36,7 @@ from .reproduce import is_secret_header
 from .rules.base import Finding
 from .spec import LoadOptions, Spec, load_spec
 from .spec.refs import display
+from .writes import withheld_note, writes_sent
 
 __all__ = [
     "Conform405Error", "Finding", "Ignore", "JudgeOptions", "Limits", "LoadOptions", "Plan", "PlanOptions",
@@ -301,9 +302,10 @@ def make_report(plan: Plan, observations: list[Observation], options: RunOptions
         duration_s=duration,
         requests_sent=sent,
         incomplete=incomplete,
-        notes=list(plan.warnings),
+        notes=list(plan.warnings) + withheld_note(j.matrix),
         spec_problems=[{"pointer": p.pointer, "message": p.message, "file": p.file, "line": p.line} for p in spec.problems],
         locations=lazy_spec_locations(plan, j.findings + [f for f, _ in j.ignored]),
+        writes_sent=writes_sent(observations, plan),
     )
 
 
@@ -325,7 +327,8 @@ def _unjudged_report(plan: Plan, observations: list[Observation], options: RunOp
                   target={"base_url": plan.options.base_url or plan.options.origin, "app": bool(options.app),
                           "methods": list(plan.methods), "examples": plan.options.examples, "seed": options.probe.seed},
                   findings=[], matrix=matrix, started=started.isoformat(timespec="seconds"), duration_s=duration,
-                  requests_sent=sent, incomplete=incomplete, notes=list(plan.warnings))
+                  requests_sent=sent, incomplete=incomplete, notes=list(plan.warnings),
+                  writes_sent=writes_sent(observations, plan))
 
 
 def _in_process(plan: Plan, options: RunOptions) -> tuple[Plan, RunOptions]:

@@ -137,6 +137,7 @@ SkipMethodOpt = typer.Option(None, "--skip-method", help="Remove a method from t
 IncludeOpt = typer.Option(None, "--include-path", help="Only paths matching this glob (repeatable).")
 ExcludeOpt = typer.Option(None, "--exclude-path", help="Skip paths matching this glob (repeatable).")
 ReadOnlyOpt = typer.Option(False, "--read-only", help="Send only GET, HEAD and OPTIONS (and TRACE if asked for with --methods/--add-method).")
+AllowWritesOpt = typer.Option(False, "--allow-writes", help="Also send the declared POST/PUT/PATCH/DELETE a default run withholds because they could change data (disposable environments; [writes] deny in the config still holds).")
 ExamplesOpt = typer.Option(1, "--examples", min=1, max=100, help="Distinct requests per (path, method) cell.")
 StrictOpt = typer.Option(False, "--strict", help="Make every validation problem in the document fatal.")
 RemoteRefsOpt = typer.Option(False, "--allow-remote-refs", help="Fetch $refs that point at URLs.")
@@ -181,6 +182,8 @@ def plan_cmd(
     include_path: Optional[List[str]] = IncludeOpt,
     exclude_path: Optional[List[str]] = ExcludeOpt,
     read_only: bool = ReadOnlyOpt,
+    allow_writes: bool = AllowWritesOpt,
+    config_file: Optional[str] = typer.Option(None, "--config", help="Configuration file whose allow-writes and [writes] lists the plan applies (default: as for a run)."),
     examples: int = ExamplesOpt,
     strict: bool = StrictOpt,
     allow_remote_refs: bool = RemoteRefsOpt,
@@ -192,13 +195,16 @@ def plan_cmd(
     from .plan import PlanOptions, build_plan, require_cells
 
     try:
+        from .config import load as _load_config
+
+        cfg = _load_config(config_file)
         loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs, fetch_timeout, max_spec_size)
         base_url, _ = _lift_credentials(base_url, "--base-url")  # never print credentials
         origin, _ = _lift_credentials(origin, "--origin")
         plan = build_plan(loaded, PlanOptions(
             base_url=base_url, origin=origin, methods=_methods(methods) or None, add_methods=_methods(add_method),
             skip_methods=_methods(skip_method), include_paths=tuple(include_path or ()), exclude_paths=tuple(exclude_path or ()),
-            read_only=read_only, examples=examples))
+            read_only=read_only, examples=examples, **_write_options(allow_writes, cfg)))
     except Conform405Error as exc:
         raise _fail(exc) from None
     _print_spec_problems(loaded, quiet=False)  # standard error: never mixed into `--json -`
@@ -244,6 +250,7 @@ def run_cmd(
     include_path: Optional[List[str]] = IncludeOpt,
     exclude_path: Optional[List[str]] = ExcludeOpt,
     read_only: bool = ReadOnlyOpt,
+    allow_writes: bool = AllowWritesOpt,
     examples: int = ExamplesOpt,
     seed: int = typer.Option(0, "--seed", help="Seed for generated values: the same seed repeats a run exactly."),
     concurrency: int = typer.Option(32, "--concurrency", min=1, max=1024, help="Requests in flight at once."),
@@ -261,7 +268,7 @@ def run_cmd(
     direct_url: Optional[str] = typer.Option(None, "--direct-url", help="Base URL of the application behind the gateway: every probe is repeated there and compared (rule blocked-by-gateway)."),
     direct_host: Optional[str] = typer.Option(None, "--direct-host", help="Host header sent with the --direct-url probes (the public host name)."),
     cors_origin: Optional[str] = typer.Option(None, "--cors-origin", help="Send a browser CORS preflight from this Origin for every declared method (e.g. https://app.example.com)."),
-    override_probes: str = typer.Option("one", "--override-probes", help="Method-override probes per path: one (one overridden method, 6 requests), all (DELETE, PUT and PATCH, 16) or off."),
+    override_probes: str = typer.Option("one", "--override-probes", help="Method-override probes per path (only where POST is undeclared and refused): one (one overridden method, 6 requests), all (DELETE and PATCH, 11) or off."),
     no_unknown_method: bool = typer.Option(False, "--no-unknown-method", help="Do not send the made-up method token (one request per path)."),
     no_head_body_check: bool = typer.Option(False, "--no-head-body-check", help="Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET)."),
     no_slash_twins: bool = typer.Option(False, "--no-slash-twins", help="Do not probe each path's trailing-slash twin (rules trailing-slash-mismatch / -twin are then not judged)."),
@@ -347,7 +354,8 @@ def run_cmd(
         plan = build_plan(loaded, PlanOptions(
             base_url=base_url, origin=origin, methods=_methods(methods) or None, add_methods=_methods(add_method),
             skip_methods=_methods(skip_method), include_paths=tuple(include_path or ()), exclude_paths=tuple(exclude_path or ()),
-            read_only=read_only, examples=examples, discover=not no_discovery))
+            read_only=read_only, examples=examples, discover=not no_discovery,
+            given_params=tuple(name for name, _ in params), real_ids=use_real_ids, **_write_options(allow_writes, cfg)))
         _require_target(plan)
         unsharded = plan  # a shard may be empty (fewer paths than shards): the whole selection may not
         if shard is not None:  # checker/shard.py: a fixed share of the paths, values drawn for the whole plan
@@ -600,6 +608,14 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def _write_options(allow_writes: bool, cfg) -> dict:
+    """The plan's write policy from --allow-writes and the configuration's allow-writes and [writes] lists."""
+    if cfg is None:
+        return {"allow_writes": allow_writes}
+    return {"allow_writes": allow_writes or cfg.allow_writes, "writes_allow": cfg.writes_allow,
+            "writes_deny": cfg.writes_deny}
+
+
 def _safety_banner(plan, send_bodies: bool, use_real_ids: bool, quiet: bool) -> None:
     from urllib.parse import urlparse
 
@@ -608,11 +624,15 @@ def _safety_banner(plan, send_bodies: bool, use_real_ids: bool, quiet: bool) -> 
     if not host or not writes:
         return
     loopback = is_loopback(host)
-    if loopback and not (send_bodies or use_real_ids):
+    allow_writes = getattr(plan.options, "allow_writes", False)
+    if loopback and not (send_bodies or use_real_ids or allow_writes):
         return
     mode = []
     mode.append("bodies ON" if send_bodies else "no bodies")
     mode.append("REAL ids" if use_real_ids else "generated ids only")
+    withheld = sum(1 for c in plan.cells if c.withheld)
+    mode.append("declared writes ALLOWED (--allow-writes)" if allow_writes
+                else f"{withheld} declared write(s) that could change data withheld")
     err.print(f"[yellow]conform405:[/yellow] sending {', '.join(writes)} to {host} ({'; '.join(mode)}). "
               "Use --read-only for a target you must not change.")
 
@@ -645,6 +665,7 @@ def diff_cmd(
     header: Optional[List[str]] = typer.Option(None, "-H", "--header", help="'Name: value' sent with every probe (repeatable)."),
     path_param: Optional[List[str]] = typer.Option(None, "--path-param", help="NAME=VALUE for a path parameter (repeatable)."),
     timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Per-request timeout in seconds."),
+    allow_writes: bool = typer.Option(False, "--allow-writes", help="With --base-url: also send the changed declared POST/PUT/PATCH/DELETE that could change data (withheld by default: verdict unknown)."),
     strict: bool = StrictOpt,
     allow_remote_refs: bool = RemoteRefsOpt,
     allow_outside_refs: bool = OutsideRefsOpt,
@@ -661,7 +682,8 @@ def diff_cmd(
         params = _pairs(path_param, "=", "--path-param")
         result = _diff.compare(old, new)
         if base_url or origin:
-            _diff.check_live(result, old, new, base_url=base_url, origin=origin, headers=headers, path_params=params, timeout=timeout)
+            _diff.check_live(result, old, new, base_url=base_url, origin=origin, headers=headers, path_params=params,
+                             timeout=timeout, allow_writes=allow_writes)
     except Conform405Error as exc:
         raise _fail(exc) from None
     from .report import write_atomic

@@ -11,10 +11,15 @@ path parameters are merged name by name with the command line winning.
     exclude-paths = ["/v1/internal/*"]
     fail-on = "error"
     read-only = false
+    allow-writes = false                           # true: send the declared writes a default run withholds
     timeout = 10                                   # also: concurrency, rate-limit, max-time, max-requests
     max-no-answer = 0                              # also: max-inconclusive ("5%", "any")
     client = "fetch"                               # also: cors-origin, direct-url, direct-host, override-probes
     slash-twins = true                             # also: stability-check, unknown-method, head-body-check, discovery
+
+    [writes]                                       # per operation, with or without allow-writes
+    allow = ["POST /users", "/items/*", "createUser"]   # "METHOD /path-glob", "/path-glob" or an operationId
+    deny = ["POST /shutdown"]                      # never sent, even with allow-writes (deny wins)
 
     [headers]
     Authorization = "Bearer ${STAGING_TOKEN}"     # ${NAME}: from the environment, never stored here
@@ -63,7 +68,8 @@ _INTEGERS = ("concurrency", "max_requests")
 _SWITCHES = ("stability_check", "unknown_method", "head_body_check", "slash_twins", "discovery")
 #: how many unjudged cells a passing run may leave: a count, a share ("5%") or "any"
 _LIMITS = ("max_no_answer", "max_inconclusive")
-_KNOWN = set(_STRINGS) | set(_LISTS) | set(_TABLES) | set(_NUMBERS) | set(_SWITCHES) | set(_LIMITS) | {"read_only", "ignore"}
+_KNOWN = set(_STRINGS) | set(_LISTS) | set(_TABLES) | set(_NUMBERS) | set(_SWITCHES) | set(_LIMITS) | {"read_only", "ignore",
+                                                                                                    "allow_writes", "writes"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,9 @@ class Config:
     origin: str | None = None
     fail_on: str | None = None
     read_only: bool = False
+    allow_writes: bool = False
+    writes_allow: tuple[str, ...] = ()  #: [writes] allow (checker/writes.py)
+    writes_deny: tuple[str, ...] = ()  #: [writes] deny
     methods: tuple[str, ...] = ()
     add_methods: tuple[str, ...] = ()
     skip_methods: tuple[str, ...] = ()
@@ -189,7 +198,9 @@ def parse(table: dict[str, Any], where: str, prefix: str = "", env: dict[str, st
             except UsageError as exc:
                 raise UsageError(exc.message, where) from None
             values[key] = str(value)
-        elif key == "read_only" or key in _SWITCHES:
+        elif key == "writes":
+            values.update(_writes(value, name, where))
+        elif key in ("read_only", "allow_writes") or key in _SWITCHES:
             if not isinstance(value, bool):
                 raise fail("must be true or false")
             values[key] = value
@@ -225,6 +236,31 @@ def parse(table: dict[str, Any], where: str, prefix: str = "", env: dict[str, st
         elif key == "ignore":
             values["ignores"] = tuple(_ignores(value, name, where, RULES))
     return Config(file=where, **values)
+
+
+def _writes(value: Any, name: str, where: str) -> dict[str, tuple[str, ...]]:
+    """``[writes]``: ``allow`` and ``deny``, lists of "METHOD /path-glob", "/path-glob" or an operationId."""
+    from .writes import parse_rule
+
+    if not isinstance(value, dict):
+        raise UsageError(f"{name}: must be a table with allow and deny lists ([writes])", where)
+    out: dict[str, tuple[str, ...]] = {}
+    for raw_key, entries in value.items():
+        key = raw_key.replace("-", "_")
+        here = f"{name}.{raw_key}"
+        if key not in ("allow", "deny"):
+            raise UsageError(f"{here}: unknown key ([writes] has allow and deny)", where)
+        if isinstance(entries, str):
+            entries = [entries]
+        if not isinstance(entries, list):
+            raise UsageError(f"{here}: must be a list of strings such as \"POST /users\", \"/items/*\" or an operationId", where)
+        for n, entry in enumerate(entries, start=1):
+            try:
+                parse_rule(entry)
+            except ValueError as exc:
+                raise UsageError(f"{here}[{n}]: {exc}", where) from None
+        out[f"writes_{key}"] = tuple(e.strip() for e in entries)
+    return out
 
 
 def _ignores(value: Any, name: str, where: str, rules: dict[str, Any]) -> list[Ignore]:

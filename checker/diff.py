@@ -147,8 +147,10 @@ def _glob_escape(template: str) -> str:
 
 def check_live(d: SpecDiff, old: Spec, new: Spec, *, base_url: str | None = None, origin: str | None = None,
                headers: tuple[tuple[str, str], ...] = (), path_params: tuple[tuple[str, str], ...] = (),
-               timeout: float = 10.0) -> None:
-    """Probe the changed cells and record, per change, whether the server already matches the NEW spec."""
+               timeout: float = 10.0, allow_writes: bool = False) -> None:
+    """Probe the changed cells and record, per change, whether the server already matches the NEW spec.
+    Harmless by default (checker/writes.py): a declared state-changing cell that could act is withheld
+    (``unknown``) unless ``allow_writes``."""
     from . import api
 
     sent = 0
@@ -169,7 +171,8 @@ def check_live(d: SpecDiff, old: Spec, new: Spec, *, base_url: str | None = None
     options = api.RunOptions(probe=_quiet_probe_options(path_params=path_params), limits=api.Limits(timeout=timeout), headers=headers)
     for methods, paths in groups.items():
         plan = api.build_plan(new, api.PlanOptions(base_url=base_url, origin=origin, methods=methods,
-                                                   include_paths=tuple(_glob_escape(p) for p in paths)))
+                                                   include_paths=tuple(_glob_escape(p) for p in paths),
+                                                   allow_writes=allow_writes))
         report = _run(api, plan, options)
         sent += report.requests_sent
         for cell in report.matrix:
@@ -180,7 +183,8 @@ def check_live(d: SpecDiff, old: Spec, new: Spec, *, base_url: str | None = None
     if removed:
         methods = tuple(sorted({m for c in removed for m in c["methods"]}, key=lambda m: (ORDER.get(m, 99), m)))
         plan = api.build_plan(old, api.PlanOptions(base_url=base_url, origin=origin, methods=methods,
-                                                   include_paths=tuple(_glob_escape(c["old_path"]) for c in removed)))
+                                                   include_paths=tuple(_glob_escape(c["old_path"]) for c in removed),
+                                                   allow_writes=allow_writes))
         report = _run(api, plan, options)
         sent += report.requests_sent
         old_cells = {(c["path"], c["method"]): c for c in report.matrix}
@@ -212,7 +216,9 @@ def _cell_verdict(cell: dict[str, Any] | None, what: str) -> dict[str, Any]:
         return {"verdict": "unknown", "why": "not probed"}
     out: dict[str, Any] = {"status": cell.get("status"), "allow": cell.get("allow")}
     v = cell["verdict"]
-    if v == "ok":
+    if cell.get("withheld"):  # no request: it could change data (--allow-writes sends it)
+        out.update(verdict="unknown", why=cell.get("reason") or "not sent")
+    elif v == "ok":
         out.update(verdict="matches", why=f"the server already {what} ({cell.get('status')})")
     elif v in ("error", "warning", "info"):
         out.update(verdict="does not match", why=f"answered {cell.get('status')}: {cell.get('reason') or v}", rules=cell.get("rules", []))

@@ -10,6 +10,7 @@ lets the rules tell a router's 404 from a resource's 404.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import time
 from dataclasses import dataclass, field, replace
@@ -18,13 +19,76 @@ from urllib.parse import urlencode, urlparse
 
 from .errors import TargetUnreachable
 from .http.client import HttpClient
-from .http.redirects import PROFILE_ROLE, explore, has_redirect, profile_tag, walk
+from .http.redirects import PROFILE_ROLE, HopCheck, explore, has_redirect, profile_tag, walk
 from .observe import Exchange, Observation
 from .plan import Cell, PathPlan, Plan
 from .probes import ProbeContext, factories
 from .spec.model import SAFE_METHODS
 from .spec.paths import fill, template_names
 from .values import ValueSource
+from .writes import WITHHELD_TAG, WRITE_ORDER, first_match, inert_value, inert_values, parse_rules, redirect_only
+
+#: Answers that show no handler acted on a request: a router's 404, 405, 501.
+_REFUSED = frozenset({404, 405, 501})
+_RANK = {m: n for n, m in enumerate(WRITE_ORDER)}
+
+
+def _no_hop(url: str, nxt: str) -> bool:
+    """A declared write sent to a bare slash redirect: its hop would reach the handler. Never."""
+    return False
+
+
+def _twin_hop(url: str, nxt: str) -> bool:
+    """A declared write sent because its ids name nothing is carried on only to the slash twin of its URL
+    (the same name, spelled as the router wants): anywhere else it could name something."""
+    from .slashes import twin_url
+
+    return twin_url(url) == nxt
+
+
+def _write_rank(method: str, index: int) -> int:
+    """Where a state-changing cell goes in its path's sequence: PUT, PATCH, POST, DELETE, then the others."""
+    return _RANK.get(method, len(_RANK))
+
+
+def _not_inert(vals: dict[str, str], sources: dict[str, str]) -> str:
+    bad = next((k for k, v in vals.items() if not inert_value(v, sources.get(k, ""))), None)
+    if bad is None:
+        return "no path value"
+    return f"{{{bad}}}={vals[bad]} ({sources.get(bad) or 'given'}) may name a real row"
+
+
+@dataclass(frozen=True)
+class _Later:
+    """A path's state-changing job, handed out once its safe jobs have had time to finish (``jobs()``)."""
+
+    job: Coroutine[Any, Any, None]
+
+
+class _Phase:
+    """The safe probes of one path: ``done`` is set once each has finished (none left, none to come)."""
+
+    def __init__(self) -> None:
+        self.pending = 0
+        self.closed = False
+        self.done = asyncio.Event()
+
+    def wrap(self, job: Coroutine[Any, Any, Any]) -> Coroutine[Any, Any, None]:
+        self.pending += 1
+        return self._run(job)
+
+    async def _run(self, job: Coroutine[Any, Any, Any]) -> None:
+        try:
+            await job
+        finally:
+            self.pending -= 1
+            if self.closed and not self.pending:
+                self.done.set()
+
+    def close(self) -> None:
+        self.closed = True
+        if not self.pending:
+            self.done.set()
 
 
 @dataclass(frozen=True)
@@ -157,8 +221,12 @@ async def probe(
     outstanding: dict[str, int] = {}  #: path template -> its jobs made and not finished yet
     made: set[str] = set()  #: paths whose jobs are all made
 
+    by_example: dict[tuple[str, int], list[Observation]] = {}  #: a path's cell probes, for its state-changing phase
+
     def record(obs: Observation) -> None:
         observations.append(obs)
+        if obs.role == "probe":
+            by_example.setdefault((obs.path, obs.example), []).append(obs)
         if path_done is not None:
             by_path.setdefault(obs.path, []).append(obs)
 
@@ -205,8 +273,9 @@ async def probe(
 
     max_hops = client.limits.max_hops
 
-    async def send_chain(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
-        return _kept(await walk(send_one, method, url, headers, body, max_hops, options.client))
+    async def send_chain(method: str, url: str, headers: dict[str, str], body: bytes | None,
+                         may_hop: HopCheck | None = None) -> tuple[Exchange, ...]:
+        return _kept(await walk(send_one, method, url, headers, body, max_hops, options.client, may_hop))
 
     async def send_raw(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
         from .http.raw import send_raw as raw_send
@@ -216,8 +285,8 @@ async def probe(
         return _kept((await raw_send(client, method, url, headers, body),))
 
     async def run(obs_args: dict[str, Any], method: str, url: str, headers: dict[str, str], body: bytes | None,
-                  raw: bool = False) -> None:
-        chain = await send_raw(method, url, headers, body) if raw else await send_chain(method, url, headers, body)
+                  raw: bool = False, may_hop: HopCheck | None = None) -> Observation:
+        chain = await send_raw(method, url, headers, body) if raw else await send_chain(method, url, headers, body, may_hop)
         obs = Observation(
             chain=chain,
             skipped=None if chain else (budget.reason or "not sent"),
@@ -236,11 +305,12 @@ async def probe(
         if obs_args.get("role") == "probe" and has_redirect(chain):
             # every client profile's whole chain (checker/http/redirects.py): shared requests sent once
             for names, pchain in await explore(send_one, method, url, headers, body, client.limits.max_hops,
-                                               options.client, seed=chain):
+                                               options.client, seed=chain, may_hop=may_hop):
                 record(Observation(chain=pchain.exchanges, method=method, **{
                     **obs_args, "role": PROFILE_ROLE, "tag": profile_tag(names, pchain.stop, options.client)}))
         if progress:
             progress(obs)
+        return obs
 
     # 1. discovery: a real id from each parent collection's GET, for safe probes
     parents = {p.discovery_parent for p in plan.paths if p.discovery_parent}
@@ -271,52 +341,161 @@ async def probe(
                 if value is not None:
                     values.discovered.setdefault(pp.item.template, {})[name] = value
 
+    deny = parse_rules(plan.options.writes_deny)  # checked (with a clear error) when the plan was built
+    pp_of = {pp.item.template: pp for pp in plan.paths}
     # 2. probes: every cell, then the extra probes features registered (checker/probes.py). The jobs are made
     # as the workers ask for them, so making them overlaps the server's work instead of delaying the first request.
     extra_factories = factories()
 
     def jobs() -> Iterator[Coroutine[Any, Any, None]]:
-        for pp in plan.paths:
-            template = pp.item.template
-            outstanding[template] = 0
-            for job in path_jobs(pp):
-                outstanding[template] += 1
-                yield tracked(template, job)
+        # A path's state-changing job waits for the path's safe jobs: it is handed out only after as many other
+        # jobs as there are workers, by which time those have most likely finished -- a worker that took it
+        # earlier would sit idle waiting for them.
+        deferred: collections.deque[tuple[int, str, Coroutine[Any, Any, None]]] = collections.deque()
+        given = 0
+        lag = max(1, client.limits.concurrency)
+
+        def hand_out(template: str, job: Coroutine[Any, Any, None]) -> Coroutine[Any, Any, None]:
+            nonlocal given
+            outstanding[template] += 1
+            given += 1
+            return tracked(template, job)
+
+        def finish(template: str) -> None:
             made.add(template)
             maybe_done(template)
 
+        try:
+            for pp in plan.paths:
+                template = pp.item.template
+                outstanding[template] = 0
+                waits = False
+                for job in path_jobs(pp):
+                    if isinstance(job, _Later):
+                        deferred.append((given, template, job.job))
+                        waits = True
+                        continue
+                    yield hand_out(template, job)
+                    while deferred and given - deferred[0][0] >= lag:
+                        _, later_template, later_job = deferred.popleft()
+                        yield hand_out(later_template, later_job)
+                        finish(later_template)
+                if not waits:
+                    finish(template)
+            while deferred:
+                _, later_template, later_job = deferred.popleft()
+                yield hand_out(later_template, later_job)
+                finish(later_template)
+        finally:  # stopped early (an error, Ctrl-C): the jobs never handed out are closed, not left unawaited
+            for _, _, never in deferred:
+                never.close()
+
     def path_jobs(pp: PathPlan) -> Iterator[Coroutine[Any, Any, None]]:
+        """A path's jobs: every safe request first (concurrently), then one job that sends its state-changing
+        requests one after another in a fixed order, once every safe one has its answer. So no safe probe
+        sees what a write did, and no write runs beside another on the same URL (checker/writes.py)."""
+        phase = _Phase()
+        writes: list[tuple[int, Callable[[], Coroutine[Any, Any, Any]]]] = []  #: (order, make the job)
+
+        def later(order: int, make: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+            writes.append((order, make))
+
         for i in range(plan.options.examples):
             real_vals, real_src, real_err = values.path_values(pp.item, i, real=True)
             gen_vals, gen_src, gen_err = values.path_values(pp.item, i, real=options.use_real_ids)
+            inert = not gen_err and inert_values(gen_vals, gen_src)
             urls = _Urls(pp.url)
             cell_requests: dict[str, tuple[str, dict[str, str], bytes | None]] = {}
-            for cell in pp.cells:
+            for n, cell in enumerate(pp.cells):
                 vals, src, err = (real_vals, real_src, real_err) if cell.safe else (gen_vals, gen_src, gen_err)
                 base = {"path": cell.path, "role": "probe", "example": i, "values": vals, "value_sources": src}
                 if err:
                     record(Observation(method=cell.method, skipped=err, **base))
                     continue
+                withheld = cell.withheld
+                if withheld is None and cell.inert_only and not inert:
+                    # the plan expected generated ids that name nothing; the values drawn could name a real row
+                    withheld = f"not sent: could change data: {_not_inert(gen_vals, gen_src)} (--allow-writes sends it)"
+                if withheld is not None:
+                    if cell.redirect_probe and not err:
+                        rv = _request(cell, pp, values, urls.of(vals), i, options)
+                        later(_write_rank(cell.method, n), _redirect_probe(base, cell, rv, withheld, i))
+                    else:
+                        record(Observation(method=cell.method, skipped=withheld, tag=WITHHELD_TAG, **base))
+                    continue
                 rv = _request(cell, pp, values, urls.of(vals), i, options)
                 cell_requests[cell.method] = (rv.url, rv.headers, rv.body)
-                yield run(base, cell.method, rv.url, rv.headers, rv.body)
+                hop = _twin_hop if pp.harmless and cell.declared and not cell.safe and not cell.opened else None
+                job = lambda base=base, cell=cell, rv=rv, hop=hop: run(  # noqa: E731
+                    base, cell.method, rv.url, rv.headers, rv.body, may_hop=hop)
+                if cell.safe:
+                    yield phase.wrap(job())
+                else:
+                    later(_write_rank(cell.method, n), job)
             if not real_err and not gen_err:
                 get_url = cell_requests["GET"][0] if "GET" in cell_requests else \
                     _request(_GET_CELL(pp), pp, values, urls.of(real_vals), i, options).url
-                pctx = ProbeContext(i, get_url, urls.of(gen_vals), options, cell_requests)
+                pctx = ProbeContext(i, get_url, urls.of(gen_vals), options, cell_requests, inert=inert)
                 for factory in extra_factories:
                     for extra in factory(pp, pctx):
                         safe = extra.method in SAFE_METHODS  # state-changing extras use the generated-id URL
                         base = {"path": pp.item.template, "role": extra.role, "example": i,
                                 "values": real_vals if safe else gen_vals,
                                 "value_sources": real_src if safe else gen_src, "tag": extra.tag}
-                        yield run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw)
+                        if safe:
+                            yield phase.wrap(run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw))
+                        elif (denied := first_match(deny, extra.method, pp.item.template, None)) is not None:
+                            # "never send these": conform405's own probes with that method on that path neither
+                            record(Observation(method=extra.method, skipped=f"not sent: [writes] deny lists {denied.text!r}",
+                                               **base))
+                        else:
+                            later(len(_RANK) + 1, _gated(base, extra, i))
             if pp.needs_control and not gen_err and gen_vals != real_vals:
                 op = pp.item.operations.get("GET")
                 query, headers = values.required_params(op, i)
                 url = _with_query(urls.of(gen_vals), query)
                 base = {"path": pp.item.template, "role": "control", "example": i, "values": gen_vals, "value_sources": gen_src}
-                yield run(base, "GET", url, headers, None)
+                yield phase.wrap(run(base, "GET", url, headers, None))
+        phase.close()
+        if writes:
+            writes.sort(key=lambda w: w[0])  # stable: examples and extras keep their order within a rank
+
+            async def state_changing() -> None:
+                await phase.done.wait()  # every safe probe of the path has its answer
+                for _, make in writes:
+                    await make()
+
+            yield _Later(state_changing())  # type: ignore[misc]
+
+    def _redirect_probe(base: dict[str, Any], cell: Cell, rv: _Req, withheld: str, i: int
+                        ) -> Callable[[], Coroutine[Any, Any, None]]:
+        async def job() -> None:
+            safe = [o for o in observations_of(base["path"], i) if o.role == "probe" and o.method in SAFE_METHODS]
+            if redirect_only(rv.url, safe):
+                # nothing is routed at this URL: the redirect answers, no handler runs. No body, and no hop
+                # that would carry the method on to the handler at the twin URL.
+                headers = {k: v for k, v in rv.headers.items() if not k.lower().startswith("content-")}
+                await run(base, cell.method, rv.url, headers, None, may_hop=_no_hop)
+            else:
+                record(Observation(method=cell.method, skipped=withheld, tag=WITHHELD_TAG, **base))
+        return job
+
+    def _gated(base: dict[str, Any], extra: Any, i: int) -> Callable[[], Coroutine[Any, Any, None]]:
+        async def job() -> None:
+            for m in extra.only_if_refused:
+                got = next((o for o in observations_of(base["path"], i) if o.role == "probe" and o.method == m), None)
+                if got is None or got.status not in _REFUSED:
+                    why = "got no answer" if got is None or got.status is None else f"answered {got.status}"
+                    record(Observation(method=extra.method, skipped=f"not sent: {m} on this URL {why}, not a refusal: "
+                                       f"this probe could act", **base))
+                    return
+            declared = extra.method in pp_of[base["path"]].item.operations and pp_of[base["path"]].harmless
+            await run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw,
+                      may_hop=_twin_hop if declared else None)
+        return job
+
+    def observations_of(template: str, example: int) -> list[Observation]:
+        return by_example.get((template, example), [])
 
     pending = jobs()
     first = next(pending, None)

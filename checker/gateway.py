@@ -40,8 +40,12 @@ def direct_probes(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
     if not base:
         return []
     host = getattr(opts, "direct_host", None)
+    # a request [writes] allow opened (checker/writes.py) is allowed once, at the public URL: not repeated here
+    opened = {c.method for c in pp.cells if c.opened} if getattr(pp, "harmless", False) else set()
     out = []
     for method, (url, headers, body) in ctx.requests.items():
+        if method in opened:
+            continue
         target = direct_url_for(url, pp, base)
         if target is None:
             continue

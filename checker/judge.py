@@ -14,6 +14,7 @@ from .observe import Observation
 from .plan import Plan
 from .rules import CHECKS, RULES
 from .rules.base import Finding, PathContext, url_key
+from .writes import WITHHELD_TAG, withheld_verdict
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
 
@@ -196,6 +197,9 @@ def _cells(pp, probes, path_findings: list[Finding], ctx: PathContext) -> list[d
         else:
             verdict = "ok"
             reason = ""
+        withheld = bool(obs_list) and all(o.skipped and o.tag == WITHHELD_TAG for o in obs_list)
+        if withheld and verdict == "skipped":  # no request (it could change data): what other answers prove
+            verdict, reason = withheld_verdict(ctx, cell.method, reason)
         rows.append({
             "path": cell.path,
             "method": cell.method,
@@ -209,6 +213,7 @@ def _cells(pp, probes, path_findings: list[Finding], ctx: PathContext) -> list[d
             "verdict": verdict,
             "reason": reason,
             "rules": sorted({f.rule for f in mine}),
+            **({"withheld": True} if withheld else {}),
             **_shrunk_cell(ctx, cell.method),
         })
     return rows

@@ -140,6 +140,9 @@ def merge(paths: list[str]) -> Report:
         notes=notes,
         spec_problems=first.get("spec_problems") or [],
         locations=locations,
+        # the audit of every shard's state-changing requests (absent when no shard report has one)
+        writes_sent=[w for _, d in docs for w in d.get("writes_sent") or []]
+        if any("writes_sent" in d for _, d in docs) else None,
     )
 
 

@@ -10,11 +10,18 @@ Per path and example, on the *generated-id* URL (``ProbeContext.write_url``, nev
 
 The rule (checker/rules/override.py) compares each with the plain POST and with the real ``M`` cell.
 
-Which ``M``: ``ProbeOptions.override_probes`` is ``"one"`` (default: the one of DELETE, PUT, PATCH whose
-answer most likely differs from POST's -- declared when POST is not, undeclared when POST is --
-so 6 requests per path), ``"all"`` (DELETE, PUT and PATCH: 16 requests per path) or ``"off"``.
-Only methods in the run's probe set are named, and only when POST is in it too: an override never
-sends a method the run would not send anyway (``--read-only`` sends none of these).
+Which ``M``: ``ProbeOptions.override_probes`` is ``"one"`` (default: DELETE or PATCH, the declared one
+first, as its answer most likely differs from POST's: 6 requests per path), ``"all"`` (DELETE and PATCH:
+11 requests per path) or ``"off"``. Only methods in the run's probe set are named, and only when POST is in
+it too: an override never sends a method the run would not send anyway (``--read-only`` sends none).
+
+The probes add no side effect of their own (in every mode: ``--allow-writes`` opens the declared operations,
+not conform405's own extras). They never go where a plain POST could act: not on a path with a declared
+POST, nor where the POST cell is withheld, and each is sent only after the path's own POST probe was
+refused (404, 405, 501), so a server that ignores the override never gets a POST it would serve (the five
+``POST /terminals`` that started five terminals). They name DELETE or PATCH only, never PUT (it creates
+what does not exist), only when that cell is sent itself, and -- unless the path's values are generated
+ids that name nothing -- only after that method was refused too.
 """
 
 from __future__ import annotations
@@ -26,21 +33,19 @@ from .probes import EXTRA_PROBES, ExtraProbe, ProbeContext
 
 ROLE = "override"
 HEADERS = ("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override")
-TARGETS = ("DELETE", "PUT", "PATCH")
+TARGETS = ("DELETE", "PATCH")
 PLAIN = "plain"
 
 
 def targets(pp: PathPlan, mode: str) -> list[str]:
-    probed = {c.method for c in pp.cells}
-    if mode == "off" or "POST" not in probed:
-        return []
+    probed = {c.method for c in pp.cells if c.withheld is None}
+    if mode == "off" or "POST" not in probed or "POST" in pp.item.operations:
+        return []  # a declared POST could act there: so could its override twins
     candidates = [m for m in TARGETS if m in probed]
     if mode == "all" or not candidates:
         return candidates
-    declared = pp.item.operations
-    post_declared = "POST" in declared
-    differing = [m for m in candidates if (m in declared) != post_declared]
-    return [(differing or candidates)[0]]
+    declared = [m for m in candidates if m in pp.item.operations]
+    return [(declared or candidates)[0]]
 
 
 def tag(carrier: str, method: str) -> str:
@@ -53,16 +58,20 @@ def override_probes(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
         return []
     url = ctx.write_url
     sep = "&" if urlparse(url).query else "?"
-    out = [ExtraProbe(ROLE, "POST", url, {}, None, tag=PLAIN)]
+    gate = ("POST",)  # a POST that a handler serves is never repeated
+    out = [ExtraProbe(ROLE, "POST", url, {}, None, tag=PLAIN, only_if_refused=gate)]
     for m in methods:
+        # an id that names nothing: the override acts on nothing; otherwise only where M itself was refused
+        g = gate + (() if ctx.inert else (m,))
         for h in HEADERS:
-            out.append(ExtraProbe(ROLE, "POST", url, {h: m}, None, tag=tag(h, m)))
-        out.append(ExtraProbe(ROLE, "POST", f"{url}{sep}_method={m}", {}, None, tag=tag("_method (query)", m)))
+            out.append(ExtraProbe(ROLE, "POST", url, {h: m}, None, tag=tag(h, m), only_if_refused=g))
+        out.append(ExtraProbe(ROLE, "POST", f"{url}{sep}_method={m}", {}, None, tag=tag("_method (query)", m),
+                              only_if_refused=g))
         # Connection: close -- a route that answers without reading the body (a 405 handler) leaves
         # "_method=M" in the stream of a server that does not drain it, where it would prefix the next
         # request line on that keep-alive connection (seen on http.server: "_method=DELETEPOST /x")
         out.append(ExtraProbe(ROLE, "POST", url, {"content-type": "application/x-www-form-urlencoded", "connection": "close"},
-                              f"_method={m}".encode(), tag=tag("_method (form)", m)))
+                              f"_method={m}".encode(), tag=tag("_method (form)", m), only_if_refused=g))
     return out
 
 

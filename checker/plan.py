@@ -11,11 +11,13 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 from .errors import UsageError
 from .spec.model import DEFAULT_PROBE_METHODS, SAFE_METHODS, PathItem, Spec
 from .spec.paths import request_path, template_names
+from .writes import WriteRule, cell_policy, inert_schema, parse_rules
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,12 @@ class PlanOptions:
     examples: int = 1  #: distinct requests per cell
     read_only: bool = False  #: send only GET, HEAD, OPTIONS (and TRACE when asked for explicitly)
     discover: bool = True  #: GET parent collections to find real ids for safe probes
+    #: send the declared state-changing requests a default run withholds (checker/writes.py)
+    allow_writes: bool = False
+    writes_allow: tuple[str, ...] = ()  #: [writes] allow: "METHOD /path-glob", "/path-glob" or an operationId
+    writes_deny: tuple[str, ...] = ()  #: [writes] deny: never sent, even with allow_writes
+    given_params: tuple[str, ...] = ()  #: path parameters the user gives a value (--path-param): not generated ids
+    real_ids: bool = False  #: --use-real-ids: state-changing probes carry examples and discovered ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +49,15 @@ class Cell:
     declared: bool
     implied: str | None  #: "GET" for HEAD implied by GET
     url: str  #: the URL template a probe uses (path parameters still in braces)
+    #: why no request is sent for this cell (it could change data: checker/writes.py), or None
+    withheld: str | None = None
+    #: withheld, but sent (with no body, hops not re-sent) when the safe probes show the URL is only a
+    #: redirect to its trailing-slash twin: no handler runs for it there
+    redirect_probe: bool = False
+    #: sent only because its path values are generated ids that name nothing (re-checked on the values drawn)
+    inert_only: bool = False
+    #: could change data, sent because --allow-writes or [writes] allow says so (its twin only with --allow-writes)
+    opened: bool = False
 
     @property
     def safe(self) -> bool:
@@ -60,6 +77,15 @@ class PathPlan:
     #: ``/user/login``; a twin matches all of them), with their declared methods: a router may send those
     #: methods to that route
     overlaps: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: harmless mode (no --allow-writes): conform405's own extra probes add no side effect (checker/override.py)
+    harmless: bool = True
+    #: every path value of a state-changing probe is a generated id unlike a real one (nothing to change there)
+    inert: bool = False
+
+    @property
+    def sent_cells(self) -> tuple[Cell, ...]:
+        """The cells a run sends a request for (not withheld)."""
+        return tuple(c for c in self.cells if c.withheld is None)
 
 
 @dataclass(frozen=True)
@@ -97,15 +123,15 @@ class Plan:
         opts = probe_options if probe_options is not None else ProbeOptions()
         n = self.options.examples
         counts: dict[str, int] = {
-            "cells": sum(len(p.cells) * n for p in self.paths),
+            "cells": sum(len(p.sent_cells) * n for p in self.paths),
             "controls": sum(n for p in self.paths if p.needs_control),
             "discovery": len({p.discovery_parent for p in self.paths if p.discovery_parent}),
             "repeats": sum(getattr(opts, "repeats", 0) * n for p in self.paths if any(c.method == "GET" for c in p.cells)),
         }
         makers = factories()
         for pp in self.paths:
-            requests = {c.method: (pp.url, {}, None) for c in pp.cells}
-            ctx = ProbeContext(0, pp.url, pp.url, opts, requests)
+            requests = {c.method: (pp.url, {}, None) for c in pp.sent_cells}
+            ctx = ProbeContext(0, pp.url, pp.url, opts, requests, inert=pp.inert)
             for factory in makers:
                 for extra in factory(pp, ctx):
                     counts[extra.role] = counts.get(extra.role, 0) + n
@@ -118,9 +144,12 @@ class Plan:
             "spec": {"location": self.spec.location, "version": self.spec.version, "title": self.spec.title},
             "methods": list(self.methods),
             "matrix": [
-                {"path": c.path, "method": c.method, "declared": c.declared, "implied": c.implied, "url": c.url}
+                {"path": c.path, "method": c.method, "declared": c.declared, "implied": c.implied, "url": c.url,
+                 "withheld": c.withheld, **({"redirect_probe": True} if c.redirect_probe else {})}
                 for c in self.cells
             ],
+            "withheld": sum(1 for c in self.cells if c.withheld),
+            "allow_writes": self.options.allow_writes,
             "requests": counts["total"],
             "requests_by_kind": {k: v for k, v in counts.items() if k != "total"},
             "warnings": list(self.warnings),
@@ -169,6 +198,11 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
         raise UsageError("--examples must be at least 1")
     _check_target_options(options)
     methods = probe_methods(spec, options)
+    allow, deny = _write_rules(options)
+    harmless = not options.allow_writes
+    from .values import ValueSource
+
+    values = ValueSource(spec)  # only its schema look-ups: nothing is generated here
     templates = {p.template for p in spec.paths}
     shapes = route_shapes(spec)
     plans: list[PathPlan] = []
@@ -182,15 +216,21 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
         url = prefix + request_path(item.template)
         twins, overlaps = shapes.get(item.template, ((), ()))
         declared = item.operations
+        has_params = bool(template_names(item.template))
+        inert, not_inert = _inert(item, values, options) if has_params else (False, "")
         cells = []
         for m in methods:
             implied = "GET" if m == "HEAD" and "HEAD" not in declared and "GET" in declared else None
-            cells.append(Cell(item.template, m, m in declared, implied, url))
-        has_params = bool(template_names(item.template))
-        writes = any(not c.safe for c in cells)
+            op = declared.get(m)
+            policy = cell_policy(
+                m, m in declared, item.template, op.operation_id if op is not None else None, has_params, inert,
+                allow_writes=options.allow_writes, allow=allow, deny=deny, not_inert=not_inert)
+            cells.append(Cell(item.template, m, m in declared, implied, url, policy.withheld, policy.redirect_probe,
+                              policy.inert_only, policy.opened))
+        writes = any(not c.safe and c.withheld is None for c in cells)
         needs_control = has_params and writes and "GET" in declared and "GET" in methods
         parent = _parent_collection(item, templates, spec) if options.discover and has_params else None
-        plans.append(PathPlan(item, tuple(cells), url, needs_control, parent, twins, overlaps))
+        plans.append(PathPlan(item, tuple(cells), url, needs_control, parent, twins, overlaps, harmless, inert))
         if not options.base_url:
             for op in item.operations.values():
                 if op.servers and op.servers[0] != (item.servers[0] if item.servers else None):
@@ -200,6 +240,10 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
         more = f" and {len(moved) - 3} more" if len(moved) > 3 else ""
         warnings.append(f"operation-level servers differ from their path's for {', '.join(moved[:3])}{more}: "
                         "every method of a path is probed at the path's URL")
+    for kind, rules in (("allow", allow), ("deny", deny)):
+        for rule in rules:
+            if not any(rule.matches(c.method, c.path, _op_id(p.item, c)) for p in plans for c in p.cells if not c.safe):
+                warnings.append(f"[writes] {kind} entry {rule.text!r} matches no state-changing cell of the plan")
     if not options.base_url and not options.origin:
         if not any(urlparse(p.url).scheme for p in plans):
             warnings.append("no absolute server URL in the document: give --base-url to run")
@@ -300,6 +344,36 @@ def _empty_selection(spec: Spec, options: PlanOptions, methods: tuple[str, ...])
     globs = ", ".join(repr(g) for g in options.exclude_paths)
     return UsageError(f"--exclude-path {globs} leaves none of the document's {n} path(s)"
                       + (" that --include-path selected" if options.include_paths else ""))
+
+
+def _write_rules(options: PlanOptions) -> tuple[tuple[WriteRule, ...], tuple[WriteRule, ...]]:
+    out = []
+    for kind, entries in (("allow", options.writes_allow), ("deny", options.writes_deny)):
+        try:
+            out.append(parse_rules(entries))
+        except ValueError as exc:
+            raise UsageError(f"writes {kind}: {exc}") from None
+    return out[0], out[1]
+
+
+def _op_id(item: PathItem, cell: Cell) -> str | None:
+    op = item.operations.get(cell.method)
+    return op.operation_id if op is not None else None
+
+
+def _inert(item: PathItem, values: Any, options: PlanOptions) -> tuple[bool, str]:
+    """Whether every path value of the path's state-changing probes is a generated id unlike a real one,
+    and if not, which parameter is not (for the withheld reason)."""
+    if options.real_ids:
+        return False, "--use-real-ids puts example and discovered ids in state-changing probes"
+    for name in template_names(item.template):
+        if name in options.given_params:
+            return False, f"{{{name}}} is a given value (--path-param), not a generated id"
+        p = values._path_param(item, name)
+        schema = values.inline(p.schema, p.base) if p is not None and p.schema is not None else None
+        if not inert_schema(schema):
+            return False, f"{{{name}}} takes values a real row may have (enum, pattern, bounded or typed)"
+    return True, ""
 
 
 def _check_target_options(options: PlanOptions) -> None:

@@ -24,6 +24,10 @@ class ExtraProbe:
     body: bytes | None = None
     tag: str = ""  #: what tells it apart within its role (e.g. "X-HTTP-Method-Override=DELETE")
     raw: bool = False  #: send once over a raw HTTP/1.1 socket (checker/http/raw.py), no redirects: sees what clients hide (a HEAD body)
+    #: methods whose cell probe (same path and example) must have been refused (404, 405, 501: no handler
+    #: acted) before this is sent; otherwise it is not sent. A state-changing extra probe is sent after
+    #: every cell probe of its path, so the answers are known (checker/engine.py).
+    only_if_refused: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,8 @@ class ProbeContext:
     options: object  #: the run's ProbeOptions (features read their own fields)
     #: the cell probes of this path and example, method -> (url, headers, body), exactly as sent
     requests: dict[str, tuple[str, dict[str, str], bytes | None]] = field(default_factory=dict)
+    #: every value in ``write_url`` is a generated id unlike a real one (checker/writes.py)
+    inert: bool = False
 
 
 ExtraProbeFactory = Callable[[PathPlan, ProbeContext], list[ExtraProbe]]

@@ -141,7 +141,8 @@ class _Active:
             cfg = self.file_config
             options = PlanOptions() if cfg is None else PlanOptions(
                 methods=cfg.methods or None, add_methods=cfg.add_methods, skip_methods=cfg.skip_methods,
-                include_paths=cfg.include_paths, exclude_paths=cfg.exclude_paths, read_only=cfg.read_only)
+                include_paths=cfg.include_paths, exclude_paths=cfg.exclude_paths, read_only=cfg.read_only,
+                allow_writes=cfg.allow_writes, writes_allow=cfg.writes_allow, writes_deny=cfg.writes_deny)
             # the target is not known yet (it may come from a fixture): relative URLs are fine for collection
             return build_plan(spec, options)
         except Conform405Error as exc:

@@ -184,6 +184,11 @@ def _shrink_cell(plan: Plan, pp: PathPlan, method: str, example: int, rules: fro
     names = [n for n, src in failing.value_sources.items() if src in _SHRINKABLE]
     if not names:
         return None  # nothing generated: the examples differ for another reason (the server is not stable)
+    cell = next((c for c in pp.cells if c.method == method), None)
+    if method not in SAFE_METHODS and getattr(pp, "harmless", False) and (cell is None or cell.declared):
+        # harmless by default (checker/writes.py): trials of a declared write are requests of conform405's own
+        # that could act (a smaller id may name a real row); an undeclared method's trials are the finding's
+        return None
     strategies = {n: values.path_strategy(pp.item, n) for n in names}
     if method not in SAFE_METHODS:
         # a state-changing probe never carries a value the run knows to be real (an example, a discovered

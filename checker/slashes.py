@@ -9,6 +9,9 @@ so the rules can say when the spec's spelling is not it (``checker/rules/redirec
 Which requests: GET, plus every declared method in the run's probe set, each with exactly the URL
 (query included) and headers of its own cell probe, the slash toggled, and **no body**:
 state-changing twins use the generated-id URL like their cells, so they cannot name a real row.
+The twin of a withheld cell (checker/writes.py) is withheld too: ``/contact/`` is where the handler of a
+slash-redirected ``POST /contact`` runs. So is the twin of a cell that ``[writes] allow`` opens: the user
+allowed that request, not a second one; ``--allow-writes`` sends the twins of every cell it opens.
 """
 
 from __future__ import annotations
@@ -40,7 +43,10 @@ def twin_methods(pp: PathPlan) -> tuple[str, ...]:
     """GET and the declared methods, as far as the run probes them (``--methods``, ``--read-only``)."""
     if twin_url(pp.url if "://" in pp.url else "http://x" + pp.url) is None:
         return ()
-    return tuple(c.method for c in pp.cells if c.method == "GET" or (c.declared and not c.implied))
+    harmless = getattr(pp, "harmless", False)
+    return tuple(c.method for c in pp.cells
+                 if c.withheld is None and not (harmless and c.opened)
+                 and (c.method == "GET" or (c.declared and not c.implied)))
 
 
 def twin_tag(url: str) -> str:

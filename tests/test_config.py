@@ -203,16 +203,18 @@ def test_run_settings_from_the_file_and_flags_win(tmp_path):
 
     (tmp_path / "conform405.toml").write_text(
         'slash-twins = false\nunknown-method = false\nstability-check = false\noverride-probes = "off"\n'
-        'head-body-check = false\ndiscovery = false\nconcurrency = 4\nclient = "curl-L-X"\n')
+        'head-body-check = false\ndiscovery = false\nconcurrency = 4\nclient = "curl-L-X"\nallow-writes = true\n')
     spec = str(ROOT / "specs" / "bookshop.yaml")
     with DemoServer() as url:
         from_file = cli(spec, "--base-url", url, "--json", "-", cwd=tmp_path)
         overridden = cli(spec, "--base-url", url, "--json", "-", "--override-probes", "one", cwd=tmp_path)
     assert from_file.code == 1 and overridden.code == 1, (from_file.stderr, overridden.stderr)
     a, b = _json.loads(from_file.stdout), _json.loads(overridden.stdout)
-    # the 40 cells only: every extra probe turned off by the file (no discovery: no control GET either)
-    assert a["summary"]["requests"] == 40
-    assert b["summary"]["requests"] == 40 + 6 * 5  # the flag wins: one override probe set (6) per path
+    # the 40 cells only (allow-writes from the file: the declared POSTs and PUT too): every extra probe turned off
+    # by the file (no discovery: no control GET either)
+    assert a["summary"]["requests"] == 40 and a["writes_sent"] and {w["basis"] for w in a["writes_sent"]} == {"--allow-writes"}
+    # the flag wins: one override probe set (6) per path whose POST is undeclared (/books/{bookId}, /authors, /health)
+    assert b["summary"]["requests"] == 40 + 6 * 3
 
 
 def test_bad_run_setting_in_the_file_is_a_config_error(tmp_path):

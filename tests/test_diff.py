@@ -66,8 +66,22 @@ def live(tmp_path_factory):
     old, new = _versions()
     old_path, new_path = write_spec(tmp, "yaml", old, "old"), write_spec(tmp, "yaml", new, "new")
     with serve_asgi(make_app()) as url:
-        result = cli("diff", old_path.name, new_path.name, "--base-url", url, "--json", "-", "--markdown", "d.md", cwd=tmp)
+        # --allow-writes: the changes include a declared bulk DELETE /items and POST /admin, withheld by default
+        result = cli("diff", old_path.name, new_path.name, "--base-url", url, "--json", "-", "--markdown", "d.md",
+                     "--allow-writes", cwd=tmp)
     return result, tmp, url
+
+
+def test_live_diff_withholds_declared_writes_by_default(tmp_path):
+    old, new = _versions()
+    old_path, new_path = write_spec(tmp_path, "yaml", old, "old"), write_spec(tmp_path, "yaml", new, "new")
+    with serve_asgi(make_app()) as url:
+        result = cli("diff", old_path.name, new_path.name, "--base-url", url, "--json", "-", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    live = {(c["change"], c["path"] or c["old_path"], c["method"]): c["live"] for c in result.json()["changes"]}
+    for change in (("method-added", "/items", "DELETE"), ("method-added", "/admin", "POST")):
+        assert live[change]["verdict"] == "unknown" and "could change data" in live[change]["why"]
+    assert live[("method-added", "/reports", "GET")]["verdict"] == "does not match"  # the safe changes are probed
 
 
 def test_live_server_matches_some_changes(live):

@@ -25,7 +25,17 @@ FASTAPI_EXPECTED = {
 
 def test_fastapi_drift_through_the_cli():
     with serve_asgi(fastapi_app.make_app()) as url:
-        result = cli(spec_path("fastapi_app.yaml"), "--base-url", url, "--json", "-")
+        # the declared POST /health is refused: only a POST shows it, and a default run withholds declared POSTs
+        result = cli(spec_path("fastapi_app.yaml"), "--base-url", url, "--json", "-", "--allow-writes")
+        default = cli(spec_path("fastapi_app.yaml"), "--base-url", url, "--json", "-")
+    assert default.code == 1, default.stderr
+    from .support.run import findings_by_cell
+
+    got = {cell: rules for cell, rules in method_findings(default.json()).items()}
+    assert got == {cell: rules for cell, rules in FASTAPI_EXPECTED.items() if cell != ("/health", "POST")}
+    health_post = next(c for c in default.json()["matrix"] if c["path"] == "/health" and c["method"] == "POST")
+    assert health_post["withheld"] is True and "does not list POST" in health_post["reason"]
+    assert ("/health", "POST") not in findings_by_cell(default.json())
     assert result.code == 1, result.stderr
     assert "Traceback" not in result.stderr
     report = result.json()

@@ -79,8 +79,10 @@ def nginx_stack(tmp_path_factory):
 def test_blocked_by_gateway_with_direct_url(nginx_stack):
     spec, public, direct = nginx_stack
     HOSTS.clear()
+    # --allow-writes: the blocked methods are a declared bulk DELETE and an upserting PUT, which a default run
+    # withholds (they act: 204 and 200 directly); their direct twins are withheld with them
     r = cli(str(spec), "--base-url", public, "--direct-url", direct, "--direct-host", "api.example.test", "--json", "-",
-            "--no-unknown-method", "--override-probes", "off")
+            "--no-unknown-method", "--override-probes", "off", "--allow-writes")
     assert r.code == 1, r.stderr
     report = r.json()
     blocked = {(f["path"], f["method"]): f for f in report["findings"] if f["rule"] == "blocked-by-gateway"}
@@ -97,12 +99,19 @@ def test_blocked_by_gateway_with_direct_url(nginx_stack):
     # the direct probes carried the public Host header; the heuristic stays silent when the direct run answers
     assert "api.example.test" in HOSTS
     assert not [f for f in report["findings"] if f["rule"] == "gateway-refusal-suspected"]
+    # by default neither the public nor the direct URL gets the declared DELETE /items or PUT /items/{id}
+    default = cli(str(spec), "--base-url", public, "--direct-url", direct, "--json", "-", "--no-unknown-method",
+                  "--override-probes", "off")
+    sent = {(w["method"], w["path"]) for w in default.json()["writes_sent"] if w["declared"]}
+    assert sent == set(), default.json()["writes_sent"]
+    assert not [f for f in default.json()["findings"] if f["rule"] == "blocked-by-gateway"]
 
 
 @pytest.mark.needs_system
 def test_gateway_signature_without_direct_url(nginx_stack):
     spec, public, _ = nginx_stack
-    r = cli(str(spec), "--base-url", public, "--json", "-", "--no-unknown-method", "--override-probes", "off")
+    r = cli(str(spec), "--base-url", public, "--json", "-", "--no-unknown-method", "--override-probes", "off",
+            "--allow-writes")  # the declared DELETE /items and PUT /items/{id} are what nginx refuses
     report = r.json()
     suspected = [f for f in report["findings"] if f["rule"] == "gateway-refusal-suspected"]
     by = {(f["path"], m): f for f in suspected for m in f["evidence"]["seen_on"]}

@@ -89,8 +89,8 @@ def spec(tmp_path):
     return str(path)
 
 
-def _run(spec, url, mode="one"):
-    plan = api.build_plan(api.load(spec), api.PlanOptions(base_url=url))
+def _run(spec, url, mode="one", allow_writes=False):
+    plan = api.build_plan(api.load(spec), api.PlanOptions(base_url=url, allow_writes=allow_writes))
     return plan, api.run(plan, api.RunOptions(probe=api.ProbeOptions(override_probes=mode, unknown_method=False, head_raw=False)))
 
 
@@ -99,7 +99,8 @@ def test_header_override_is_reported(spec):
     with serve_wsgi(HeaderOverride(app)) as url:
         plan, report = _run(spec, url)
     got = {(f.path, f.method): f for f in report.findings if f.rule == "method-override-honoured"}
-    assert set(got) == {("/items", "DELETE"), ("/items/{id}", "DELETE")}
+    # /items declares POST: a POST there could create, so no override probe goes there (in any mode)
+    assert set(got) == {("/items/{id}", "DELETE")}
     f = got[("/items/{id}", "DELETE")]
     assert f.evidence["carriers"] == ["X-HTTP-Method-Override"]
     assert f.evidence["plain_post"]["status"] == 405 and f.evidence["real_method"]["status"] == 404
@@ -108,16 +109,64 @@ def test_header_override_is_reported(spec):
     # generated ids only: the real row (discovered by the run for its GETs) was never deleted
     assert "a1" in app.extensions["rows"] and "/items/c405" in f.evidence["request"]["url"]
     assert f.evidence["path_values"]["id"]["value"].startswith("c405")  # the evidence names the values sent
-    # collection: POST is declared, so the undeclared DELETE is the method named; 405 like DELETE itself
-    coll = got[("/items", "DELETE")]
-    assert coll.evidence["response"]["status"] == 405 and coll.evidence["plain_post"]["status"] == 201
-    # the number of extra requests is bounded: 6 per path with "one", 16 with "all"
+    # the number of extra requests is bounded: 6 per path with "one", 11 with "all" (DELETE and PATCH)
     from checker.override import override_probes
     from checker.probes import ProbeContext
-
-    for mode, n in (("one", 6), ("all", 16)):
+    for mode, n in (("one", 6), ("all", 11)):
         ctx = ProbeContext(0, url + "/items/a1", url + "/items/c405x", api.ProbeOptions(override_probes=mode))
-        assert [len(override_probes(pp, ctx)) for pp in plan.paths] == [n, n]
+        assert [len(override_probes(pp, ctx)) for pp in plan.paths] == [0, n]
+
+
+@pytest.mark.parametrize("allow_writes", [False, True])
+def test_override_probes_never_repeat_a_post_that_could_act(spec, allow_writes):
+    """POST /items is declared (it creates): no override probe goes there, even with --allow-writes, which
+    sends the declared POST itself once. Where POST is refused (405), the probes go, on generated ids only."""
+    app = make_app()
+    created = []
+    app.view_functions["create"] = lambda: (created.append(1), ({"id": "new"}, 201))[1]
+    with serve_wsgi(HeaderOverride(app)) as url:
+        plan, report = _run(spec, url, allow_writes=allow_writes)
+    got = {(f.path, f.method) for f in report.findings if f.rule == "method-override-honoured"}
+    assert got == {("/items/{id}", "DELETE")}  # still caught where a plain POST is refused
+    assert created == ([1] if allow_writes else [])  # the declared POST /items alone, and only when allowed
+    assert "a1" in app.extensions["rows"]
+    sent = [w for w in report.writes_sent if w["kind"] == "override"]
+    assert len(sent) == 6 and all("/items/c405" in w["url"] for w in sent)
+
+
+def test_override_probes_wait_for_a_refused_post():
+    """A server that serves an undeclared POST gets no override probe: each would be a POST it serves."""
+    served = []
+    app = Flask(__name__)
+
+    @app.get("/jobs/<id>")
+    def job(id):
+        return jsonify({"id": id})
+
+    @app.post("/jobs/<id>")
+    def run_job(id):  # not in the spec: the finding is the POST probe itself, sent once
+        served.append(id)
+        return jsonify({"started": id}), 202
+
+    spec_text = textwrap.dedent("""\
+        openapi: 3.1.0
+        info: {title: t, version: "1"}
+        paths:
+          /jobs/{id}:
+            parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+            get: {responses: {"200": {description: ok}}}
+        """)
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp()) / "jobs.yaml"
+    path.write_text(spec_text)
+    with serve_wsgi(app) as url:
+        _, report = _run(str(path), url, mode="all")
+    assert len(served) == 1  # the undeclared POST probe; no override probe repeated it
+    rules = {(f.rule, f.method) for f in report.findings}
+    assert ("undeclared-method-accepted", "POST") in rules
+    assert not [w for w in report.writes_sent if w["kind"] == "override"]
 
 
 def test_form_override_is_reported_with_all_methods(spec):
@@ -141,9 +190,13 @@ def test_override_probes_respect_read_only_and_off(spec):
 
     ro = api.build_plan(api.load(spec), api.PlanOptions(base_url="http://127.0.0.1:9", read_only=True))
     assert all(targets(pp, "all") == [] for pp in ro.paths)
-    full = api.build_plan(api.load(spec), api.PlanOptions(base_url="http://127.0.0.1:9", skip_methods=("DELETE",)))
-    assert [targets(pp, "one") for pp in full.paths] == [["PUT"], ["PUT"]]
-    assert all(targets(pp, "off") == [] for pp in full.paths)
+    # nothing where POST is declared (it could act), never PUT (it creates what is not there), in every mode
+    for allow_writes in (False, True):
+        full = api.build_plan(api.load(spec), api.PlanOptions(base_url="http://127.0.0.1:9", skip_methods=("DELETE",),
+                                                              allow_writes=allow_writes))
+        assert [targets(pp, "one") for pp in full.paths] == [[], ["PATCH"]]
+        assert [targets(pp, "all") for pp in full.paths] == [[], ["PATCH"]]
+        assert all(targets(pp, "off") == [] for pp in full.paths)
 
 
 def test_bad_override_option(spec):

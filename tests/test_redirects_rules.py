@@ -26,8 +26,10 @@ def mine(findings) -> dict[tuple[str, str | None], set[str]]:
 
 
 def test_handwritten_redirects():
+    # --allow-writes: the declared POST /moved and PUT /archive are sent, and curl -L -X re-POSTs to /form/
+    # (its handler answers 201); a default run withholds those (test_default_run_sends_no_write_to_a_handler)
     with own.serve() as (url, other):
-        plan = api.build_plan(api.load(SPEC), api.PlanOptions(base_url=url))
+        plan = api.build_plan(api.load(SPEC), api.PlanOptions(base_url=url, allow_writes=True))
         report = api.run(plan)
     undeclared = ("PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
     assert mine(report.findings) == {
@@ -69,6 +71,35 @@ def test_handwritten_redirects():
     assert away.severity == "warning" and other in away.message and "not followed" in away.message
     assert "urllib keeps it" in away.message and away.evidence["credentials"]["kept_by"] == ["urllib"]
     assert [h.split(" → ")[1] for h in away.evidence["chain_as_client"]] == [f"302 Location: {other}/away"]
+
+
+def test_default_run_sends_no_write_to_a_handler():
+    """Harmless by default: POST /form is sent only because every safe method on /form is a bare redirect to
+    /form/ (no handler there); no hop carries the POST on to /form/, and the declared writes that would reach a
+    handler (PUT /archive, POST /orders, POST /moved) are withheld. The classic drift on /form is still caught."""
+    with own.serve() as (url, other):
+        plan = api.build_plan(api.load(SPEC), api.PlanOptions(base_url=url))
+        report = api.run(plan)
+    undeclared = ("PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+    assert mine(report.findings) == {
+        ("/form", "POST"): {"redirect-changes-method", "redirect-then-405"},
+        **{("/form", m): {"redirect-changes-method"} for m in undeclared},
+        ("/loop", "GET"): {"redirect-loop"}, ("/loop", "HEAD"): {"redirect-loop"},
+        ("/long", "GET"): {"redirect-chain-too-long"}, ("/long", "HEAD"): {"redirect-chain-too-long"},
+        ("/nolocation", "GET"): {"redirect-missing-location"}, ("/nolocation", "HEAD"): {"redirect-missing-location"},
+        ("/away", "GET"): {"redirect-cross-origin"}, ("/away", "HEAD"): {"redirect-cross-origin"},
+        ("/both", None): {"trailing-slash-twin"},
+    }
+    by = {(f.rule, f.path, f.method): f for f in report.findings}
+    f = by[("redirect-then-405", "/form", "POST")]
+    assert f.evidence["extra_requests"] == 1  # GET /form/ only: curl-L-X's POST /form/ is not sent
+    assert f.evidence["outcome_by_profile"]["curl-L-X"]["breaks"] is None  # not followed: not judged
+    declared = [(w["method"], w["url"], w["basis"]) for w in report.writes_sent if w["declared"]]
+    assert declared == [("POST", f"{url}/form", "bare slash redirect")]
+    assert not [w for w in report.writes_sent if w["method"] == "POST" and w["url"].startswith(f"{url}/form/")]
+    cells = {(c["path"], c["method"]): c for c in report.matrix}
+    for withheld in (("/archive", "PUT"), ("/orders", "POST"), ("/moved", "POST")):
+        assert cells[withheld]["withheld"] is True and cells[withheld]["status"] is None
 
 
 def test_cross_origin_with_authorization_says_it_was_sent():
@@ -113,9 +144,11 @@ def test_https_to_http_downgrade_on_hand_made_observations():
 
 def test_client_option_changes_the_judgement():
     with own.serve() as (url, other):
-        as_fetch = cli(SPEC, "--base-url", url, "--include-path", "/form", "--json", "-", "--fail-on", "never")
+        # --allow-writes: curl -L -X POST re-POSTs to the handler at /form/, which a default run never does
+        as_fetch = cli(SPEC, "--base-url", url, "--include-path", "/form", "--json", "-", "--fail-on", "never",
+                       "--allow-writes")
         as_curl_x = cli(SPEC, "--base-url", url, "--include-path", "/form", "--json", "-", "--client", "curl-L-X",
-                        "--fail-on", "never")
+                        "--fail-on", "never", "--allow-writes")
     assert as_fetch.code == 0 and as_curl_x.code == 0, as_fetch.stderr + as_curl_x.stderr
     f405 = [f for f in as_fetch.json()["findings"] if f["rule"] == "redirect-then-405"]
     x405 = [f for f in as_curl_x.json()["findings"] if f["rule"] == "redirect-then-405"]
@@ -139,9 +172,12 @@ def test_plan_counts_the_trailing_slash_twins():
     plan = api.build_plan(api.load(SPEC), api.PlanOptions(base_url="http://127.0.0.1:9"))
     from checker.slashes import count
 
-    # a twin for GET and for each declared method, per path: /form, /orders, /archive and /moved have two
-    assert [count(pp) for pp in plan.paths] == [2, 2, 2, 1, 1, 1, 1, 2, 1]
-    assert plan.requests >= len(plan.cells) + 12
+    # a twin for GET and for each declared method sent, per path: by default the declared POST and PUT are
+    # withheld, and their twins too (POST /form/ is where the handler of a redirected POST /form runs)
+    assert [count(pp) for pp in plan.paths] == [1] * 9
+    writes = api.build_plan(api.load(SPEC), api.PlanOptions(base_url="http://127.0.0.1:9", allow_writes=True))
+    assert [count(pp) for pp in writes.paths] == [2, 2, 2, 1, 1, 1, 1, 2, 1]
+    assert writes.requests >= len(writes.cells) + 12
     read_only = api.build_plan(api.load(SPEC), api.PlanOptions(base_url="http://127.0.0.1:9", read_only=True))
     assert [count(pp) for pp in read_only.paths] == [1] * 9  # only the GET twins under --read-only
     result = cli("plan", SPEC, "--base-url", "http://127.0.0.1:9", "--json", "-")

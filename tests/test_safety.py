@@ -84,13 +84,24 @@ def test_state_changing_probes_use_generated_ids_and_no_body(spec_file):
 
 
 def test_send_bodies_is_the_opt_in_for_bodies(spec_file):
+    # a declared POST on a path without parameters could create something: it needs --allow-writes as well
     with FaultServer() as srv:
-        result = cli(spec_file, "--base-url", srv.url, "--send-bodies", "--methods", "POST", "--json", "-")
+        result = cli(spec_file, "--base-url", srv.url, "--send-bodies", "--allow-writes", "--methods", "POST", "--json", "-")
         posts = [r for r in srv.received if r.method == "POST" and r.path == "/ok/items"
                  and not any("override" in k or k == "x-http-method" for k in r.headers)]
     assert result.code in (0, 1), result.stderr
     bodies = [json.loads(r.body) for r in posts if r.body]
     assert bodies == [{"name": "c405-example"}]  # the declared POST only, with the document's example
+
+
+def test_send_bodies_without_allow_writes_sends_no_declared_post(spec_file):
+    with FaultServer() as srv:
+        result = cli(spec_file, "--base-url", srv.url, "--send-bodies", "--methods", "POST", "--json", "-")
+        posts = [r for r in srv.received if r.method == "POST" and r.path == "/ok/items"]
+    assert result.code in (0, 1), result.stderr
+    assert posts == []
+    cell = next(c for c in result.json()["matrix"] if c["path"] == "/ok/items" and c["method"] == "POST")
+    assert cell["withheld"] is True and cell["status"] is None and "--allow-writes" in cell["reason"]
 
 
 def _banner(capsys, base_url: str, methods: tuple[str, ...] | None = None, **kw) -> str:

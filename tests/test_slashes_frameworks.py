@@ -15,8 +15,10 @@ from .support.servers import serve_asgi, serve_wsgi
 MINE = {r.id for r in REDIRECT_RULES}
 
 
-def run(name: str, url: str, client: str = "fetch"):
-    plan = api.build_plan(api.load(str(HERE / f"{name}.yaml")), api.PlanOptions(base_url=url))
+def run(name: str, url: str, client: str = "fetch", allow_writes: bool = True):
+    # allow_writes: the expectations below include redirected POSTs followed to their handlers (201) and the
+    # POST twins of routed URLs, which a default run withholds (test_django_default_run_reaches_no_handler)
+    plan = api.build_plan(api.load(str(HERE / f"{name}.yaml")), api.PlanOptions(base_url=url, allow_writes=allow_writes))
     return plan, api.run(plan, api.RunOptions(probe=api.ProbeOptions(client=client)))
 
 
@@ -86,6 +88,24 @@ def test_django_append_slash_301():
     assert cell(report, "/things/", "GET")["verdict"] == "ok"
 
 
+def test_django_default_run_reaches_no_handler():
+    """Without --allow-writes: the POSTs to /items and /login are sent because every safe method there is a bare
+    301 to the slashed URL, and nothing carries them on to the views; the classic drift is still an error."""
+    with serve_module("tests.servers_redirect.django_slash") as url:
+        plan, report = run("django_slash", url, allow_writes=False)
+    found = mine(report)
+    assert found[("/login", "POST")] == {"redirect-changes-method", "redirect-then-405"}
+    assert "redirect-changes-method" in found[("/items", "POST")] and "trailing-slash-mismatch" in found[("/items", "GET")]
+    post = [f for f in report.findings if f.rule == "redirect-changes-method" and f.path == "/login" and f.method == "POST"]
+    assert post[0].severity == "error"
+    declared = sorted((w["method"], w["url"], w["status"]) for w in report.writes_sent if w["declared"])
+    assert declared == [("POST", f"{url}/items", 301), ("POST", f"{url}/login", 301)]
+    # no POST reached a view that serves POST (items/, login/, notes/)
+    views = tuple(f"{url}/{v}/" for v in ("items", "login", "notes"))
+    assert not [w for w in report.writes_sent if w["method"] == "POST" and w["url"].startswith(views)]
+    assert cell(report, "/notes/", "POST")["withheld"] is True
+
+
 def test_starlette_redirect_slashes_307():
     with serve_asgi(starlette_slash.app) as url:
         plan, report = run("starlette_slash", url)
@@ -107,7 +127,8 @@ def test_starlette_profiles_on_307_only_urllib_refuses():
     from checker.rules.redirects import outcome
 
     with serve_asgi(starlette_slash.app) as url:
-        plan = api.build_plan(api.load(str(HERE / "starlette_slash.yaml")), api.PlanOptions(base_url=url, methods=("POST",)))
+        plan = api.build_plan(api.load(str(HERE / "starlette_slash.yaml")),
+                              api.PlanOptions(base_url=url, methods=("POST",), allow_writes=True))
         from checker.engine import probe
         from checker.http.client import HttpClient
         import asyncio

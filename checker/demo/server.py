@@ -15,7 +15,9 @@ path                   what the server does                                     
 /orders                conformant: 405 with the right Allow, HEAD, OPTIONS         (no finding)
 =====================  ==========================================================  ===============================
 
-It listens on 127.0.0.1 only.
+It listens on 127.0.0.1 only. ``make demo`` runs with ``--allow-writes`` (everything here is in memory): a
+default run withholds the declared writes that could change data, so it reports every drift above but the
+declared PUT that is not implemented (that cell says "not sent"; the 405s' Allow, reported, omits PUT).
 """
 
 from __future__ import annotations

@@ -39,9 +39,13 @@ from urllib.parse import urljoin, urlparse
 from ..observe import Exchange
 
 Send = Callable[[str, str, dict[str, str], bytes | None], Awaitable[Exchange | None]]
+#: ``(url, next_url) -> bool``: may a hop re-send a state-changing method from ``url`` to ``next_url``
+HopCheck = Callable[[str, str], bool]
 
 #: The statuses clients follow automatically (RFC 9110 §15.4.2–§15.4.9; 300 and 304 are not followed).
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: Methods that cannot change anything (RFC 9110 §9.2.1; checker/spec/model.py SAFE_METHODS).
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "QUERY"})
 #: Methods that carry content: dropping their body breaks the request.
 CONTENT_METHODS = frozenset({"POST", "PUT", "PATCH", "QUERY"})
 #: Role of the observations that hold each client profile's whole chain (see the engine).
@@ -65,6 +69,7 @@ REFUSED = "refused"  #: this client does not follow this redirect for this metho
 METHOD_CHANGED = "method-changed"  #: the probe's own chain stops where the client would change the method
 TIME = "time"
 BUDGET = "budget"
+WITHHELD = "withheld"  #: the next hop would re-send a state-changing method that the run may not send there
 
 
 def _selector(sel: str, method: str) -> bool:
@@ -194,8 +199,12 @@ def _drop_content_headers(headers: dict[str, str]) -> dict[str, str]:
 
 async def follow(send: Send, method: str, url: str, headers: dict[str, str], body: bytes | None, max_hops: int,
                  client: Profile | str = DEFAULT_PROFILE, *, keep_method: bool = False,
-                 max_time: float = CHAIN_MAX_TIME, first: Exchange | None = None) -> Chain:
+                 max_time: float = CHAIN_MAX_TIME, first: Exchange | None = None,
+                 may_hop: HopCheck | None = None) -> Chain:
     """Send, then follow redirects as ``client`` does; ``keep_method`` stops where the method would change.
+    ``may_hop(url, next_url)`` says whether a hop that re-sends a state-changing method may go from ``url``
+    to ``next_url``; where it says no, the chain stops (``withheld``): a declared write sent only because it
+    cannot act must not be carried somewhere it could (checker/writes.py).
 
     ``send`` returns None when the run's budget is spent. ``first`` is an answer already in hand for
     the first request (so it is not sent again).
@@ -225,6 +234,8 @@ async def follow(send: Send, method: str, url: str, headers: dict[str, str], bod
         new_method, body_kept = step
         if keep_method and new_method != method:
             return Chain(tuple(chain), METHOD_CHANGED, nxt)
+        if may_hop is not None and new_method.upper() not in _SAFE and not may_hop(url, nxt):
+            return Chain(tuple(chain), WITHHELD, nxt)
         if (new_method, nxt) in seen:
             return Chain(tuple(chain), LOOP, nxt)
         if hops >= max_hops:
@@ -239,7 +250,7 @@ async def follow(send: Send, method: str, url: str, headers: dict[str, str], bod
 
 
 async def walk(send: Send, method: str, url: str, headers: dict[str, str], body: bytes | None, max_hops: int,
-               client: Profile | str = DEFAULT_PROFILE) -> tuple[Exchange, ...]:
+               client: Profile | str = DEFAULT_PROFILE, may_hop: HopCheck | None = None) -> tuple[Exchange, ...]:
     """The exchanges of a probe's own chain: followed as ``client`` does while the method is kept.
 
     Where the client would re-send another method (POST -> GET), the probe's chain stops on the
@@ -251,7 +262,8 @@ async def walk(send: Send, method: str, url: str, headers: dict[str, str], body:
         return ()
     if first.status not in REDIRECT_STATUSES:  # no answer, or a final one: nothing to follow (most probes)
         return (first,)
-    return (await follow(send, method, url, headers, body, max_hops, client, keep_method=True, first=first)).exchanges
+    return (await follow(send, method, url, headers, body, max_hops, client, keep_method=True, first=first,
+                         may_hop=may_hop)).exchanges
 
 
 def has_redirect(chain: Iterable[Exchange]) -> bool:
@@ -260,7 +272,8 @@ def has_redirect(chain: Iterable[Exchange]) -> bool:
 
 async def explore(send: Send, method: str, url: str, headers: dict[str, str], body: bytes | None, max_hops: int,
                   chosen: str = DEFAULT_PROFILE, seed: tuple[Exchange, ...] = (),
-                  max_requests: int = MAX_PROFILE_REQUESTS) -> list[tuple[tuple[str, ...], Chain]]:
+                  max_requests: int = MAX_PROFILE_REQUESTS, may_hop: HopCheck | None = None
+                  ) -> list[tuple[tuple[str, ...], Chain]]:
     """Every profile's whole chain for one probe, each distinct request sent once.
 
     Profiles that send the same requests share them: ``seed`` (the probe's own chain) is reused, and
@@ -288,7 +301,7 @@ async def explore(send: Send, method: str, url: str, headers: dict[str, str], bo
     groups: dict[tuple, tuple[list[str], Chain]] = {}
     order = [chosen] + [n for n in PROFILES if n != chosen]
     for name in order:
-        chain = await follow(cached, method, url, headers, body, max_hops, PROFILES[name])
+        chain = await follow(cached, method, url, headers, body, max_hops, PROFILES[name], may_hop=may_hop)
         key = (tuple(id(ex) for ex in chain.exchanges), chain.stop)
         groups.setdefault(key, ([], chain))[0].append(name)
     return [(tuple(names), chain) for names, chain in groups.values()]

@@ -36,6 +36,9 @@ class Report:
     locations: Any = field(default_factory=dict, repr=False)
     fail_on: str = "error"  #: the run's --fail-on threshold (JUnit failures, PASS/FAIL in summaries)
     tolerance: Tolerance = field(default_factory=Tolerance)  #: unjudged cells a passing run may leave
+    #: every state-changing request the run sent (method, url, kind, path, status): the audit of a run;
+    #: None for reports that are not runs
+    writes_sent: list[dict[str, Any]] | None = None
 
     # -- derived ----------------------------------------------------------------------------------
     def counted_findings(self) -> list[Finding]:
@@ -133,6 +136,8 @@ class Report:
             "findings": [self._finding_dict(f) for f in self.findings],
             "matrix": self.matrix,
         }
+        if self.writes_sent is not None:
+            out["writes_sent"] = self.writes_sent
         if self.ignored:
             out["ignored"] = [{**f.to_dict(), "ignore_reason": reason} for f, reason in self.ignored]
         if self.notes:

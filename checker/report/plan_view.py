@@ -17,6 +17,8 @@ from ..spec.paths import request_path
 
 MAX_ROWS = 200
 DECLARED, IMPLIED, PROBED = "●", "○", "·"
+WITHHELD = "⊘"  #: declared, but no request: it could change data (checker/writes.py)
+MAX_WITHHELD_LINES = 50
 #: The path column never gets narrower than this (long templates fold onto a second line).
 PATH_MIN = 24
 
@@ -69,7 +71,9 @@ def print_plan(plan: Plan, console: Console) -> None:
         if len(ranked) > 1:
             row.append(labels[prefix])
         for c in pp.cells:
-            if c.declared:
+            if c.withheld:
+                row.append(Text(WITHHELD, style="bold yellow"))
+            elif c.declared:
                 row.append(Text(DECLARED, style="bold green"))
             elif c.implied:
                 row.append(Text(IMPLIED, style="green"))
@@ -81,11 +85,24 @@ def print_plan(plan: Plan, console: Console) -> None:
         console.print(f"… {len(plan.paths) - MAX_ROWS} more paths (--json - lists every cell)", markup=False, style="dim")
     declared = sum(1 for c in plan.cells if c.declared)
     implied = sum(1 for c in plan.cells if c.implied)
-    console.print(f"{DECLARED} declared  {IMPLIED} implied (HEAD through GET)  {PROBED} undeclared, probed", markup=False)
+    withheld = [c for c in plan.cells if c.withheld]
+    console.print(f"{DECLARED} declared  {IMPLIED} implied (HEAD through GET)  {PROBED} undeclared, probed"
+                  + (f"  {WITHHELD} withheld" if withheld else ""), markup=False)
+    by_reason: dict[str, list[str]] = {}
+    for c in withheld:
+        by_reason.setdefault(c.withheld or "", []).append(f"{c.method} {c.path}")
+    for reason, names in by_reason.items():
+        shown = ", ".join(names[:MAX_WITHHELD_LINES]) + (f", … {len(names) - MAX_WITHHELD_LINES} more"
+                                                          if len(names) > MAX_WITHHELD_LINES else "")
+        console.print(f"{WITHHELD} {len(names)} withheld: {reason.removeprefix('not sent: ')}", markup=False, style="yellow")
+        console.print(f"  {shown}", markup=False)
+    if any(c.redirect_probe for c in withheld):
+        console.print("  (sent without a body where the safe probes show a bare slash redirect)", markup=False,
+                      style="dim")
     counts = plan.request_counts()
     kinds = ", ".join(f"{v} {k}" for k, v in counts.items() if k != "total" and v)
     console.print(f"{len(plan.cells)} cells: {declared} declared, {implied} implied, "
-                  f"{len(plan.cells) - declared - implied} undeclared · a default run sends at most {counts['total']} requests "
+                  f"{len(plan.cells) - declared - implied} undeclared · {'this' if plan.options.allow_writes else 'a default'} run sends at most {counts['total']} requests "
                   f"({kinds}; plus any redirect hops it follows)", markup=False)
     for w in plan.warnings:
         console.print(Text.assemble(("note: ", "yellow"), w))
