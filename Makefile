@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-test
 PYTEST_ARGS ?=
 
-.PHONY: install demo test bench plan clean docs
+.PHONY: install demo test bench plan clean docs realworld
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	@PY=$(PY) VENV=$(VENV) sh scripts/bootstrap.sh '.[test]'
@@ -31,6 +31,13 @@ bench: $(STAMP)
 docs: $(STAMP)
 	@$(BIN)/python -m checker.rules.catalogue > docs/rules.md
 	@$(BIN)/python scripts/readme_cli.py
+
+## realworld: conform405 against real open-source servers that ship their own OpenAPI document
+## (jupyter_server, kinto, httpbin, connexion, prism), each installed from pinned versions into
+## .realworld/ and started on 127.0.0.1; not part of `make test` (minutes, and it needs PyPI and npm).
+## RW_SERVERS="httpbin prism" picks some. Findings checked by hand: docs/realworld.md.
+realworld: $(STAMP)
+	@PYTHON=$(BIN)/python sh scripts/realworld/run_all.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info
