@@ -33,7 +33,7 @@ docs: $(STAMP)
 	@$(BIN)/python scripts/readme_cli.py
 
 ## realworld: conform405 against real open-source servers that ship their own OpenAPI document
-## (jupyter_server, jupyverse, kinto, httpbin, connexion, prism), each installed from pinned versions into
+## (jupyter_server, jupyverse, kinto, httpbin, connexion, prism, prefect), each installed from pinned versions into
 ## .realworld/ and started on 127.0.0.1; not part of `make test` (minutes, and it needs PyPI and npm).
 ## RW_SERVERS="httpbin prism" picks some. Findings checked by hand: docs/realworld.md.
 realworld: $(STAMP)

@@ -5,7 +5,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 2
 t0=$(date +%s)
 failed=
-for s in ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin connexion prism}; do
+for s in ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin connexion prism prefect}; do
   ts=$(date +%s)
   case $s in
     kinto-keep-account) KINTO_KEEP_ACCOUNT=1 sh scripts/realworld/kinto.sh ;;
@@ -14,7 +14,7 @@ for s in ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin
   echo "[realworld] $s: $(( $(date +%s) - ts )) s (install, start, run, stop)" >&2
 done
 echo
-"${PYTHON:-python3}" scripts/realworld/summary.py ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin connexion prism}
+"${PYTHON:-python3}" scripts/realworld/summary.py ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin connexion prism prefect}
 echo
 echo "realworld: $(( $(date +%s) - t0 )) s in all${failed:+; failed:$failed}; reports in .realworld/<name>.json, curl replays in .realworld/<name>.replay.txt"
 [ -z "$failed" ]
