@@ -51,7 +51,9 @@ rw_start() {
   log "starting: $*"
   setsid "$@" >"$RW/$NAME/server.log" 2>&1 &
   SERVER_PID=$!
-  trap rw_stop EXIT INT TERM
+  # EXIT alone would not stop a Ctrl-C'd launcher in dash: INT/TERM stop the server, then leave.
+  trap rw_stop EXIT
+  trap 'rw_stop; exit 130' INT TERM
 }
 
 rw_stop() {
