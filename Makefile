@@ -16,7 +16,7 @@ UV_SPEC ?= uv==0.13.9
 UPGRADE ?=
 LOCK    := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --custom-compile-command 'make lock' -q $(if $(UPGRADE),--upgrade)
 
-.PHONY: install demo test test-latest bench lock plan clean docs dist
+.PHONY: install demo test test-latest bench lock plan clean docs dist realworld
 
 $(CORE_STAMP): pyproject.toml scripts/bootstrap.sh constraints/core.txt
 	@$(BOOTSTRAP) . constraints/core.txt
@@ -67,6 +67,13 @@ docs: $(STAMP)
 ## dist: the sdist and the wheel in dist/ (what tests/test_packaging.py installs)
 dist: $(STAMP)
 	@$(BIN)/python -m build --outdir dist .
+
+## realworld: conform405 against real open-source servers that ship their own OpenAPI document
+## (jupyter_server, jupyverse, kinto, httpbin, connexion, prism, prefect), each installed from pinned versions into
+## .realworld/ and started on 127.0.0.1; not part of `make test` (minutes, and it needs PyPI and npm).
+## RW_SERVERS="httpbin prism" picks some. Findings checked by hand: docs/realworld.md.
+realworld: $(STAMP)
+	@PYTHON=$(BIN)/python sh scripts/realworld/run_all.sh
 
 clean:
 	rm -rf $(VENV) .venv-latest build dist *.egg-info
