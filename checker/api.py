@@ -283,6 +283,9 @@ def make_report(plan: Plan, observations: list[Observation], options: RunOptions
                 duration: float, sent: int, incomplete: str | None,
                 judged: dict[str, PathJudgement] | None = None) -> Report:
     j = judge(plan, observations, _with_stability(options.judge, observations), judged)
+    from .stacks import annotate
+
+    j.findings = annotate(j.findings, observations)  # the serving stack's own fix (checker/stacks/)
     spec = plan.spec
     base = plan.options.base_url or plan.options.origin or (plan.paths[0].url if plan.paths else None)
     target = {"base_url": plan.options.base_url or plan.options.origin or _origin_of(base), "app": bool(options.app),

@@ -157,9 +157,25 @@ def findings_view(report: Report) -> Any:
             parts.append(Text(f"  … and {len(items) - 50} more (see the JSON report)", style="dim"))
         if rule:
             parts.append(Text(f"  fix: {rule.fix}", style="italic"))
+        parts.extend(stack_fix_lines(items))
+        if rule:
             parts.append(Text(f"  more: conform405 explain {rule_id}", style="dim"))
         parts.append(Text(""))
     return Group(*parts)
+
+
+def stack_fix_lines(items: list) -> list[Text]:
+    """``fix (Django REST framework, from the 405 body "..."): ...``, once per stack fix among a rule's findings."""
+    from ..stacks import stack_label
+
+    seen: dict[str, Any] = {}
+    for f in items:
+        if f.stack_fix and f.stack_fix not in seen:
+            seen[f.stack_fix] = f
+    out = []
+    for text, f in list(seen.items())[:4]:
+        out.append(Text(f"  fix ({stack_label(f)}): {text}", style="italic"))
+    return out
 
 
 def baseline_view(report: Report) -> Any:

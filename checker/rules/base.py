@@ -50,6 +50,10 @@ class Finding:
     reproduce: str | None = None
     facts: tuple[tuple[str, str], ...] = ()  #: the essential facts that identify it across runs
     confidence: str = "high"  #: "high" | "low" (heuristics such as gateway signatures)
+    #: the serving stack recognised from the answers (checker/stacks/): {"stack", "id", "confidence", "evidence",
+    #: "scope"}, and that stack's own fix for the rule; set after judging, never part of the fingerprint
+    stack: dict[str, Any] | None = None
+    stack_fix: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -67,6 +71,8 @@ class Finding:
             "reproduce": self.reproduce,
             "fingerprint": self.fingerprint,
             "confidence": self.confidence,
+            **({"stack": self.stack} if self.stack else {}),
+            **({"stack_fix": self.stack_fix} if self.stack_fix else {}),
         }
 
 
