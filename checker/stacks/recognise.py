@@ -104,8 +104,12 @@ def body_signals(status: int | None, headers: dict[str, str], body: bytes) -> li
     stripped = text.strip()
     if ctype.startswith("text/plain"):
         if text in _STARLETTE_TEXT and "x-content-type-options" not in headers:
-            # Starlette's own plain-text answer; Go's http.Error adds a newline and X-Content-Type-Options
-            out.append(Signal("starlette", "medium", f"{where} {_quote(text)} (text/plain)"))
+            # Starlette's own plain-text answer (Go's http.Error adds a newline and X-Content-Type-Options);
+            # from an ASGI server, the 405 one is Starlette's for sure
+            asgi = re.match(r"(uvicorn|hypercorn|daphne|granian)\b", headers.get("server", ""), re.I)
+            conf = _STARLETTE_TEXT[text] if asgi else "medium" if text == "Method Not Allowed" else "low"
+            out.append(Signal("starlette", conf, f"{where} {_quote(text)} (text/plain" + (f", Server: {asgi.group(0)})" if asgi else ")"),
+                              f"starlette{text}"))
         elif text in ("Method Not Allowed\n", "404 page not found\n") and headers.get("x-content-type-options") == "nosniff":
             out.append(Signal("go", "high" if text.startswith("404") else "medium", f"{where} {_quote(stripped)} (http.Error)"))
     gw = gateway_signature(headers, body, status) if status and status >= 400 else None
