@@ -57,6 +57,9 @@ class RunOptions:
     #: an ASGI or WSGI application to test in-process (no socket, no server; see checker/http/inprocess.py).
     #: Without a base URL or origin in the plan, probes go to http://testserver + the spec's server path.
     app: Any = None
+    #: validate the answers of declared operations against the documented responses (openapi-core, imported
+    #: only then: checker/responses.py); rules response-not-documented and response-schema-mismatch
+    validate_responses: bool = False
 
 
 def load(source: str, options: LoadOptions | None = None) -> Spec:
@@ -143,6 +146,10 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
                     progress: Callable[[Observation], None] | None = None) -> Report:
     options = options or RunOptions()
     plan, options = _in_process(plan, options)
+    if options.validate_responses and options.judge.response_validator is None:
+        from .responses import ResponseValidator
+
+        options = replace(options, judge=replace(options.judge, response_validator=ResponseValidator(plan.spec)))
     started_wall = _dt.datetime.now(_dt.timezone.utc)
     t0 = time.perf_counter()
     headers, masked = _headers(options.headers)
@@ -205,6 +212,9 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
         report.target["transport"] = client.transport_name
     if options.app is not None:
         _host_refused_note(report)
+    validator = options.judge.response_validator
+    if validator is not None and not validator.supported:
+        report.notes.append(f"--validate-responses: OpenAPI {validator.family} documents are not validated (openapi-core reads 3.x)")
     if interrupted:
         raise RunInterrupted(report)
     if unreachable is not None:

@@ -271,6 +271,7 @@ def run_cmd(
     override_probes: str = typer.Option("one", "--override-probes", help="Method-override probes per path (only where POST is undeclared and refused): one (one overridden method, 6 requests), all (DELETE and PATCH, 11) or off."),
     no_unknown_method: bool = typer.Option(False, "--no-unknown-method", help="Do not send the made-up method token (one request per path)."),
     no_head_body_check: bool = typer.Option(False, "--no-head-body-check", help="Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET)."),
+    validate_responses: bool = typer.Option(False, "--validate-responses", help="Also validate the answers of declared operations against the documented responses: status, media type, body schema (openapi-core; rules response-not-documented, response-schema-mismatch)."),
     no_slash_twins: bool = typer.Option(False, "--no-slash-twins", help="Do not probe each path's trailing-slash twin (rules trailing-slash-mismatch / -twin are then not judged)."),
     transport: str = typer.Option("auto", "--transport", help="HTTP transport: auto (= socket, conform405's lean HTTP/1.1 client) or httpx."),
     shard: Optional[str] = typer.Option(None, "--shard", metavar="K/N", help="Probe only shard K of N: a fixed 1/N share of the paths (by a hash of the path template); join the reports with 'conform405 merge'."),
@@ -390,6 +391,10 @@ def run_cmd(
         from dataclasses import replace as _replace
 
         options = _replace(options, judge=cfg.judge_options())
+    if validate_responses or (cfg is not None and cfg.validate_responses):
+        from dataclasses import replace as _with
+
+        options = _with(options, validate_responses=True)
     out = Console(highlight=False, soft_wrap=False)
     exit_code: int | None = None
     report = None

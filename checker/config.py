@@ -69,7 +69,8 @@ _SWITCHES = ("stability_check", "unknown_method", "head_body_check", "slash_twin
 #: how many unjudged cells a passing run may leave: a count, a share ("5%") or "any"
 _LIMITS = ("max_no_answer", "max_inconclusive")
 _KNOWN = set(_STRINGS) | set(_LISTS) | set(_TABLES) | set(_NUMBERS) | set(_SWITCHES) | set(_LIMITS) | {"read_only", "ignore",
-                                                                                                    "allow_writes", "writes"}
+                                                                                                    "allow_writes", "writes",
+                                                                                                    "validate_responses"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Config:
     origin: str | None = None
     fail_on: str | None = None
     read_only: bool = False
+    validate_responses: bool = False  #: --validate-responses
     allow_writes: bool = False
     writes_allow: tuple[str, ...] = ()  #: [writes] allow (checker/writes.py)
     writes_deny: tuple[str, ...] = ()  #: [writes] deny
@@ -200,7 +202,7 @@ def parse(table: dict[str, Any], where: str, prefix: str = "", env: dict[str, st
             values[key] = str(value)
         elif key == "writes":
             values.update(_writes(value, name, where))
-        elif key in ("read_only", "allow_writes") or key in _SWITCHES:
+        elif key in ("read_only", "allow_writes", "validate_responses") or key in _SWITCHES:
             if not isinstance(value, bool):
                 raise fail("must be true or false")
             values[key] = value

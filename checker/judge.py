@@ -38,6 +38,8 @@ class Ignore:
 class JudgeOptions:
     severity: dict[str, str] = field(default_factory=dict)  #: rule ID -> error|warning|info|off
     ignores: tuple[Ignore, ...] = ()
+    #: --validate-responses: a checker.responses.ResponseValidator, handed to the response rules
+    response_validator: Any = field(default=None, compare=False)
 
 
 @dataclass
@@ -85,6 +87,7 @@ def judge_path(pp, obs_list: list[Observation], options: JudgeOptions | None = N
     """Every check on one path's observations: ``(findings, ignored, context)``."""
     options = options or JudgeOptions()
     ctx = path_context(pp, obs_list)
+    ctx.response_validator = options.response_validator
     path_findings: list[Finding] = []
     ignored: list[tuple[Finding, str]] = []
     for check in CHECKS:

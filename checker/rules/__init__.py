@@ -18,6 +18,8 @@ _FAMILIES += (gateway, override, cors, unknown_method, head_depth)  # issue #5: 
 _FAMILIES += (redirects,)  # issue #4: redirect chains as clients follow them, trailing slashes
 from . import stability  # issue #7
 _FAMILIES += (stability,)  # issue #7: a path whose answer changes between identical requests
+from . import responses
+_FAMILIES += (responses,)  # --validate-responses: served answers against the documented responses (openapi-core)
 
 RULES: dict[str, Rule] = {rule.id: rule for family in _FAMILIES for rule in family.RULES}
 CHECKS: tuple[Check, ...] = tuple(family.check for family in _FAMILIES)

@@ -102,6 +102,8 @@ class PathContext:
     get_by_url: dict[str, Observation]  #: url_key -> the GET observed on that URL
     extras: dict[str, list[Observation]] = field(default_factory=dict)  #: role -> extra probes (checker/probes.py)
     inconclusive: dict[tuple[str, int], str] = field(default_factory=dict)
+    #: --validate-responses: checker/responses.py's validator (None: the response rules do not judge)
+    response_validator: Any = field(default=None, repr=False, compare=False)
     _observed: list[tuple[Cell, Observation]] | None = field(default=None, repr=False, compare=False)
 
     @property
