@@ -266,3 +266,46 @@ def test_every_format_carries_the_stack_fix():
     back = _finding(next(f for f in data["findings"] if f["rule"] == "declared-method-rejected"), "x")
     assert back.stack == target.stack and back.stack_fix == target.stack_fix and back.fingerprint == target.fingerprint
     assert isinstance(report, Report)
+
+
+# -- stacks the suite runs no server for: their own answers, as they send them -----------------------------
+from checker.stacks import fix_for, recognise_answer  # noqa: E402
+
+OWN_ANSWERS = [
+    ("express", 404, {"x-powered-by": "Express", "content-type": "text/html; charset=utf-8"},
+     b"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n"
+     b"<pre>Cannot PUT /items</pre>\n</body>\n</html>\n", "wrong-status-for-undeclared-method", ".all("),
+    ("tornado", 405, {"server": "TornadoServer/6.4", "content-type": "text/html; charset=UTF-8"},
+     b"<html><title>405: Method Not Allowed</title><body>405: Method Not Allowed</body></html>", "allow-missing", "write_error"),
+    ("spring", 405, {"content-type": "application/json", "allow": "GET"},
+     b'{"timestamp":"2026-01-01T00:00:00.000+00:00","status":405,"error":"Method Not Allowed","path":"/items"}',
+     "undeclared-method-accepted", "@GetMapping"),
+    ("aspnet", 405, {"server": "Kestrel", "allow": "GET"}, b"", "head-not-supported", "MapMethods"),
+    ("rails", 404, {"content-type": "text/html"}, b"<h1>Routing Error</h1><p>No route matches [PUT] \"/items\"</p>",
+     "wrong-status-for-undeclared-method", "via: :all"),
+    ("go", 404, {"content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff"}, b"404 page not found\n",
+     "wrong-status-for-undeclared-method", "GET /items"),
+    ("aws-api-gateway", 403, {"x-amzn-errortype": "MissingAuthenticationTokenException", "content-type": "application/json"},
+     b'{"message":"Missing Authentication Token"}', "declared-method-rejected", "redeploy"),
+    ("envoy", 404, {"server": "envoy"}, b"", "wrong-status-for-undeclared-method", "direct_response"),
+    ("apache", 405, {"server": "Apache/2.4.62 (Debian)", "content-type": "text/html; charset=iso-8859-1"},
+     b"<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>405 Method Not Allowed</title>\n"
+     b"</head><body>\n<h1>Method Not Allowed</h1>\n<hr>\n<address>Apache/2.4.62 (Debian) Server at example.test Port 80</address>\n",
+     "trace-enabled", "TraceEnable off"),
+]
+
+
+@pytest.mark.parametrize("stack, status, headers, body, rule, mechanism", OWN_ANSWERS, ids=[a[0] for a in OWN_ANSWERS])
+def test_own_answers_of_other_stacks(stack, status, headers, body, rule, mechanism):
+    got = recognise_answer(status, headers, body)
+    assert got is not None and got["id"] == stack, got
+    assert mechanism in (fix_for(rule, stack) or "")
+
+
+def test_unrecognised_answers():
+    assert recognise_answer(404, {"content-type": "text/plain"}, b"no such thing") is None
+    assert recognise_answer(405, {"server": "acme-httpd/1", "allow": "GET"}, b"") is None
+    # a stack recognised, but no entry for the rule: no stack fix (the generic one stands)
+    assert fix_for("redirect-loop", "flask") is None and fix_for("allow-missing", "nonexistent") is None
+    # a child stack falls back to its parent's fix (FastAPI -> Starlette)
+    assert fix_for("trailing-slash-mismatch", "fastapi") == fix_for("trailing-slash-mismatch", "starlette")

@@ -64,7 +64,7 @@ def _quote(text: str, limit: int = 60) -> str:
 _B = re.compile
 _BODY: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("drf", "high", _B(r'^\s*\{\s*"detail"\s*:\s*"Method \\"[A-Za-z0-9!#$%&\'*+.^_`|~-]+\\" not allowed\."\s*\}')),
-    ("drf", "high", _B(r'"renders"\s*:\s*\[.*"parses"\s*:\s*\[', re.S)),  # DRF's OPTIONS metadata
+    ("drf", "high", _B(r'"renders"\s*:\s*\[.*"parses"\s*:\s*\[', re.S)),
     ("drf", "high", _B(r'^\s*\{\s*"detail"\s*:\s*"(Authentication credentials were not provided|'
                        r'You do not have permission to perform this action)\."\s*\}')),
     ("drf", "medium", _B(r'^\s*\{\s*"detail"\s*:\s*"(Not found|No \w+ matches the given query)\."\s*\}')),
@@ -87,6 +87,12 @@ _BODY: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("rails", "high", _B(r"No route matches \[[A-Z]+\]|ActionController::RoutingError")),
     ("rails", "medium", _B(r"The page you were looking for doesn(&#39;|')t exist")),
 )
+#: signatures shown by name rather than quoted (their match spans a whole document), by how their pattern starts
+_NAMED = {'"renders"': "DRF's OPTIONS metadata (\"renders\", \"parses\")",
+          '"timestamp"': "Spring Boot's error JSON (timestamp, status, error)",
+          '"type"': "ASP.NET Core's problem details with a traceId"}
+_LABELS = {n: label for n, (_, _, pattern) in enumerate(_BODY) for start, label in _NAMED.items()
+           if pattern.pattern.startswith(start)}
 _STARLETTE_TEXT = {"Method Not Allowed": "high", "Not Found": "medium"}
 
 
@@ -100,7 +106,8 @@ def body_signals(status: int | None, headers: dict[str, str], body: bytes) -> li
     for n, (stack, conf, pattern) in enumerate(_BODY):
         m = pattern.search(text)
         if m:
-            out.append(Signal(stack, conf, f"{where} {_quote(m.group(0))}", f"body{n}"))
+            shown = f"{where}: {_LABELS[n]}" if n in _LABELS else f"{where} {_quote(m.group(0))}"
+            out.append(Signal(stack, conf, shown, f"body{n}"))
     stripped = text.strip()
     if ctype.startswith("text/plain"):
         if text in _STARLETTE_TEXT and "x-content-type-options" not in headers:
