@@ -215,6 +215,9 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
     validator = options.judge.response_validator
     if validator is not None and not validator.supported:
         report.notes.append(f"--validate-responses: OpenAPI {validator.family} documents are not validated (openapi-core reads 3.x)")
+    elif validator is not None and validator.failures:
+        report.notes.append(f"--validate-responses: {len(validator.failures)} answer(s) could not be validated "
+                            f"(openapi-core failed on the document), e.g. {validator.failures[0]}")
     if interrupted:
         raise RunInterrupted(report)
     if unreachable is not None:

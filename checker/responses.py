@@ -25,7 +25,7 @@ MAX_ERRORS = 5
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  #: "status" | "media-type" | "missing-body" | "body" | "headers" | "unvalidated"
+    kind: str  #: "status" | "media-type" | "missing-body" | "body" | "headers"
     message: str
     errors: tuple[dict[str, str], ...] = ()  #: {"message", "at"} per schema error
 
@@ -38,6 +38,7 @@ class ResponseValidator:
         from openapi_core import V30ResponseValidator, V31ResponseValidator
 
         self.family = spec.family
+        self.failures: list[str] = []  #: answers openapi-core could not validate (why, per answer)
         self.supported = spec.family in ("3.0", "3.1", "3.2")
         if not self.supported:
             return
@@ -67,15 +68,30 @@ class ResponseValidator:
 
     def documented(self, template: str, method: str, status: int) -> bool | None:
         """Whether ``status`` has a response in the operation (an exact code, its ``NXX`` range or ``default``)."""
-        op = self.operation(template, method)
-        if op is None:
+        try:
+            op = self.operation(template, method)
+            if op is None:
+                return None
+            keys = {str(k).upper() for k in (op / "responses").keys()} if (op / "responses").exists() else set()
+        except Exception as exc:  # noqa: BLE001 - a document openapi-core cannot read here: no verdict
+            self.failures.append(f"{method} {template}: {exc.__class__.__name__}: {exc}"[:300])
             return None
-        keys = {str(k).upper() for k in (op / "responses").keys()} if (op / "responses").exists() else set()
         return str(status) in keys or f"{str(status)[0]}XX" in keys or "DEFAULT" in keys
 
     def problems(self, template: str, method: str, status: int, headers: dict[str, str], body: bytes,
                  truncated: bool = False) -> list[Problem]:
-        """What is wrong with this answer for the documented operation (empty: it conforms, or cannot be told)."""
+        """What is wrong with this answer for the documented operation (empty: it conforms, or cannot be told).
+
+        openapi-core failing on a part of the document (a reference it cannot follow, a schema it cannot
+        compile) is not a finding about the server: the answer is counted in ``failures`` (a note of the report)."""
+        try:
+            return self._problems(template, method, status, headers, body, truncated)
+        except Exception as exc:  # noqa: BLE001 - never lose a run's judgement over one unvalidatable answer
+            self.failures.append(f"{method} {template}: {exc.__class__.__name__}: {exc}"[:300])
+            return []
+
+    def _problems(self, template: str, method: str, status: int, headers: dict[str, str], body: bytes,
+                  truncated: bool) -> list[Problem]:
         from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
         from openapi_core.templating.responses.exceptions import ResponseNotFound
         from openapi_core.validation.response.exceptions import DataValidationError, InvalidData, MissingData

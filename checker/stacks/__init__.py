@@ -29,16 +29,32 @@ from .recognise import RANK, STACKS, Signal, answer_signals, best
 __all__ = ["FIXES", "STACKS", "annotate", "fix_for", "recognise_answer", "recognise_exchanges", "stack_label"]
 
 #: answers read per path, and over the whole run, at most (a path's refusals look alike: a few suffice)
-PER_PATH = 48
+PER_PATH = 32
 PER_RUN = 1500
 _SCOPE_ORDER = {"answer": 3, "path": 2, "run": 1}
 _LOWER = {"high": "medium", "medium": "low", "low": "low"}
 
 
+#: the headers a signature reads (with the status and the body's head: the cache key of an answer's signals)
+_READ = ("server", "x-powered-by", "content-type", "content-length", "allow", "via", "x-content-type-options",
+         "x-aspnet-version", "x-envoy-upstream-service-time", "x-amzn-requestid", "x-amz-apigw-id", "x-amzn-errortype",
+         "cf-ray", "cf-mitigated", "x-runtime", "x-request-id")
+_cache: dict[tuple[Any, ...], list[Signal]] = {}
+
+
 def _signals_of(ex: Exchange) -> list[Signal]:
+    """The signals of one answer. A run's refusals repeat a handful of bodies: each distinct one is read once."""
     if ex.status is None:
         return []
-    return answer_signals(ex.status, dict(_headers(ex.headers)), ex.body)
+    headers = {k: v for k, v in _headers(ex.headers).items() if k in _READ}
+    body = ex.body[:4096]
+    key = (ex.status, tuple(sorted(headers.items())), body)
+    got = _cache.get(key)
+    if got is None:
+        if len(_cache) > 4096:
+            _cache.clear()
+        got = _cache[key] = answer_signals(ex.status, headers, body)
+    return got
 
 
 def _headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
