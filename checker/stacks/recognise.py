@@ -162,10 +162,9 @@ def header_signals(headers: dict[str, str]) -> list[Signal]:
         out.append(Signal("cloudflare", "medium", "CF-Ray"))
     via = headers.get("via", "")
     if via:
-        for token, stack in (("nginx", "nginx"), ("envoy", "envoy"), ("cloudfront", "aws-api-gateway"),
-                             ("apache", "apache")):
-            if token in via.lower() and stack != "aws-api-gateway":
-                out.append(Signal(stack, "medium", f"Via: {via[:60]}"))
+        for token in ("nginx", "envoy", "apache"):
+            if token in via.lower():
+                out.append(Signal(token, "medium", f"Via: {via[:60]}", "via"))
     if "x-runtime" in headers and "x-request-id" in headers:
         out.append(Signal("rails", "low", "X-Runtime and X-Request-Id (Rack)"))
     return out
