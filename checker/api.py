@@ -298,7 +298,8 @@ def make_report(plan: Plan, observations: list[Observation], options: RunOptions
     j = judge(plan, observations, _with_stability(options.judge, observations), judged)
     from .stacks import annotate
 
-    j.findings = annotate(j.findings, observations)  # the serving stack's own fix (checker/stacks/)
+    declared = {(c.path, c.method) for c in plan.cells if c.declared}
+    j.findings = annotate(j.findings, observations, declared)  # the serving stack's own fix (checker/stacks/)
     spec = plan.spec
     base = plan.options.base_url or plan.options.origin or (plan.paths[0].url if plan.paths else None)
     target = {"base_url": plan.options.base_url or plan.options.origin or _origin_of(base), "app": bool(options.app),

@@ -309,3 +309,20 @@ def test_unrecognised_answers():
     assert fix_for("redirect-loop", "flask") is None and fix_for("allow-missing", "nonexistent") is None
     # a child stack falls back to its parent's fix (FastAPI -> Starlette)
     assert fix_for("trailing-slash-mismatch", "fastapi") == fix_for("trailing-slash-mismatch", "starlette")
+
+
+def test_gateway_rules_take_the_gateways_fix_only():
+    from checker.rules.base import Finding
+    from checker.stacks import fix_rule
+
+    nginx = {"id": "nginx", "kind": "gateway"}
+    flask = {"id": "flask", "kind": "framework"}
+    declared = {("/items", "PUT")}
+    suspected = Finding(rule="gateway-refusal-suspected", severity="warning", path="/items", method="PUT", message="m")
+    assert fix_rule(suspected, nginx, declared) == "gateway-refusal-suspected"
+    assert "limit_except GET POST PUT" in fix_for("gateway-refusal-suspected", "nginx")
+    undeclared = Finding(rule="gateway-refusal-suspected", severity="info", path="/items", method="PATCH", message="m")
+    assert fix_rule(undeclared, nginx, declared) == "wrong-status-for-undeclared-method"  # 403 at the edge: answer 405
+    assert fix_rule(suspected, flask, declared) is None
+    blocked = Finding(rule="blocked-by-gateway", severity="warning", path="/items", method="PATCH", message="m")
+    assert fix_rule(blocked, nginx, declared) is None

@@ -155,8 +155,28 @@ class _Recogniser:
         return max(candidates, key=lambda c: (RANK[c["confidence"]], _SCOPE_ORDER[c["scope"]]))
 
 
-def annotate(findings: list[Finding], observations: list[Observation]) -> list[Finding]:
-    """``findings`` with ``stack`` and ``stack_fix`` set where the stack is recognised (a new list)."""
+#: rules about a gateway's refusal: their fix is the gateway's, never the application's
+GATEWAY_RULES = ("blocked-by-gateway", "gateway-refusal-suspected")
+
+
+def fix_rule(f: Finding, stack: dict[str, Any], declared: set[tuple[str, str]] | None) -> str | None:
+    """The rule whose stack fix applies to ``f``: a gateway rule reads as a refused declared method on a gateway, as
+    a wrong status on an undeclared one (the edge should answer 405), and has no stack fix on an application
+    (or when the gateway hides a method the application should not serve either: blocked-by-gateway, undeclared)."""
+    if f.rule not in GATEWAY_RULES:
+        return f.rule
+    if stack.get("kind") != "gateway":
+        return None
+    is_declared = True if declared is None or not f.method else (f.path, f.method) in declared
+    if is_declared:
+        return f.rule
+    return "wrong-status-for-undeclared-method" if f.rule == "gateway-refusal-suspected" else None
+
+
+def annotate(findings: list[Finding], observations: list[Observation],
+             declared: set[tuple[str, str]] | None = None) -> list[Finding]:
+    """``findings`` with ``stack`` and ``stack_fix`` set where the stack is recognised (a new list).
+    ``declared``: the (path, method) cells the document declares (the plan's), which tells the gateway rules apart."""
     if not findings:
         return findings
     rec = _Recogniser(observations)
@@ -169,7 +189,8 @@ def annotate(findings: list[Finding], observations: list[Observation]) -> list[F
         if stack is None:
             out.append(f)
             continue
-        out.append(replace(f, stack=stack, stack_fix=fix_for(f.rule, stack["id"])))
+        rule = fix_rule(f, stack, declared)
+        out.append(replace(f, stack=stack, stack_fix=fix_for(rule, stack["id"]) if rule else None))
     return out
 
 

@@ -15,7 +15,7 @@ ALIASES: dict[str, str] = {
     "allow-inconsistent": "allow-mismatch",
     "trailing-slash-twin": "trailing-slash-mismatch",
     "redirect-then-405": "redirect-changes-method",
-    "blocked-by-gateway": "declared-method-rejected",
+    "blocked-by-gateway": "declared-method-rejected",  # on a gateway stack, for a declared method (see annotate)
     "gateway-refusal-suspected": "declared-method-rejected",
     "unknown-method-accepted": "undeclared-method-accepted",
     "path-overlap": "undeclared-method-accepted",
