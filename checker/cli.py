@@ -74,6 +74,9 @@ def entry() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: ``conform405 SPEC ...`` means ``conform405 run SPEC ...``."""
     _short_lived_gc()
+    from .values import keep_hypothesis_out_of_cwd
+
+    keep_hypothesis_out_of_cwd()
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] not in SUBCOMMANDS and args[0] not in ("-h", "--help", "--version"):
         args.insert(0, "run")

@@ -41,6 +41,25 @@ class RequestValues:
     sources: dict[str, str]  #: where each path value came from: user | example | enum | discovered | generated
 
 
+def keep_hypothesis_out_of_cwd() -> None:
+    """Hypothesis caches Unicode tables (and, for test suites, its example database) in ``./.hypothesis``: a
+    conform405 run must leave nothing in the directory it is started from (which may be a served folder).
+    The command points that storage at a cache folder of its own unless the user chose one; the library and
+    the pytest plugin leave the host's choice alone."""
+    import os
+    import tempfile
+
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    target = os.path.join(base, "conform405", "hypothesis")
+    try:
+        os.makedirs(target, exist_ok=True)
+    except OSError:  # no writable home (a locked-down CI user): the system's temporary folder
+        target = os.path.join(tempfile.gettempdir(), f"conform405-hypothesis-{os.getuid() if hasattr(os, 'getuid') else 0}")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = target
+
+
 class ValueSource:
     def __init__(self, spec: Spec, *, seed: int = 0, user: dict[str, str] | None = None, examples: int = 1) -> None:
         self.spec = spec

@@ -148,3 +148,33 @@ def test_is_loopback():
     assert cli_module.is_loopback("::1") and cli_module.is_loopback("localhost") and cli_module.is_loopback("LOCALHOST.")
     assert not cli_module.is_loopback("127.example.com")
     assert not cli_module.is_loopback("10.0.0.1") and not cli_module.is_loopback(None)
+
+
+def test_a_run_leaves_nothing_in_its_working_directory(tmp_path):
+    """The folder a run starts in may be a served one (a notebook server's root): hypothesis's caches
+    (./.hypothesis) go to a cache folder of conform405's own, never there."""
+    import json as _json
+    import os
+
+    from .support.fault_server import FaultServer, spec_for
+    from .support.run import ROOT
+
+    work = tmp_path / "served"
+    work.mkdir()
+    doc = spec_for([], methods=("get",))
+    doc["paths"]["/ok/{name}"] = {"get": {"parameters": [{"name": "name", "in": "path", "required": True,
+                                                         "schema": {"type": "string", "pattern": "^é\\w{3,6}$"}}],
+                                          "responses": {"200": {"description": "ok"}}}}
+    (work / "spec.json").write_text(_json.dumps(doc))
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("HYPOTHESIS_STORAGE_DIRECTORY", "XDG_CACHE_HOME")}
+    env["HOME"] = str(tmp_path / "home")
+    with FaultServer() as server:
+        proc = subprocess.run([sys.executable, "-m", "checker", "spec.json", "--base-url", server.url, "--methods", "GET",
+                               "--no-progress", "-q"], cwd=work, env={**env, "PYTHONPATH": str(ROOT)},
+                              capture_output=True, text=True, timeout=120)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert sorted(os.listdir(work)) == ["spec.json"]
+    assert (tmp_path / "home" / ".cache" / "conform405" / "hypothesis").is_dir()
