@@ -255,6 +255,11 @@ class _Conn(asyncio.Protocol):
     def _complete(self, error: str | None = None) -> None:
         if self.done:
             return
+        if self.status is not None and self.status >= 500:
+            # a server that has just failed often drops the connection right after its 5xx, without saying so
+            # (uvicorn after an unhandled exception): the next request on it would meet a reset that says
+            # nothing about that request -- and a POST is never re-sent. A failing server gets a fresh one.
+            self.reusable = False
         self.answer = (self.status, self.reason, self.headers, self.chunks, self.size, self.truncated, self.version, error)
         if not self.reusable:
             self.close()
