@@ -175,7 +175,9 @@ def _findings_note(path: str) -> str:
     if not report:
         return "no report written"
     s = report["summary"]
-    return f"{s['findings']} findings, {s['cells']} cells"
+    judged = s.get("judged")
+    per = f", {s['requests'] / judged:.2f} requests per judged cell ({judged} judged)" if judged else ""
+    return f"{s['findings']} findings, {s['cells']} cells{per}"
 
 
 def _fmt(value: float | None, spec: str) -> str:
