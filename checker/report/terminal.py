@@ -197,6 +197,8 @@ def summary_line(report: Report, fail_on: str) -> Text:
     text = Text()
     if report.kind == "run":
         word, style = STATUS_WORD[report.outcome().status]
+        if (report.incomplete or "").startswith("interrupted"):  # Ctrl-C: never read as a verdict on the API
+            word, style = "INTERRUPTED", "bold yellow"
     else:
         failing = report.failing(fail_on)
         word, style = ("FAIL", "bold red") if failing else ("PASS", "bold green")
