@@ -278,7 +278,7 @@ def run_cmd(
     max_no_answer: str = MaxNoAnswerOpt,
     max_inconclusive: str = MaxInconclusiveOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
-    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress: neither the bar (a terminal) nor the line every 5 seconds on standard error (a CI log)."),
     strict: bool = StrictOpt,
     allow_remote_refs: bool = RemoteRefsOpt,
     allow_outside_refs: bool = OutsideRefsOpt,
@@ -394,7 +394,7 @@ def run_cmd(
     exit_code: int | None = None
     report = None
     try:
-        report = _run_with_progress(plan, options, show=not (quiet or no_progress or to_stdout))
+        report = _run_with_progress(plan, options, show=not (quiet or no_progress or to_stdout and sys.stderr.isatty()))
     except api.RunInterrupted as exc:
         report, exit_code = exc.report, ExitCode.INTERRUPTED
         err.print("[bold yellow]conform405: interrupted[/bold yellow]: writing the report of what was done so far")
@@ -644,14 +644,89 @@ def _run_with_progress(plan, options, show: bool):
 
     gc.freeze()  # the spec and the plan live until the process ends: never traversed by a collection again
 
-    if not show or not sys.stderr.isatty():
+    if not show:
         return api.run(plan, options)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    counts = plan.request_counts(options.probe)
+    if not sys.stderr.isatty():  # a CI log: a line every few seconds, so a long run is never silent until the end
+        log = ProgressLog(counts["total"], counts["cells"])
+        with log:
+            return api.run(plan, options, progress=log.advance)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(TextColumn("probing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
-        task = bar.add_task("probe", total=plan.request_counts(options.probe)["total"])
+                  TextColumn("ETA"), TimeRemainingColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("probe", total=counts["total"])
         return api.run(plan, options, progress=lambda obs: bar.advance(task, len(obs.chain) or 1))
+
+
+#: seconds between two progress lines when standard error is not a terminal (the tests make it shorter)
+PROGRESS_INTERVAL = 5.0
+
+
+class ProgressLog:
+    """Progress for a log that is not a terminal: one plain line on standard error every few seconds (the
+    first after one interval, so a short run prints none): cells and requests done of those planned, the time
+    elapsed and an estimate of the time left. A thread prints it, so a line comes even while every request
+    waits on a slow server."""
+
+    def __init__(self, total_requests: int, total_cells: int, interval: float | None = None) -> None:
+        import os
+        import threading
+
+        if interval is None:
+            try:
+                interval = float(os.environ.get("CONFORM405_PROGRESS_INTERVAL", PROGRESS_INTERVAL))
+            except ValueError:
+                interval = PROGRESS_INTERVAL
+        self.interval = max(0.05, interval)
+        self.total_requests, self.total_cells = max(1, total_requests), total_cells
+        self.requests = self.cells = 0
+        self.started = 0.0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="conform405-progress", daemon=True)
+
+    def advance(self, obs) -> None:
+        self.requests += len(obs.chain) or 1
+        if obs.role == "probe":
+            self.cells += 1
+
+    def line(self, elapsed: float) -> str:
+        done = min(self.requests, self.total_requests)
+        eta = _duration(elapsed * (self.total_requests - done) / done) if done else "unknown"
+        return (f"conform405: probing: {min(self.cells, self.total_cells)}/{self.total_cells} cells, "
+                f"{self.requests}/{self.total_requests} requests sent, {_duration(elapsed)} elapsed, ETA {eta}")
+
+    def _loop(self) -> None:
+        import time
+
+        while not self.stop.wait(self.interval):
+            try:
+                sys.stderr.write(self.line(time.monotonic() - self.started) + "\n")
+                sys.stderr.flush()
+            except (OSError, ValueError):  # a closed pipe: no more progress, the run goes on
+                return
+
+    def __enter__(self) -> "ProgressLog":
+        import time
+
+        self.started = time.monotonic()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
 
 
 @app.command("diff")
