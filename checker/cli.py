@@ -23,7 +23,9 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
-    help="Check that a live HTTP API honours its OpenAPI document on methods (405 vs 404, Allow, HEAD, OPTIONS, redirects).",
+    help="Check that a live HTTP API honours its OpenAPI document on methods (405 vs 404, Allow, HEAD, OPTIONS, redirects)."
+         "\n\nrun is the default command: 'conform405 SPEC ...' means 'conform405 run SPEC ...'"
+         " (see 'conform405 run -h').",
 )
 
 SUBCOMMANDS = {"run", "plan", "explain", "rules", "diff", "merge"}
@@ -76,6 +78,10 @@ def main(argv: list[str] | None = None) -> None:
     _short_lived_gc()
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] not in SUBCOMMANDS and args[0] not in ("-h", "--help", "--version"):
+        close = _mistyped_command(args[0])
+        if close is not None:
+            err.print(f"[bold red]conform405: error:[/bold red] no command {_escape(repr(args[0]))} (did you mean {close!r}?)")
+            raise SystemExit(int(ExitCode.BAD_INPUT))
         args.insert(0, "run")
     if args == ["--version"]:
         print(f"conform405 {__version__}")
@@ -85,6 +91,17 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit as exc:
         # click reports usage errors with exit 2 already; keep every other code as it is
         raise SystemExit(exc.code if exc.code is not None else 0) from None
+
+
+def _mistyped_command(word: str) -> str | None:
+    """The command ``word`` most likely meant (``runn`` -> ``run``), when it cannot be the SPEC of an implied
+    ``run``: not an option, not a URL, no such file, and close to a command's name. Else None."""
+    import difflib
+
+    if word.startswith("-") or "://" in word or Path(word).exists():
+        return None
+    close = difflib.get_close_matches(word.lower(), sorted(SUBCOMMANDS), n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 @app.callback()
@@ -129,16 +146,16 @@ def _methods(values: list[str] | None) -> tuple[str, ...]:
 
 # -- shared option declarations -------------------------------------------------------------------
 SpecArg = typer.Argument(..., metavar="SPEC", help="OpenAPI document: a file (YAML or JSON) or an http(s) URL.")
-BaseUrlOpt = typer.Option(None, "--base-url", help="Prefix the spec's paths are appended to (replaces the spec's server URL entirely).")
-OriginOpt = typer.Option(None, "--origin", help="Replace only scheme://host:port of the spec's server URL, keeping its path (e.g. /v1).")
-MethodsOpt = typer.Option(None, "--methods", help="Exact probe set, comma-separated (default: GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS,TRACE + QUERY and additionalOperations of 3.2 documents).")
-AddMethodOpt = typer.Option(None, "--add-method", help="Add a method to the probe set (repeatable, e.g. PURGE).")
-SkipMethodOpt = typer.Option(None, "--skip-method", help="Remove a method from the probe set (repeatable).")
-IncludeOpt = typer.Option(None, "--include-path", help="Only paths matching this glob (repeatable).")
-ExcludeOpt = typer.Option(None, "--exclude-path", help="Skip paths matching this glob (repeatable).")
+BaseUrlOpt = typer.Option(None, "--base-url", metavar='URL', help="Prefix the spec's paths are appended to (replaces the spec's server URL entirely).")
+OriginOpt = typer.Option(None, "--origin", metavar='URL', help="Replace only scheme://host:port of the spec's server URL, keeping its path (e.g. /v1).")
+MethodsOpt = typer.Option(None, "--methods", metavar='METHOD[,METHOD]', help="Exact probe set, comma-separated (default: GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS,TRACE + QUERY and additionalOperations of 3.2 documents).")
+AddMethodOpt = typer.Option(None, "--add-method", metavar='METHOD[,METHOD]', help="Add a method to the probe set (repeatable, e.g. PURGE).")
+SkipMethodOpt = typer.Option(None, "--skip-method", metavar='METHOD[,METHOD]', help="Remove a method from the probe set (repeatable).")
+IncludeOpt = typer.Option(None, "--include-path", metavar='GLOB', help="Only paths matching this glob (repeatable).")
+ExcludeOpt = typer.Option(None, "--exclude-path", metavar='GLOB', help="Skip paths matching this glob (repeatable).")
 ReadOnlyOpt = typer.Option(False, "--read-only", help="Send only GET, HEAD and OPTIONS (and TRACE if asked for with --methods/--add-method).")
 AllowWritesOpt = typer.Option(False, "--allow-writes", help="Also send the declared POST/PUT/PATCH/DELETE a default run withholds because they could change data (disposable environments; [writes] deny in the config still holds).")
-ExamplesOpt = typer.Option(1, "--examples", min=1, max=100, help="Distinct requests per (path, method) cell.")
+ExamplesOpt = typer.Option(1, "--examples", metavar='N', min=1, max=100, help="Distinct requests per (path, method) cell.")
 StrictOpt = typer.Option(False, "--strict", help="Make every validation problem in the document fatal.")
 RemoteRefsOpt = typer.Option(False, "--allow-remote-refs", help="Fetch $refs that point at URLs.")
 OutsideRefsOpt = typer.Option(False, "--allow-outside-refs", help="Follow file $refs that leave the spec's folder.")
@@ -148,7 +165,7 @@ MaxNoAnswerOpt = typer.Option("0", "--max-no-answer", metavar="N|P%",
                               help="Cells with no HTTP answer (timeout, reset, garbage) a passing run may leave: a count, a share (5%) or 'any'. Beyond it: exit 5.")
 MaxInconclusiveOpt = typer.Option("any", "--max-inconclusive", metavar="N|P%",
                                   help="Inconclusive cells (e.g. a 404 for a generated id) a passing run may leave: a count, a share or 'any' (default). Beyond it: exit 5.")
-FetchTimeoutOpt = typer.Option(15.0, "--fetch-timeout", min=0.1, help="Seconds to wait for a spec (or a remote $ref) given as a URL.")
+FetchTimeoutOpt = typer.Option(15.0, "--fetch-timeout", metavar='SECONDS', min=0.1, help="Seconds to wait for a spec (or a remote $ref) given as a URL.")
 MaxSpecSizeOpt = typer.Option("64MB", "--max-spec-size", metavar="SIZE", help="Largest document read, file or URL (and each $ref'd file), e.g. 64MB, 200M or bytes; a larger one is refused before it is read.")
 
 
@@ -175,7 +192,7 @@ def plan_cmd(
     spec: str = SpecArg,
     base_url: Optional[str] = BaseUrlOpt,
     origin: Optional[str] = OriginOpt,
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write the plan as JSON to PATH ('-' for standard output)."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar='PATH', help="Write the plan as JSON to PATH ('-' for standard output)."),
     methods: Optional[List[str]] = MethodsOpt,
     add_method: Optional[List[str]] = AddMethodOpt,
     skip_method: Optional[List[str]] = SkipMethodOpt,
@@ -183,7 +200,7 @@ def plan_cmd(
     exclude_path: Optional[List[str]] = ExcludeOpt,
     read_only: bool = ReadOnlyOpt,
     allow_writes: bool = AllowWritesOpt,
-    config_file: Optional[str] = typer.Option(None, "--config", help="Configuration file whose allow-writes and [writes] lists the plan applies (default: as for a run)."),
+    config_file: Optional[str] = typer.Option(None, "--config", metavar='PATH', help="Configuration file whose allow-writes and [writes] lists the plan applies (default: as for a run)."),
     examples: int = ExamplesOpt,
     strict: bool = StrictOpt,
     allow_remote_refs: bool = RemoteRefsOpt,
@@ -233,17 +250,17 @@ def run_cmd(
     base_url: Optional[str] = BaseUrlOpt,
     origin: Optional[str] = OriginOpt,
     app_ref: Optional[str] = typer.Option(None, "--app", metavar="MODULE:ATTRIBUTE", help="Test this ASGI or WSGI application in-process (no socket, no server; imported from the current directory). Instead of --base-url."),
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write the JSON report to PATH ('-' for standard output)."),
-    junit_out: Optional[str] = typer.Option(None, "--junit", help="Write JUnit XML to PATH: one test case per (path, method) cell."),
-    sarif_out: Optional[str] = typer.Option(None, "--sarif", help="Write SARIF 2.1.0 to PATH: findings located on the spec file (code scanning)."),
-    markdown_out: Optional[str] = typer.Option(None, "--markdown", help="Write a Markdown summary to PATH (a pull-request comment)."),
-    html_out: Optional[str] = typer.Option(None, "--html", help="Write a self-contained HTML report to PATH."),
-    baseline_file: Optional[str] = typer.Option(None, "--baseline", help="An earlier JSON report: only findings not in it count toward the exit code."),
-    write_baseline_file: Optional[str] = typer.Option(None, "--write-baseline", help="Record this run's findings as the baseline FILE (a JSON report)."),
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Lowest severity that fails the run: error (default), warning, info or never."),
-    config_file: Optional[str] = typer.Option(None, "--config", help="Configuration file (default: ./conform405.toml, or [tool.conform405] in ./pyproject.toml). Flags override it."),
-    header: Optional[List[str]] = typer.Option(None, "-H", "--header", help="'Name: value' sent with every request (repeatable; secrets are masked in reports)."),
-    path_param: Optional[List[str]] = typer.Option(None, "--path-param", help="NAME=VALUE for a path parameter (repeatable; used for every method)."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar='PATH', help="Write the JSON report to PATH ('-' for standard output)."),
+    junit_out: Optional[str] = typer.Option(None, "--junit", metavar='PATH', help="Write JUnit XML to PATH: one test case per (path, method) cell."),
+    sarif_out: Optional[str] = typer.Option(None, "--sarif", metavar='PATH', help="Write SARIF 2.1.0 to PATH: findings located on the spec file (code scanning)."),
+    markdown_out: Optional[str] = typer.Option(None, "--markdown", metavar='PATH', help="Write a Markdown summary to PATH (a pull-request comment)."),
+    html_out: Optional[str] = typer.Option(None, "--html", metavar='PATH', help="Write a self-contained HTML report to PATH."),
+    baseline_file: Optional[str] = typer.Option(None, "--baseline", metavar='PATH', help="An earlier JSON report: only findings not in it count toward the exit code."),
+    write_baseline_file: Optional[str] = typer.Option(None, "--write-baseline", metavar='PATH', help="Record this run's findings as the baseline FILE (a JSON report)."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar='error|warning|info|never', help="Lowest severity that fails the run: error (default), warning, info or never."),
+    config_file: Optional[str] = typer.Option(None, "--config", metavar='PATH', help="Configuration file (default: ./conform405.toml, or [tool.conform405] in ./pyproject.toml). Flags override it."),
+    header: Optional[List[str]] = typer.Option(None, "-H", "--header", metavar="'Name: value'", help="'Name: value' sent with every request (repeatable; secrets are masked in reports)."),
+    path_param: Optional[List[str]] = typer.Option(None, "--path-param", metavar='NAME=VALUE', help="NAME=VALUE for a path parameter (repeatable; used for every method)."),
     methods: Optional[List[str]] = MethodsOpt,
     add_method: Optional[List[str]] = AddMethodOpt,
     skip_method: Optional[List[str]] = SkipMethodOpt,
@@ -252,29 +269,29 @@ def run_cmd(
     read_only: bool = ReadOnlyOpt,
     allow_writes: bool = AllowWritesOpt,
     examples: int = ExamplesOpt,
-    seed: int = typer.Option(0, "--seed", help="Seed for generated values: the same seed repeats a run exactly."),
-    concurrency: int = typer.Option(32, "--concurrency", min=1, max=1024, help="Requests in flight at once."),
-    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Per-request timeout in seconds."),
-    max_requests: Optional[int] = typer.Option(None, "--max-requests", min=1, help="Stop after this many requests (report marked incomplete)."),
-    max_time: Optional[float] = typer.Option(None, "--max-time", min=0.1, help="Stop after this many seconds (report marked incomplete)."),
-    rate_limit: Optional[float] = typer.Option(None, "--rate-limit", min=0.1, help="At most this many requests per second."),
+    seed: int = typer.Option(0, "--seed", metavar='N', help="Seed for generated values: the same seed repeats a run exactly."),
+    concurrency: int = typer.Option(32, "--concurrency", metavar='N', min=1, max=1024, help="Requests in flight at once."),
+    timeout: float = typer.Option(10.0, "--timeout", metavar='SECONDS', min=0.1, help="Per-request timeout in seconds."),
+    max_requests: Optional[int] = typer.Option(None, "--max-requests", metavar='N', min=1, help="Stop after this many requests (report marked incomplete)."),
+    max_time: Optional[float] = typer.Option(None, "--max-time", metavar='SECONDS', min=0.1, help="Stop after this many seconds (report marked incomplete)."),
+    rate_limit: Optional[float] = typer.Option(None, "--rate-limit", metavar='PER_SECOND', min=0.1, help="At most this many requests per second."),
     auth: Optional[str] = typer.Option(None, "--auth", metavar="USER:PASS", help="HTTP Basic credentials sent with every request (masked in every report, like -H secrets)."),
-    max_body: int = typer.Option(65536, "--max-body", min=0, help="Response body bytes read per answer; the rest is never read (the connection is closed)."),
-    max_headers: int = typer.Option(256, "--max-headers", min=1, help="Header fields accepted in one answer; more makes the answer a network-level failure."),
+    max_body: int = typer.Option(65536, "--max-body", metavar='BYTES', min=0, help="Response body bytes read per answer; the rest is never read (the connection is closed)."),
+    max_headers: int = typer.Option(256, "--max-headers", metavar='N', min=1, help="Header fields accepted in one answer; more makes the answer a network-level failure."),
     no_stability_check: bool = typer.Option(False, "--no-stability-check", help="Do not repeat each path's GET twice to detect an unstable answer (rule unstable-answer)."),
     send_bodies: bool = typer.Option(False, "--send-bodies", help="Send schema-valid bodies with declared POST/PUT/PATCH/DELETE (may create data)."),
     use_real_ids: bool = typer.Option(False, "--use-real-ids", help="Use example and discovered ids for state-changing probes too (disposable environments only)."),
     no_discovery: bool = typer.Option(False, "--no-discovery", help="Do not GET parent collections to find real ids."),
-    direct_url: Optional[str] = typer.Option(None, "--direct-url", help="Base URL of the application behind the gateway: every probe is repeated there and compared (rule blocked-by-gateway)."),
-    direct_host: Optional[str] = typer.Option(None, "--direct-host", help="Host header sent with the --direct-url probes (the public host name)."),
-    cors_origin: Optional[str] = typer.Option(None, "--cors-origin", help="Send a browser CORS preflight from this Origin for every declared method (e.g. https://app.example.com)."),
-    override_probes: str = typer.Option("one", "--override-probes", help="Method-override probes per path (only where POST is undeclared and refused): one (one overridden method, 6 requests), all (DELETE and PATCH, 11) or off."),
+    direct_url: Optional[str] = typer.Option(None, "--direct-url", metavar='URL', help="Base URL of the application behind the gateway: every probe is repeated there and compared (rule blocked-by-gateway)."),
+    direct_host: Optional[str] = typer.Option(None, "--direct-host", metavar='HOST[:PORT]', help="Host header sent with the --direct-url probes (the public host name)."),
+    cors_origin: Optional[str] = typer.Option(None, "--cors-origin", metavar='ORIGIN', help="Send a browser CORS preflight from this Origin for every declared method (e.g. https://app.example.com)."),
+    override_probes: str = typer.Option("one", "--override-probes", metavar='one|all|off', help="Method-override probes per path (only where POST is undeclared and refused): one (one overridden method, 6 requests), all (DELETE and PATCH, 11) or off."),
     no_unknown_method: bool = typer.Option(False, "--no-unknown-method", help="Do not send the made-up method token (one request per path)."),
     no_head_body_check: bool = typer.Option(False, "--no-head-body-check", help="Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET)."),
     no_slash_twins: bool = typer.Option(False, "--no-slash-twins", help="Do not probe each path's trailing-slash twin (rules trailing-slash-mismatch / -twin are then not judged)."),
-    transport: str = typer.Option("auto", "--transport", help="HTTP transport: auto (= socket, conform405's lean HTTP/1.1 client) or httpx."),
+    transport: str = typer.Option("auto", "--transport", metavar='auto|socket|httpx', help="HTTP transport: auto (= socket, conform405's lean HTTP/1.1 client) or httpx."),
     shard: Optional[str] = typer.Option(None, "--shard", metavar="K/N", help="Probe only shard K of N: a fixed 1/N share of the paths (by a hash of the path template); join the reports with 'conform405 merge'."),
-    client: str = typer.Option("fetch", "--client", help="Follow redirects as this client does to judge each cell: fetch (browsers), curl-L, curl-L-X, httpx, requests, aiohttp, node-fetch, axios, go, urllib."),
+    client: str = typer.Option("fetch", "--client", metavar='NAME', help="Follow redirects as this client does to judge each cell: fetch (browsers), curl-L, curl-L-X, httpx, requests, aiohttp, node-fetch, axios, go, urllib."),
     max_no_answer: str = MaxNoAnswerOpt,
     max_inconclusive: str = MaxInconclusiveOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
@@ -733,13 +750,13 @@ def _duration(seconds: float) -> str:
 def diff_cmd(
     old_spec: str = typer.Argument(..., metavar="OLD_SPEC", help="The spec as it is (a file or an http(s) URL)."),
     new_spec: str = typer.Argument(..., metavar="NEW_SPEC", help="The spec as the release will have it."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="Also probe the changed cells on this server: does it already match the new spec?"),
+    base_url: Optional[str] = typer.Option(None, "--base-url", metavar='URL', help="Also probe the changed cells on this server: does it already match the new spec?"),
     origin: Optional[str] = OriginOpt,
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write the diff as JSON to PATH ('-' for standard output)."),
-    markdown_out: Optional[str] = typer.Option(None, "--markdown", help="Write the diff as Markdown to PATH ('-' for standard output)."),
-    header: Optional[List[str]] = typer.Option(None, "-H", "--header", help="'Name: value' sent with every probe (repeatable)."),
-    path_param: Optional[List[str]] = typer.Option(None, "--path-param", help="NAME=VALUE for a path parameter (repeatable)."),
-    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Per-request timeout in seconds."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar='PATH', help="Write the diff as JSON to PATH ('-' for standard output)."),
+    markdown_out: Optional[str] = typer.Option(None, "--markdown", metavar='PATH', help="Write the diff as Markdown to PATH ('-' for standard output)."),
+    header: Optional[List[str]] = typer.Option(None, "-H", "--header", metavar="'Name: value'", help="'Name: value' sent with every probe (repeatable)."),
+    path_param: Optional[List[str]] = typer.Option(None, "--path-param", metavar='NAME=VALUE', help="NAME=VALUE for a path parameter (repeatable)."),
+    timeout: float = typer.Option(10.0, "--timeout", metavar='SECONDS', min=0.1, help="Per-request timeout in seconds."),
     allow_writes: bool = typer.Option(False, "--allow-writes", help="With --base-url: also send the changed declared POST/PUT/PATCH/DELETE that could change data (withheld by default: verdict unknown)."),
     strict: bool = StrictOpt,
     allow_remote_refs: bool = RemoteRefsOpt,
@@ -778,13 +795,13 @@ def diff_cmd(
 @app.command("merge")
 def merge_cmd(
     reports: List[str] = typer.Argument(..., metavar="REPORT...", help="JSON reports of the shards of one run (--shard K/N --json PATH)."),
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write the merged JSON report to PATH ('-' for standard output)."),
-    junit_out: Optional[str] = typer.Option(None, "--junit", help="Write JUnit XML to PATH."),
-    sarif_out: Optional[str] = typer.Option(None, "--sarif", help="Write SARIF 2.1.0 to PATH."),
-    markdown_out: Optional[str] = typer.Option(None, "--markdown", help="Write a Markdown summary to PATH."),
-    html_out: Optional[str] = typer.Option(None, "--html", help="Write a self-contained HTML report to PATH."),
-    baseline_file: Optional[str] = typer.Option(None, "--baseline", help="An earlier JSON report: only findings not in it count toward the exit code (compare here, not per shard)."),
-    fail_on: str = typer.Option("error", "--fail-on", help="Lowest severity that fails: error, warning, info or never."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar='PATH', help="Write the merged JSON report to PATH ('-' for standard output)."),
+    junit_out: Optional[str] = typer.Option(None, "--junit", metavar='PATH', help="Write JUnit XML to PATH."),
+    sarif_out: Optional[str] = typer.Option(None, "--sarif", metavar='PATH', help="Write SARIF 2.1.0 to PATH."),
+    markdown_out: Optional[str] = typer.Option(None, "--markdown", metavar='PATH', help="Write a Markdown summary to PATH."),
+    html_out: Optional[str] = typer.Option(None, "--html", metavar='PATH', help="Write a self-contained HTML report to PATH."),
+    baseline_file: Optional[str] = typer.Option(None, "--baseline", metavar='PATH', help="An earlier JSON report: only findings not in it count toward the exit code (compare here, not per shard)."),
+    fail_on: str = typer.Option("error", "--fail-on", metavar='error|warning|info|never', help="Lowest severity that fails: error, warning, info or never."),
     max_no_answer: str = MaxNoAnswerOpt,
     max_inconclusive: str = MaxInconclusiveOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
@@ -814,13 +831,16 @@ def merge_cmd(
 
 
 @app.command("explain")
-def explain_cmd(rule: str = typer.Argument(..., help="A rule ID (see 'conform405 rules').")) -> None:
+def explain_cmd(rule: str = typer.Argument(..., metavar="RULE", help="A rule ID (see 'conform405 rules').")) -> None:
     """Print a rule's documentation: what it checks, why, the RFC section, an example and the fix."""
     from .rules import RULES
     from .rules.catalogue import rule_text
 
     if rule not in RULES:
-        close = [r for r in RULES if rule.lower() in r]
+        import difflib
+
+        close = difflib.get_close_matches(rule.lower(), list(RULES), n=3, cutoff=0.6)
+        close += [r for r in RULES if rule.lower() in r and r not in close]
         hint = f" (did you mean {', '.join(close)}?)" if close else " (see 'conform405 rules')"
         raise _fail(UsageError(f"no rule {rule!r}{hint}"))
     Console(highlight=False).print(rule_text(RULES[rule]), markup=False)
