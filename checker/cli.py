@@ -161,6 +161,20 @@ RemoteRefsOpt = typer.Option(False, "--allow-remote-refs", help="Fetch $refs tha
 OutsideRefsOpt = typer.Option(False, "--allow-outside-refs", help="Follow file $refs that leave the spec's folder.")
 
 
+#: options of run that change what is sent, so the plan takes them too (it must count what the run sends)
+NoStabilityOpt = typer.Option(False, "--no-stability-check", help="Do not repeat each path's GET twice to detect an unstable answer (rule unstable-answer).")
+RealIdsOpt = typer.Option(False, "--use-real-ids", help="Use example and discovered ids for state-changing probes too (disposable environments only).")
+NoDiscoveryOpt = typer.Option(False, "--no-discovery", help="Do not GET parent collections to find real ids.")
+DirectUrlOpt = typer.Option(None, "--direct-url", metavar='URL', help="Base URL of the application behind the gateway: every probe is repeated there and compared (rule blocked-by-gateway).")
+DirectHostOpt = typer.Option(None, "--direct-host", metavar='HOST[:PORT]', help="Host header sent with the --direct-url probes (the public host name).")
+CorsOriginOpt = typer.Option(None, "--cors-origin", metavar='ORIGIN', help="Send a browser CORS preflight from this Origin for every declared method (e.g. https://app.example.com).")
+OverrideProbesOpt = typer.Option("one", "--override-probes", metavar='one|all|off', help="Method-override probes per path (only where POST is undeclared and refused): one (one overridden method, 6 requests), all (DELETE and PATCH, 11) or off.")
+NoUnknownMethodOpt = typer.Option(False, "--no-unknown-method", help="Do not send the made-up method token (one request per path).")
+NoHeadBodyOpt = typer.Option(False, "--no-head-body-check", help="Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET).")
+NoSlashTwinsOpt = typer.Option(False, "--no-slash-twins", help="Do not probe each path's trailing-slash twin (rules trailing-slash-mismatch / -twin are then not judged).")
+PathParamOpt = typer.Option(None, "--path-param", metavar="NAME=VALUE", help="NAME=VALUE for a path parameter (repeatable; used for every method).")
+
+
 MaxNoAnswerOpt = typer.Option("0", "--max-no-answer", metavar="N|P%",
                               help="Cells with no HTTP answer (timeout, reset, garbage) a passing run may leave: a count, a share (5%) or 'any'. Beyond it: exit 5.")
 MaxInconclusiveOpt = typer.Option("any", "--max-inconclusive", metavar="N|P%",
@@ -180,7 +194,7 @@ def _load(spec: str, strict: bool, remote: bool, outside: bool, fetch_timeout: f
 def _print_spec_problems(spec, quiet: bool) -> None:
     if not spec.problems or quiet:
         return
-    err.print(f"[yellow]warning:[/yellow] the document has {len(spec.problems)} validation problem(s); checking it anyway (--strict makes them fatal):")
+    err.print(f"[yellow]warning:[/yellow] the document has {len(spec.problems)} validation problem{'' if len(spec.problems) == 1 else 's'}; checking it anyway (--strict makes them fatal):")
     for p in spec.problems[:10]:
         err.print(f"  {_escape(p.describe())}")
     if len(spec.problems) > 10:
@@ -189,10 +203,13 @@ def _print_spec_problems(spec, quiet: bool) -> None:
 
 @app.command("plan")
 def plan_cmd(
+    ctx: typer.Context,
     spec: str = SpecArg,
     base_url: Optional[str] = BaseUrlOpt,
     origin: Optional[str] = OriginOpt,
-    json_out: Optional[str] = typer.Option(None, "--json", metavar='PATH', help="Write the plan as JSON to PATH ('-' for standard output)."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH", help="Write the plan as JSON to PATH ('-' for standard output)."),
+    config_file: Optional[str] = typer.Option(None, "--config", metavar="PATH", help="Configuration file (default: as for a run): the plan applies it as the run does. Flags override it."),
+    path_param: Optional[List[str]] = PathParamOpt,
     methods: Optional[List[str]] = MethodsOpt,
     add_method: Optional[List[str]] = AddMethodOpt,
     skip_method: Optional[List[str]] = SkipMethodOpt,
@@ -200,28 +217,63 @@ def plan_cmd(
     exclude_path: Optional[List[str]] = ExcludeOpt,
     read_only: bool = ReadOnlyOpt,
     allow_writes: bool = AllowWritesOpt,
-    config_file: Optional[str] = typer.Option(None, "--config", metavar='PATH', help="Configuration file whose allow-writes and [writes] lists the plan applies (default: as for a run)."),
     examples: int = ExamplesOpt,
+    use_real_ids: bool = RealIdsOpt,
+    no_stability_check: bool = NoStabilityOpt,
+    no_discovery: bool = NoDiscoveryOpt,
+    direct_url: Optional[str] = DirectUrlOpt,
+    direct_host: Optional[str] = DirectHostOpt,
+    cors_origin: Optional[str] = CorsOriginOpt,
+    override_probes: str = OverrideProbesOpt,
+    no_unknown_method: bool = NoUnknownMethodOpt,
+    no_head_body_check: bool = NoHeadBodyOpt,
+    no_slash_twins: bool = NoSlashTwinsOpt,
     strict: bool = StrictOpt,
     allow_remote_refs: bool = RemoteRefsOpt,
     allow_outside_refs: bool = OutsideRefsOpt,
     fetch_timeout: float = FetchTimeoutOpt,
     max_spec_size: str = MaxSpecSizeOpt,
 ) -> None:
-    """Dry run: print the path × method matrix and how many requests a run would send. Sends nothing."""
+    """Dry run: print the path × method matrix and how many requests a run would send. Sends nothing.
+
+    Takes the configuration file and the options of run that change what is sent, so that it plans exactly
+    what the same run sends."""
+    from .engine import ProbeOptions
     from .plan import PlanOptions, build_plan, require_cells
 
     try:
         from .config import load as _load_config
 
         cfg = _load_config(config_file)
+    except Conform405Error as exc:
+        raise _fail(exc) from None
+    if cfg is not None:  # as run_cmd applies it: flags override the file
+        if not (base_url or origin):
+            base_url, origin = cfg.base_url, cfg.origin
+        path_param = cfg.path_param_lines() + list(path_param or [])
+        methods, add_method, skip_method = methods or list(cfg.methods), add_method or list(cfg.add_methods), skip_method or list(cfg.skip_methods)
+        include_path, exclude_path = include_path or list(cfg.include_paths), exclude_path or list(cfg.exclude_paths)
+        read_only = read_only or cfg.read_only
+        given = _from_file(ctx, cfg, {**_RUN_DEFAULTS, **locals()})
+        cors_origin, direct_url, direct_host, override_probes = (given[k] for k in (
+            "cors_origin", "direct_url", "direct_host", "override_probes"))
+        no_stability_check, no_unknown_method, no_head_body_check, no_slash_twins, no_discovery = (given[k] for k in (
+            "no_stability_check", "no_unknown_method", "no_head_body_check", "no_slash_twins", "no_discovery"))
+    safety = {"repeats": 0} if no_stability_check else {}
+    if no_slash_twins:
+        safety["slash_twins"] = False
+    try:
+        params = _pairs(path_param, "=", "--path-param")
+        probe_options = ProbeOptions(**safety, path_params=params, use_real_ids=use_real_ids, **_issue5_options(
+            direct_url, direct_host, cors_origin, override_probes, no_unknown_method, no_head_body_check))
         loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs, fetch_timeout, max_spec_size)
         base_url, _ = _lift_credentials(base_url, "--base-url")  # never print credentials
         origin, _ = _lift_credentials(origin, "--origin")
         plan = build_plan(loaded, PlanOptions(
             base_url=base_url, origin=origin, methods=_methods(methods) or None, add_methods=_methods(add_method),
             skip_methods=_methods(skip_method), include_paths=tuple(include_path or ()), exclude_paths=tuple(exclude_path or ()),
-            read_only=read_only, examples=examples, **_write_options(allow_writes, cfg)))
+            read_only=read_only, examples=examples, discover=not no_discovery,
+            given_params=tuple(name for name, _ in params), real_ids=use_real_ids, **_write_options(allow_writes, cfg)))
     except Conform405Error as exc:
         raise _fail(exc) from None
     _print_spec_problems(loaded, quiet=False)  # standard error: never mixed into `--json -`
@@ -229,7 +281,7 @@ def plan_cmd(
         require_cells(plan)  # after the problems: they may be why nothing is left
     except Conform405Error as exc:
         raise _fail(exc) from None
-    data = plan.to_dict()
+    data = plan.to_dict(probe_options)
     if json_out:
         from .report import write_atomic
 
@@ -240,7 +292,12 @@ def plan_cmd(
         write_atomic(Path(json_out), text)
     from .report.plan_view import print_plan
 
-    print_plan(plan, Console(highlight=False))
+    print_plan(plan, Console(highlight=False), probe_options)
+
+
+#: run settings the plan has no option for, at run's defaults (read from the configuration file like run does)
+_RUN_DEFAULTS = {"client": "fetch", "timeout": 10.0, "concurrency": 32, "rate_limit": None, "max_time": None,
+                 "max_requests": None, "max_no_answer": "0", "max_inconclusive": "any"}
 
 
 @app.command("run")
@@ -260,7 +317,7 @@ def run_cmd(
     fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar='error|warning|info|never', help="Lowest severity that fails the run: error (default), warning, info or never."),
     config_file: Optional[str] = typer.Option(None, "--config", metavar='PATH', help="Configuration file (default: ./conform405.toml, or [tool.conform405] in ./pyproject.toml). Flags override it."),
     header: Optional[List[str]] = typer.Option(None, "-H", "--header", metavar="'Name: value'", help="'Name: value' sent with every request (repeatable; secrets are masked in reports)."),
-    path_param: Optional[List[str]] = typer.Option(None, "--path-param", metavar='NAME=VALUE', help="NAME=VALUE for a path parameter (repeatable; used for every method)."),
+    path_param: Optional[List[str]] = PathParamOpt,
     methods: Optional[List[str]] = MethodsOpt,
     add_method: Optional[List[str]] = AddMethodOpt,
     skip_method: Optional[List[str]] = SkipMethodOpt,
@@ -278,17 +335,17 @@ def run_cmd(
     auth: Optional[str] = typer.Option(None, "--auth", metavar="USER:PASS", help="HTTP Basic credentials sent with every request (masked in every report, like -H secrets)."),
     max_body: int = typer.Option(65536, "--max-body", metavar='BYTES', min=0, help="Response body bytes read per answer; the rest is never read (the connection is closed)."),
     max_headers: int = typer.Option(256, "--max-headers", metavar='N', min=1, help="Header fields accepted in one answer; more makes the answer a network-level failure."),
-    no_stability_check: bool = typer.Option(False, "--no-stability-check", help="Do not repeat each path's GET twice to detect an unstable answer (rule unstable-answer)."),
+    no_stability_check: bool = NoStabilityOpt,
     send_bodies: bool = typer.Option(False, "--send-bodies", help="Send schema-valid bodies with declared POST/PUT/PATCH/DELETE (may create data)."),
-    use_real_ids: bool = typer.Option(False, "--use-real-ids", help="Use example and discovered ids for state-changing probes too (disposable environments only)."),
-    no_discovery: bool = typer.Option(False, "--no-discovery", help="Do not GET parent collections to find real ids."),
-    direct_url: Optional[str] = typer.Option(None, "--direct-url", metavar='URL', help="Base URL of the application behind the gateway: every probe is repeated there and compared (rule blocked-by-gateway)."),
-    direct_host: Optional[str] = typer.Option(None, "--direct-host", metavar='HOST[:PORT]', help="Host header sent with the --direct-url probes (the public host name)."),
-    cors_origin: Optional[str] = typer.Option(None, "--cors-origin", metavar='ORIGIN', help="Send a browser CORS preflight from this Origin for every declared method (e.g. https://app.example.com)."),
-    override_probes: str = typer.Option("one", "--override-probes", metavar='one|all|off', help="Method-override probes per path (only where POST is undeclared and refused): one (one overridden method, 6 requests), all (DELETE and PATCH, 11) or off."),
-    no_unknown_method: bool = typer.Option(False, "--no-unknown-method", help="Do not send the made-up method token (one request per path)."),
-    no_head_body_check: bool = typer.Option(False, "--no-head-body-check", help="Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET)."),
-    no_slash_twins: bool = typer.Option(False, "--no-slash-twins", help="Do not probe each path's trailing-slash twin (rules trailing-slash-mismatch / -twin are then not judged)."),
+    use_real_ids: bool = RealIdsOpt,
+    no_discovery: bool = NoDiscoveryOpt,
+    direct_url: Optional[str] = DirectUrlOpt,
+    direct_host: Optional[str] = DirectHostOpt,
+    cors_origin: Optional[str] = CorsOriginOpt,
+    override_probes: str = OverrideProbesOpt,
+    no_unknown_method: bool = NoUnknownMethodOpt,
+    no_head_body_check: bool = NoHeadBodyOpt,
+    no_slash_twins: bool = NoSlashTwinsOpt,
     transport: str = typer.Option("auto", "--transport", metavar='auto|socket|httpx', help="HTTP transport: auto (= socket, conform405's lean HTTP/1.1 client) or httpx."),
     shard: Optional[str] = typer.Option(None, "--shard", metavar="K/N", help="Probe only shard K of N: a fixed 1/N share of the paths (by a hash of the path template); join the reports with 'conform405 merge'."),
     client: str = typer.Option("fetch", "--client", metavar='NAME', help="Follow redirects as this client does to judge each cell: fetch (browsers), curl-L, curl-L-X, httpx, requests, aiohttp, node-fetch, axios, go, urllib."),
@@ -649,7 +706,7 @@ def _safety_banner(plan, send_bodies: bool, use_real_ids: bool, quiet: bool) -> 
     mode.append("REAL ids" if use_real_ids else "generated ids only")
     withheld = sum(1 for c in plan.cells if c.withheld)
     mode.append("declared writes ALLOWED (--allow-writes)" if allow_writes
-                else f"{withheld} declared write(s) that could change data withheld")
+                else f"{withheld} declared write{'' if withheld == 1 else 's'} that could change data withheld")
     err.print(f"[yellow]conform405:[/yellow] sending {', '.join(writes)} to {host} ({'; '.join(mode)}). "
               "Use --read-only for a target you must not change.")
 

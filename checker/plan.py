@@ -138,8 +138,9 @@ class Plan:
         counts["total"] = sum(counts.values())
         return counts
 
-    def to_dict(self) -> dict:
-        counts = self.request_counts()
+    def to_dict(self, probe_options: object | None = None) -> dict:
+        """The plan as JSON; the request counts are those of a run with ``probe_options`` (default: a default run)."""
+        counts = self.request_counts(probe_options)
         return {
             "spec": {"location": self.spec.location, "version": self.spec.version, "title": self.spec.title},
             "methods": list(self.methods),
