@@ -102,8 +102,16 @@ def judge_path(pp, obs_list: list[Observation], options: JudgeOptions | None = N
     path_findings = _dedupe(path_findings)
     shrunk = {o.method: o for o in ctx.extras.get(SHRUNK_ROLE, ())}
     if shrunk:
-        path_findings = [_with_shrunk(f, shrunk[f.method], ctx) if f.method in shrunk else f for f in path_findings]
+        path_findings = [_with_shrunk(f, shrunk[m], ctx) if (m := _shrunk_method(f, shrunk)) else f for f in path_findings]
     return path_findings, ignored, ctx
+
+
+def _shrunk_method(f: Finding, shrunk: dict[str, Observation]) -> str | None:
+    """The method whose shrunk request stands for ``f``: its own, or (a finding grouped over several methods,
+    with none of its own) the first of those it was seen on that was shrunk."""
+    if f.method is not None:
+        return f.method if f.method in shrunk else None
+    return next((m for m in f.evidence.get("seen_on") or () if m in shrunk), None)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
