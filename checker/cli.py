@@ -533,7 +533,8 @@ def _outcome_exit(report, quiet: bool) -> int:
     result = report.outcome()
     if result.status in ("unjudged", "unhealthy"):
         word = "target unhealthy" if result.status == "unhealthy" else "not judged"
-        err.print(f"[bold red]conform405: {word}:[/bold red] {_escape(result.message or '')}")
+        message = (result.message or "").removeprefix(f"{word}: ")  # the message may say it already
+        err.print(f"[bold red]conform405: {word}:[/bold red] {_escape(message)}")
         if result.hint:
             err.print(f"  hint: {_escape(result.hint)}")
     elif result.hint and not quiet:

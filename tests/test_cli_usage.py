@@ -55,3 +55,15 @@ def test_a_mistyped_rule_gets_the_closest_rule():
     result = cli("explain", "allow-mising")
     assert result.code == 2
     assert "did you mean allow-missing" in result.stderr
+
+
+def test_an_unhealthy_target_is_said_once(tmp_path: Path):
+    from .support.fault_server import FaultServer, spec_for
+
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(spec_for(["/a", "/b"])))
+    with FaultServer(default="broken") as srv:  # 500 to everything
+        result = cli(str(spec), "--base-url", srv.url, "-q")
+    assert result.code == 6
+    assert "conform405: target unhealthy: every answer was 500" in result.stderr
+    assert "target unhealthy: target unhealthy" not in result.stderr
