@@ -53,3 +53,22 @@ def test_one_router_cause_is_one_finding_in_every_format(tmp_path):
     out = io.StringIO()
     print_report(report, Console(file=out, width=200, no_color=True))
     assert "wrong-status-for-undeclared-method  error · 1 finding ·" in out.getvalue()
+
+
+def test_an_ignore_for_one_method_sets_only_that_method_aside(tmp_path):
+    from checker.judge import Ignore, JudgeOptions
+
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(SPEC))
+    plan = api.PlanOptions(methods=("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "TRACE"))
+    ignore = Ignore(rule="wrong-status-for-undeclared-method", path="/items", method="TRACE", reason="the proxy owns TRACE")
+    report = api.check(str(spec), app=router_404_app, plan=plan, options=api.RunOptions(judge=JudgeOptions(ignores=(ignore,))))
+    [wrong] = [f for f in report.findings if f.rule == "wrong-status-for-undeclared-method"]
+    assert wrong.evidence["seen_on"] == ["PUT", "PATCH", "DELETE"] and "PUT, PATCH, DELETE answered 404" in wrong.message
+    [(aside, reason)] = [(f, r) for f, r in report.ignored if f.rule == "wrong-status-for-undeclared-method"]
+    assert aside.evidence["seen_on"] == ["TRACE"] and reason == "the proxy owns TRACE"
+    cells = {c["method"]: c for c in report.matrix}
+    assert cells["PUT"]["verdict"] == "error" and cells["TRACE"]["verdict"] != "error"
+    everything = Ignore(rule="wrong-status-for-undeclared-method", path="/items", method="*", reason="known")
+    report = api.check(str(spec), app=router_404_app, plan=plan, options=api.RunOptions(judge=JudgeOptions(ignores=(everything,))))
+    assert not [f for f in report.findings if f.rule == "wrong-status-for-undeclared-method"]
