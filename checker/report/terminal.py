@@ -216,6 +216,6 @@ def summary_line(report: Report, fail_on: str) -> Text:
         text.append(f" · baseline: {s['new']} new, {s['persisting']} persisting, {s['fixed']} fixed")
     if report.ignored:
         text.append(f" · {len(report.ignored)} ignored")
-    if report.incomplete:
+    if report.incomplete and word != "INTERRUPTED":  # the first word says it already
         text.append(f" · INCOMPLETE: {report.incomplete}", style="bold yellow")
     return text
