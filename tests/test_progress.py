@@ -50,3 +50,42 @@ def test_a_short_run_prints_no_line_with_the_default_interval(tmp_path: Path):
     result = _slow_run(tmp_path, env={}, behaviour="ok")
     assert result.code == 0, result.stderr
     assert "probing" not in result.stderr
+
+
+def test_the_terminal_bar_shows_the_eta(tmp_path: Path):
+    """In a terminal (a pseudo-terminal here) the rich bar is drawn instead of the lines, with an ETA column."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    from .support.run import ROOT
+
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(spec_for([f"/delay/{i}" for i in range(4)])))
+    with FaultServer() as srv:
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen([sys.executable, "-m", "checker", str(spec), "--base-url", srv.url, "--methods", "GET,PUT",
+                                 "--concurrency", "2"], cwd=ROOT, stdin=follower, stdout=follower, stderr=follower,
+                                env={**os.environ, "COLUMNS": "150", "TERM": "xterm", **FAST})
+        os.close(follower)
+        out = b""
+        try:
+            while True:
+                ready, _, _ = select.select([leader], [], [], 60)
+                if not ready:
+                    break
+                try:
+                    data = os.read(leader, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+                if not data:
+                    break
+                out += data
+        finally:
+            proc.wait(timeout=60)
+            os.close(leader)
+    text = out.decode("utf-8", "replace")
+    assert "probing" in text and "ETA" in text
+    assert "conform405: probing:" not in text  # the plain lines are for logs, not terminals
