@@ -76,6 +76,9 @@ def entry() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: ``conform405 SPEC ...`` means ``conform405 run SPEC ...``."""
     _short_lived_gc()
+    from .values import keep_hypothesis_out_of_cwd
+
+    keep_hypothesis_out_of_cwd()
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] not in SUBCOMMANDS and args[0] not in ("-h", "--help", "--version"):
         close = _mistyped_command(args[0])
@@ -168,7 +171,7 @@ NoDiscoveryOpt = typer.Option(False, "--no-discovery", help="Do not GET parent c
 DirectUrlOpt = typer.Option(None, "--direct-url", metavar='URL', help="Base URL of the application behind the gateway: every probe is repeated there and compared (rule blocked-by-gateway).")
 DirectHostOpt = typer.Option(None, "--direct-host", metavar='HOST[:PORT]', help="Host header sent with the --direct-url probes (the public host name).")
 CorsOriginOpt = typer.Option(None, "--cors-origin", metavar='ORIGIN', help="Send a browser CORS preflight from this Origin for every declared method (e.g. https://app.example.com).")
-OverrideProbesOpt = typer.Option("one", "--override-probes", metavar='one|all|off', help="Method-override probes per path (only where POST is undeclared and refused): one (one overridden method, 6 requests), all (DELETE and PATCH, 11) or off.")
+OverrideProbesOpt = typer.Option("one", "--override-probes", metavar='one|all|off', help="Method-override probes per path (only where POST is undeclared and refused): one (one overridden method, 7 requests), all (DELETE and PATCH, 12) or off.")
 NoUnknownMethodOpt = typer.Option(False, "--no-unknown-method", help="Do not send the made-up method token (one request per path).")
 NoHeadBodyOpt = typer.Option(False, "--no-head-body-check", help="Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET).")
 NoSlashTwinsOpt = typer.Option(False, "--no-slash-twins", help="Do not probe each path's trailing-slash twin (rules trailing-slash-mismatch / -twin are then not judged).")
@@ -238,7 +241,7 @@ def plan_cmd(
 
     Takes the configuration file and the options of run that change what is sent, so that it plans exactly
     what the same run sends."""
-    from .engine import ProbeOptions
+    from .options import ProbeOptions
     from .plan import PlanOptions, build_plan, require_cells
 
     try:

@@ -22,6 +22,7 @@ from .errors import TargetUnreachable
 from .http.client import HttpClient
 from .http.redirects import PROFILE_ROLE, HopCheck, explore, has_redirect, profile_tag, walk
 from .observe import Exchange, Observation
+from .options import ProbeOptions
 from .plan import Cell, PathPlan, Plan
 from .probes import ProbeContext, factories
 from .spec.model import SAFE_METHODS
@@ -42,7 +43,7 @@ def _no_hop(url: str, nxt: str) -> bool:
 def _twin_hop(url: str, nxt: str) -> bool:
     """A declared write sent because its ids name nothing is carried on only to the slash twin of its URL
     (the same name, spelled as the router wants): anywhere else it could name something."""
-    from .slashes import twin_url
+    from .spec.paths import twin_url
 
     return twin_url(url) == nxt
 
@@ -90,28 +91,6 @@ class _Phase:
         self.closed = True
         if not self.pending:
             self.done.set()
-
-
-@dataclass(frozen=True)
-class ProbeOptions:
-    seed: int = 0
-    path_params: tuple[tuple[str, str], ...] = ()  #: --path-param NAME=VALUE
-    send_bodies: bool = False  #: schema-valid bodies on declared state-changing operations
-    use_real_ids: bool = False  #: examples and discovered ids on state-changing probes too
-    max_requests: int | None = None
-    max_time: float | None = None  #: whole-run deadline (seconds)
-    rate_limit: float | None = None  #: requests per second
-    retries: int = 1  #: re-sends of a safe-method probe whose connection failed (connect/reset); never other methods
-    retry_after_cap: float = 30.0  #: 429/503 Retry-After waits honoured, in total per run (seconds); beyond, not waited for
-    repeats: int = 2  #: back-to-back GETs repeated per path and example, for the unstable-answer rule (0: off)
-    client: str = "fetch"  #: --client: the redirect-following profile chains are judged by (checker/http/redirects.py)
-    direct_url: str | None = None  #: --direct-url: the application behind the gateway (replaces the base URL, like --base-url)
-    direct_host: str | None = None  #: --direct-host: the Host header sent to direct_url (the public host name)
-    cors_origin: str | None = None  #: --cors-origin: send browser preflights from this Origin
-    override_probes: str = "one"  #: --override-probes one|all|off: method-override probes per path (checker/override.py)
-    unknown_method: bool = True  #: one made-up method token per path (checker/unknown_method.py)
-    head_raw: bool = True  #: one raw-socket HEAD per path with a GET, to see a HEAD body (checker/http/raw.py)
-    slash_twins: bool = True  #: the trailing-slash twin of each path's probes (checker/slashes.py; --no-slash-twins)
 
 
 @dataclass

@@ -117,7 +117,7 @@ class Plan:
         Redirects add their hops, and a redirected probe up to 12 requests more to follow it as each client
         profile does (checker/http/redirects.py); those cannot be known before the answers come.
         """
-        from .engine import ProbeOptions
+        from .options import ProbeOptions
         from .probes import ProbeContext, factories
 
         opts = probe_options if probe_options is not None else ProbeOptions()

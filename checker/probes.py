@@ -10,9 +10,10 @@ read them from ``PathContext.extras[role]``. Factories only describe requests; t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from .plan import PathPlan
+if TYPE_CHECKING:  # the factories take a path's plan; the plan counts what they return (plan imports this)
+    from .plan import PathPlan
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class ProbeContext:
     inert: bool = False
 
 
-ExtraProbeFactory = Callable[[PathPlan, ProbeContext], list[ExtraProbe]]
+ExtraProbeFactory = Callable[["PathPlan", ProbeContext], list[ExtraProbe]]
 
 #: Registered factories, in order. A feature module appends to this at import time and is
 #: imported from ``_load()`` below, so the list is complete before a run starts.
@@ -52,8 +53,8 @@ EXTRA_PROBES: list[ExtraProbeFactory] = []
 
 _FEATURE_MODULES: tuple[str, ...] = ()
 _FEATURE_MODULES += ("checker.gateway", "checker.override", "checker.cors", "checker.unknown_method",
-                      "checker.head_depth")  # issue #5
-_FEATURE_MODULES += ("checker.slashes",)  # issue #4: trailing-slash twins
+                      "checker.head_depth")
+_FEATURE_MODULES += ("checker.slashes",)  # trailing-slash twins
 
 
 def factories() -> list[ExtraProbeFactory]:

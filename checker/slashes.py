@@ -19,24 +19,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 from .plan import PathPlan
+from .spec.paths import twin_url
 from .probes import EXTRA_PROBES, ExtraProbe, ProbeContext
 from .spec.model import SAFE_METHODS
 
 ROLE = "slash-twin"
 ADDED = "slash-added"
 REMOVED = "slash-removed"
-
-
-def twin_url(url: str) -> str | None:
-    """``url`` with the trailing slash of its path toggled; None for the root path (it has no twin)."""
-    parts = urlsplit(url)
-    path = parts.path
-    if path in ("", "/"):
-        return None
-    path = path[:-1] if path.endswith("/") else path + "/"
-    if not path or path == "/":
-        return None
-    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
 
 
 def twin_methods(pp: PathPlan) -> tuple[str, ...]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
+from ..http.headers import parse_allow
 from .base import Finding, PathContext, Rule, finding
 
 ALLOW_MISSING = Rule(
@@ -70,7 +70,6 @@ ALLOW_INCONSISTENT = Rule(
 
 RULES = (ALLOW_MISSING, ALLOW_MISMATCH, ALLOW_MALFORMED, ALLOW_CASE, ALLOW_INCONSISTENT)
 
-_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _STANDARD = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"}
 _TOLERATED = {"HEAD", "OPTIONS"}
 
@@ -84,24 +83,6 @@ def suggested_allow(declared: set[str] | tuple[str, ...]) -> str:
     (a server that serves GET serves HEAD; allow-mismatch never asks for HEAD, and never minds it either)."""
     methods = set(declared) | ({"HEAD"} if "GET" in declared else set())
     return ", ".join(sorted(methods, key=lambda m: (_ORDER.index(m) if m in _ORDER else len(_ORDER), m)))
-
-
-def parse_allow(value: str) -> tuple[list[str], list[str]]:
-    """``(tokens, problems)``: the method tokens of an Allow value and what is wrong with its syntax."""
-    problems: list[str] = []
-    tokens: list[str] = []
-    if value.strip() == "":
-        return [], []  # an empty Allow is valid: the resource allows no method
-    for raw in value.split(","):
-        element = raw.strip(" \t")
-        if element == "":
-            problems.append("empty list element")
-            continue
-        if not _TOKEN.match(element):
-            problems.append(f"{element!r} is not a method token")
-            continue
-        tokens.append(element)
-    return tokens, sorted(set(problems))
 
 
 def check(ctx: PathContext) -> Iterator[Finding]:
