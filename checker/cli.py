@@ -101,8 +101,8 @@ def _mistyped_command(word: str) -> str | None:
     ``run``: not an option, not a URL, no such file, and close to a command's name. Else None."""
     import difflib
 
-    if word.startswith("-") or "://" in word or Path(word).exists():
-        return None
+    if word.startswith("-") or any(c in word for c in "./\\:") or Path(word).exists():
+        return None  # an option, a URL or a file name (plan.yaml is a missing spec, not a mistyped 'plan')
     close = difflib.get_close_matches(word.lower(), sorted(SUBCOMMANDS), n=1, cutoff=0.6)
     return close[0] if close else None
 

@@ -43,6 +43,11 @@ def test_a_mistyped_command_gets_a_suggestion(tmp_path: Path, word: str, meant: 
     assert lines == [f"conform405: error: no command '{word}' (did you mean '{meant}'?)"], result.stderr
 
 
+def test_a_missing_file_named_like_a_command_is_a_missing_spec(tmp_path: Path):
+    result = cli("plan.yaml", cwd=tmp_path)
+    assert result.code == 2 and "no command" not in result.stderr and "plan.yaml" in result.stderr
+
+
 def test_an_existing_file_named_like_a_command_is_still_a_spec(tmp_path: Path):
     (tmp_path / "runn").write_text(json.dumps({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
                                                "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}}))
