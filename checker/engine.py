@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import inspect
 import json
 import time
 from dataclasses import dataclass, field, replace
@@ -367,7 +368,7 @@ async def probe(
                 finish(later_template)
         finally:  # stopped early (an error, Ctrl-C): the jobs never handed out are closed, not left unawaited
             for _, _, never in deferred:
-                never.close()
+                close_unstarted(never)
 
     def path_jobs(pp: PathPlan) -> Iterator[Coroutine[Any, Any, None]]:
         """A path's jobs: every safe request first (concurrently), then one job that sends its state-changing
@@ -507,8 +508,24 @@ async def drain(jobs: Iterable[Coroutine[Any, Any, None]], workers: int) -> None
     try:
         await asyncio.gather(*(worker() for _ in range(max(1, min(workers, count)))))
     finally:
-        for never_started in pending:
-            never_started.close()
+        if inspect.isgenerator(pending):
+            # a generator makes its jobs on demand: closing it makes no more (its own finally closes what it
+            # holds back). Pulling the rest only to close them would make wrappers (tracked, _Phase._run)
+            # whose wrapped coroutine is then never awaited: a RuntimeWarning per job on Ctrl-C.
+            pending.close()
+        else:
+            for never_started in pending:
+                close_unstarted(never_started)
+
+
+def close_unstarted(coro: Coroutine[Any, Any, Any]) -> None:
+    """Close a coroutine that may never have run, and the coroutines it was given to await (a wrapper's
+    argument would otherwise be reported as 'never awaited' when it is collected)."""
+    if inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+        for value in list(coro.cr_frame.f_locals.values()):
+            if inspect.iscoroutine(value):
+                close_unstarted(value)
+    coro.close()
 
 
 def observation_order(plan: Plan) -> Callable[[Observation], tuple]:

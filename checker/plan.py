@@ -138,8 +138,9 @@ class Plan:
         counts["total"] = sum(counts.values())
         return counts
 
-    def to_dict(self) -> dict:
-        counts = self.request_counts()
+    def to_dict(self, probe_options: object | None = None) -> dict:
+        """The plan as JSON; the request counts are those of a run with ``probe_options`` (default: a default run)."""
+        counts = self.request_counts(probe_options)
         return {
             "spec": {"location": self.spec.location, "version": self.spec.version, "title": self.spec.title},
             "methods": list(self.methods),
@@ -323,7 +324,7 @@ def _empty_selection(spec: Spec, options: PlanOptions, methods: tuple[str, ...])
     if not spec.paths:
         if spec.problems:
             return UsageError(f"no path left to probe: the document's paths were dropped by its {len(spec.problems)} "
-                              "validation problem(s) (listed above)")
+                              f"validation problem{'' if len(spec.problems) == 1 else 's'} (listed above)")
         return UsageError("the document declares no paths (webhooks are not probed): there is nothing to check")
     if not methods:
         given = [flag for flag, on in (("--methods", options.methods is not None), ("--skip-method", bool(options.skip_methods)),
@@ -340,9 +341,9 @@ def _empty_selection(spec: Spec, options: PlanOptions, methods: tuple[str, ...])
                 hint = (f" (globs match the path template as written, leading '/' included: try '/{bare[0]}'"
                         f"{' or ' + repr('/' + bare[0].rstrip('*') + '*') if not bare[0].endswith('*') else ''})")
             example = spec.paths[0].template
-            return UsageError(f"--include-path {globs} matches none of the document's {n} path(s), e.g. {example!r}{hint}")
+            return UsageError(f"--include-path {globs} matches none of the document's {n} path{'' if n == 1 else 's'}, e.g. {example!r}{hint}")
     globs = ", ".join(repr(g) for g in options.exclude_paths)
-    return UsageError(f"--exclude-path {globs} leaves none of the document's {n} path(s)"
+    return UsageError(f"--exclude-path {globs} leaves none of the document's {n} path{'' if n == 1 else 's'}"
                       + (" that --include-path selected" if options.include_paths else ""))
 
 

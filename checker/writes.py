@@ -294,5 +294,6 @@ def withheld_note(matrix: Iterable[dict[str, Any]]) -> list[str]:
     if not cells:
         return []
     shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
-    return [f"{len(cells)} declared state-changing request(s) withheld, not sent because they could change data "
+    return [f"{len(cells)} declared state-changing request{'' if len(cells) == 1 else 's'} withheld, not sent because "
+            f"{'it' if len(cells) == 1 else 'they'} could change data "
             f"({shown}): --allow-writes or [writes] allow in the configuration sends them"]
