@@ -58,7 +58,7 @@ class RunOptions:
     #: Without a base URL or origin in the plan, probes go to http://testserver + the spec's server path.
     app: Any = None
     #: validate the answers of declared operations against the documented responses (openapi-core, imported
-    #: only then: checker/responses.py); rules response-not-documented and response-schema-mismatch
+    #: only then: checker/validate_responses.py); rules response-not-documented and response-schema-mismatch
     validate_responses: bool = False
 
 
@@ -147,7 +147,7 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
     options = options or RunOptions()
     plan, options = _in_process(plan, options)
     if options.validate_responses and options.judge.response_validator is None:
-        from .responses import ResponseValidator
+        from .validate_responses import ResponseValidator
 
         options = replace(options, judge=replace(options.judge, response_validator=ResponseValidator(plan.spec)))
     started_wall = _dt.datetime.now(_dt.timezone.utc)

@@ -168,13 +168,29 @@ OutsideRefsOpt = typer.Option(False, "--allow-outside-refs", help="Follow file $
 NoStabilityOpt = typer.Option(False, "--no-stability-check", help="Do not repeat each path's GET twice to detect an unstable answer (rule unstable-answer).")
 RealIdsOpt = typer.Option(False, "--use-real-ids", help="Use example and discovered ids for state-changing probes too (disposable environments only).")
 NoDiscoveryOpt = typer.Option(False, "--no-discovery", help="Do not GET parent collections to find real ids.")
-DirectUrlOpt = typer.Option(None, "--direct-url", metavar='URL', help="Base URL of the application behind the gateway: every probe is repeated there and compared (rule blocked-by-gateway).")
+def _families():
+    from .probes import FAMILIES
+
+    return FAMILIES
+
+
+def _family_option(name: str):
+    """A probe family's option, as its declaration in checker/probes/__init__.py says (flag, default, help)."""
+    from .probes import family
+
+    f = family(name)
+    if f.negated:
+        return typer.Option(False, f.flag, help=f.help)
+    return typer.Option(f.default, f.flag, metavar=f.metavar, help=f.help)
+
+
+DirectUrlOpt = _family_option("gateway")
+CorsOriginOpt = _family_option("cors")
+OverrideProbesOpt = _family_option("override")
+NoUnknownMethodOpt = _family_option("unknown_method")
+NoHeadBodyOpt = _family_option("head_depth")
+NoSlashTwinsOpt = _family_option("slashes")
 DirectHostOpt = typer.Option(None, "--direct-host", metavar='HOST[:PORT]', help="Host header sent with the --direct-url probes (the public host name).")
-CorsOriginOpt = typer.Option(None, "--cors-origin", metavar='ORIGIN', help="Send a browser CORS preflight from this Origin for every declared method (e.g. https://app.example.com).")
-OverrideProbesOpt = typer.Option("one", "--override-probes", metavar='one|all|off', help="Method-override probes per path (only where POST is undeclared and refused): one (one overridden method, 7 requests), all (DELETE and PATCH, 12) or off.")
-NoUnknownMethodOpt = typer.Option(False, "--no-unknown-method", help="Do not send the made-up method token (one request per path).")
-NoHeadBodyOpt = typer.Option(False, "--no-head-body-check", help="Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET).")
-NoSlashTwinsOpt = typer.Option(False, "--no-slash-twins", help="Do not probe each path's trailing-slash twin (rules trailing-slash-mismatch / -twin are then not judged).")
 PathParamOpt = typer.Option(None, "--path-param", metavar="NAME=VALUE", help="NAME=VALUE for a path parameter (repeatable; used for every method).")
 
 
@@ -577,8 +593,8 @@ def _issue5_options(direct_url, direct_host, cors_origin, override_probes, no_un
 #: configuration keys that are run settings -> the run command's parameter they stand for
 _CONFIG_VALUES = ("client", "cors_origin", "direct_url", "direct_host", "override_probes",
                   "timeout", "concurrency", "rate_limit", "max_time", "max_requests", "max_no_answer", "max_inconclusive")
-_CONFIG_SWITCHES = {"stability_check": "no_stability_check", "unknown_method": "no_unknown_method",
-                    "head_body_check": "no_head_body_check", "slash_twins": "no_slash_twins", "discovery": "no_discovery"}
+_CONFIG_SWITCHES = {"stability_check": "no_stability_check", "discovery": "no_discovery",
+                    **{f.config_field: f.parameter for f in _families() if f.negated}}
 
 
 def _from_file(ctx: typer.Context, cfg, params: dict) -> dict:

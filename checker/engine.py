@@ -323,7 +323,7 @@ async def probe(
 
     deny = parse_rules(plan.options.writes_deny)  # checked (with a clear error) when the plan was built
     pp_of = {pp.item.template: pp for pp in plan.paths}
-    # 2. probes: every cell, then the extra probes features registered (checker/probes.py). The jobs are made
+    # 2. probes: every cell, then the extra probes of the families (checker/probes/__init__.py). The jobs are made
     # as the workers ask for them, so making them overlaps the server's work instead of delaying the first request.
     extra_factories = factories()
 

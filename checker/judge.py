@@ -38,7 +38,7 @@ class Ignore:
 class JudgeOptions:
     severity: dict[str, str] = field(default_factory=dict)  #: rule ID -> error|warning|info|off
     ignores: tuple[Ignore, ...] = ()
-    #: --validate-responses: a checker.responses.ResponseValidator, handed to the response rules
+    #: --validate-responses: a checker.validate_responses.ResponseValidator, handed to the response rules
     response_validator: Any = field(default=None, compare=False)
 
 

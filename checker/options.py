@@ -25,7 +25,7 @@ class ProbeOptions:
     direct_url: str | None = None  #: --direct-url: the application behind the gateway (replaces the base URL, like --base-url)
     direct_host: str | None = None  #: --direct-host: the Host header sent to direct_url (the public host name)
     cors_origin: str | None = None  #: --cors-origin: send browser preflights from this Origin
-    override_probes: str = "one"  #: --override-probes one|all|off: method-override probes per path (checker/override.py)
-    unknown_method: bool = True  #: one made-up method token per path (checker/unknown_method.py)
+    override_probes: str = "one"  #: --override-probes one|all|off: method-override probes per path (checker/probes/override.py)
+    unknown_method: bool = True  #: one made-up method token per path (checker/probes/unknown_method.py)
     head_raw: bool = True  #: one raw-socket HEAD per path with a GET, to see a HEAD body (checker/http/raw.py)
-    slash_twins: bool = True  #: the trailing-slash twin of each path's probes (checker/slashes.py; --no-slash-twins)
+    slash_twins: bool = True  #: the trailing-slash twin of each path's probes (checker/probes/slashes.py; --no-slash-twins)

@@ -77,7 +77,7 @@ class PathPlan:
     #: ``/user/login``; a twin matches all of them), with their declared methods: a router may send those
     #: methods to that route
     overlaps: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    #: harmless mode (no --allow-writes): conform405's own extra probes add no side effect (checker/override.py)
+    #: harmless mode (no --allow-writes): conform405's own extra probes add no side effect (checker/probes/override.py)
     harmless: bool = True
     #: every path value of a state-changing probe is a generated id unlike a real one (nothing to change there)
     inert: bool = False
@@ -112,7 +112,7 @@ class Plan:
         path coincide) and stability repeats (skipped after a GET that got no answer).
 
         Cells, control GETs, discovery GETs, the unstable-answer repeats of each GET, and every extra probe
-        the registered factories (checker/probes.py) build for each path -- asked of the factories
+        the probe families' factories (checker/probes/__init__.py) build for each path -- asked of the factories
         themselves, with placeholder URLs, so a new feature is counted without touching this.
         Redirects add their hops, and a redirected probe up to 12 requests more to follow it as each client
         profile does (checker/http/redirects.py); those cannot be known before the answers come.

@@ -92,7 +92,7 @@ CRASHING_PLUGIN = textwrap.dedent("""
             raise RuntimeError("boom in a probe factory\\nsecond line")
         return []
 
-    probes.EXTRA_PROBES.append(crashing_factory)
+    probes.EXTRA_PROBES = probes.EXTRA_PROBES + (crashing_factory,)  # the families are an explicit tuple
     from checker.cli import main
     main(sys.argv[1:])
 """)

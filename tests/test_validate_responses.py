@@ -1,4 +1,4 @@
-"""--validate-responses (checker/responses.py, openapi-core): a real Starlette server on 127.0.0.1, judged
+"""--validate-responses (checker/validate_responses.py, openapi-core): a real Starlette server on 127.0.0.1, judged
 against a document its answers honour (no finding at all) and one they break (status, media type, schema)."""
 
 from __future__ import annotations

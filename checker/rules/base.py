@@ -100,9 +100,9 @@ class PathContext:
     probes: dict[str, list[Observation]]  #: method -> one observation per example
     controls: list[Observation]  #: GETs on the generated-id URL, per example
     get_by_url: dict[str, Observation]  #: url_key -> the GET observed on that URL
-    extras: dict[str, list[Observation]] = field(default_factory=dict)  #: role -> extra probes (checker/probes.py)
+    extras: dict[str, list[Observation]] = field(default_factory=dict)  #: role -> extra probes (checker/probes/__init__.py)
     inconclusive: dict[tuple[str, int], str] = field(default_factory=dict)
-    #: --validate-responses: checker/responses.py's validator (None: the response rules do not judge)
+    #: --validate-responses: checker/validate_responses.py's validator (None: the response rules do not judge)
     response_validator: Any = field(default=None, repr=False, compare=False)
     _observed: list[tuple[Cell, Observation]] | None = field(default=None, repr=False, compare=False)
 

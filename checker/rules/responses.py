@@ -1,7 +1,7 @@
 """With --validate-responses: the answers of declared operations match the responses the document declares.
 
 Judged only when the run was asked to (``RunOptions.validate_responses``: the check finds a validator on
-its context, checker/responses.py, built on openapi-core). Only answers a handler produced for a declared
+its context, checker/validate_responses.py, built on openapi-core). Only answers a handler produced for a declared
 method count: the cell's own answer, not after a redirect (the redirect rules judge those), and not
 refusals: a 2xx must be documented; an answer with a documented status must match its media type and
 schema. A 404 to a generated id or a 401 the document does not list says nothing about the document.

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..gateway import signature as gateway_signature
+from ..probes.gateway import signature as gateway_signature
 
 RANK = {"high": 3, "medium": 2, "low": 1}
 

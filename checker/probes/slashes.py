@@ -16,12 +16,16 @@ allowed that request, not a second one; ``--allow-writes`` sends the twins of ev
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from .plan import PathPlan
-from .spec.paths import twin_url
-from .probes import EXTRA_PROBES, ExtraProbe, ProbeContext
-from .spec.model import SAFE_METHODS
+from ..spec.model import SAFE_METHODS
+from ..spec.paths import twin_url
+from .base import ExtraProbe, ProbeContext
+
+if TYPE_CHECKING:  # a path's plan, in annotations only (the plan counts what this family builds)
+    from ..plan import PathPlan
+
 
 ROLE = "slash-twin"
 ADDED = "slash-added"
@@ -67,5 +71,3 @@ def count(pp: PathPlan) -> int:
     """Twin requests per example of ``pp`` (for ``Plan.requests``)."""
     return len(twin_methods(pp))
 
-
-EXTRA_PROBES.append(factory)
