@@ -370,6 +370,10 @@ def _inert(item: PathItem, values: Any, options: PlanOptions) -> tuple[bool, str
     for name in template_names(item.template):
         if name in options.given_params:
             return False, f"{{{name}}} is a given value (--path-param), not a generated id"
+        from .values import is_quantity
+
+        if is_quantity(name):
+            return False, f"{{{name}}} is a count or a size, not an id: its small generated value could name a real row"
         p = values._path_param(item, name)
         schema = values.inline(p.schema, p.base) if p is not None and p.schema is not None else None
         if not inert_schema(schema):

@@ -84,7 +84,7 @@ class ValueSource:
                 for p in op_or_item:
                     if p.location == "path" or (with_query and p.required and p.location in ("query", "header")):
                         key, schema = self._schema_key(p)
-                        wanted.setdefault(key, (schema, p.location == "path"))
+                        wanted.setdefault(key, (schema, _path_kind(p.name) if p.location == "path" else False))
             for name in template_names(item.template):
                 if not any(p.name == name and p.location == "path" for p in self._all_params(item)):
                     wanted.setdefault(_key(None, True), (None, True))
@@ -129,8 +129,11 @@ class ValueSource:
         from hypothesis import strategies as st
 
         numeric = _looks_numeric(schema)
-        strategy = (st.integers(min_value=1_000_000_000, max_value=2_147_483_647) if is_path else st.integers(1, 1000)) \
-            if numeric else _marked(st, 4, 8)
+        if is_path == QUANTITY:
+            strategy = st.integers(1, 3) if numeric else _marked(st, 4, 8)
+        else:
+            strategy = (st.integers(min_value=1_000_000_000, max_value=2_147_483_647) if is_path else st.integers(1, 1000)) \
+                if numeric else _marked(st, 4, 8)
         values, error = self._run(strategy, self.seed)
         if values:
             self._pool[key] = values
@@ -178,7 +181,12 @@ class ValueSource:
                 lo = int(s["exclusiveMinimum"]) + 1
             if isinstance(s.get("exclusiveMaximum"), (int, float)) and not isinstance(s.get("exclusiveMaximum"), bool):
                 hi = int(s["exclusiveMaximum"]) - 1
-            if for_path and hi is None:
+            if for_path == QUANTITY:
+                # a count, a size, a delay: the cheapest values the schema allows (10^9 seconds of /delay/{n}
+                # or 10^9 redirects of /redirect/{n} would be the run's own doing)
+                lo = max(lo if lo is not None else 1, 0)
+                hi = lo + 2 if hi is None else min(hi, lo + 2)
+            elif for_path and hi is None:
                 # far from the small ids real rows have: a generated DELETE must not hit one
                 lo = max(lo or 0, 1_000_000_000)
                 hi = max(lo, 2_147_483_647)
@@ -213,7 +221,7 @@ class ValueSource:
                 alphabet = _PRINTABLE[1:] if for_path else _PRINTABLE
                 if any(ord(c) > 0x7E for c in pattern) or any(e in pattern for e in ("\\u", "\\x", "\\N", "\\U")):
                     alphabet = None  # the pattern asks for non-ASCII characters
-                base = st.from_regex(pattern, fullmatch=for_path, alphabet=alphabet)
+                base = st.from_regex(pattern, fullmatch=bool(for_path), alphabet=alphabet)
                 if for_path:
                     return base.filter(lambda v: bool(v) and "/" not in v)
                 return base
@@ -251,10 +259,11 @@ class ValueSource:
         schema = None
         if p.schema is not None:
             schema = self.inline(p.schema, p.base)
-        cache = (id(schema), p.location == "path")
+        kind = _path_kind(p.name) if p.location == "path" else False
+        cache = (id(schema), kind)
         key = self._keys.get(cache)
         if key is None:  # the same (shared, $ref'd) schema recurs on hundreds of paths
-            key = self._keys[cache] = _key(schema, p.location == "path")
+            key = self._keys[cache] = _key(schema, kind)
         return key, schema
 
     def _path_param(self, item: PathItem, name: str) -> Parameter | None:
@@ -295,7 +304,7 @@ class ValueSource:
                 if enum:
                     values[name], sources[name] = _text(enum[index % len(enum)]), "enum"
                     continue
-            key = _key(schema, True)
+            key = _key(schema, _path_kind(name))
             pool = self._pool.get(key)
             if not pool:
                 return values, sources, self._errors.get(key, f"could not generate a value for {{{name}}}")
@@ -320,7 +329,7 @@ class ValueSource:
         """The hypothesis strategy (of text) the generated values of path parameter ``name`` come from."""
         p = self._path_param(item, name)
         schema = self.inline(p.schema, p.base) if p is not None and p.schema is not None else None
-        return self._strategy(schema, True).map(_text)
+        return self._strategy(schema, _path_kind(name)).map(_text)
 
     def required_params(self, op: Operation | None, index: int) -> tuple[dict[str, str], dict[str, str]]:
         query: dict[str, str] = {}
@@ -502,6 +511,23 @@ def _for_hypothesis(schema: Any) -> Any:
     return out
 
 
+#: a path parameter's kind when its name says it is a quantity, not an id (``/delay/{n}``, ``/bytes/{size}``)
+QUANTITY = "quantity"
+_QUANTITY_NAMES = frozenset({"n", "count", "num", "number", "numbytes", "bytes", "size", "length", "len", "limit",
+                             "offset", "page", "pagesize", "perpage", "delay", "seconds", "secs", "sec", "timeout",
+                             "duration", "times", "retries", "depth", "wait", "sleep", "lines", "chunks", "chunksize"})
+
+
+def is_quantity(name: str) -> bool:
+    """A path parameter named like a quantity (``n``, ``delay``, ``numbytes``, ``page_size``...)."""
+    norm = name.lower().replace("_", "").replace("-", "")
+    return norm in _QUANTITY_NAMES or norm.endswith(("count", "size", "seconds", "delay", "bytes"))
+
+
+def _path_kind(name: str) -> bool | str:
+    return QUANTITY if is_quantity(name) else True
+
+
 _NUMERIC_WORDS = ("int", "integer", "long", "number", "float", "double", "int32", "int64", "uint", "decimal")
 
 
@@ -516,8 +542,9 @@ def _looks_numeric(schema: dict[str, Any] | None) -> bool:
     return any(isinstance(w, str) and w.lower() in _NUMERIC_WORDS for w in words)
 
 
-def _key(schema: dict[str, Any] | None, for_path: bool) -> str:
-    return ("p:" if for_path else "q:") + json.dumps(schema, sort_keys=True, default=str)
+def _key(schema: dict[str, Any] | None, for_path: bool | str) -> str:
+    prefix = "n:" if for_path == QUANTITY else "p:" if for_path else "q:"
+    return prefix + json.dumps(schema, sort_keys=True, default=str)
 
 
 def _first_example(p: Parameter, schema: dict[str, Any] | None) -> Any:

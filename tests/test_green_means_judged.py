@@ -244,3 +244,30 @@ def test_paths_behind_an_auth_wall_get_one_line_naming_them(tmp_path):
     lines = [ln for ln in result.stderr.splitlines() if "--auth" in ln]
     assert len(lines) == 1 and "/private" in lines[0], result.stderr
     assert {c["verdict"] for c in report["matrix"] if c["path"] == "/private"} == {"inconclusive"}
+
+
+def test_a_path_parameter_named_like_a_quantity_gets_a_small_value_and_no_declared_write(tmp_path):
+    """httpbin's /delay/{delay} and /redirect/{n}: an id-like 10^9 there is the run's own timeout or a
+    billion redirects. A count, a size or a delay gets the cheapest values its schema allows, and since
+    such a value could name a real row, a declared DELETE there is withheld."""
+    spec = tmp_path / "spec.json"
+    doc = spec_for([], methods=("get",))
+    for path, name, schema in (("/ok/delay/{delay}", "delay", {"type": "int"}), ("/ok/redirect/{n}", "n", {"type": "integer"}),
+                               ("/ok/bytes/{num_bytes}", "num_bytes", {"type": "integer", "minimum": 1}),
+                               ("/ok/items/{item_id}", "item_id", {"type": "integer"})):
+        doc["paths"][path] = {"parameters": [{"name": name, "in": "path", "required": True, "schema": schema}],
+                              "get": {"responses": {"200": {"description": "ok"}}},
+                              "delete": {"responses": {"204": {"description": "gone"}}}}
+    spec.write_text(json.dumps(doc))
+    with FaultServer() as server:
+        result = cli(str(spec), "--base-url", server.url, "--methods", "GET,DELETE", "--no-progress",
+                     "--json", str(tmp_path / "r.json"))
+        received = [(r.method, r.path) for r in server.received]
+    assert "Traceback" not in result.stderr
+    for prefix in ("/ok/delay/", "/ok/redirect/", "/ok/bytes/"):
+        values = {int(p.split("?")[0].strip("/").rsplit("/", 1)[1]) for _, p in received if p.startswith(prefix)}
+        assert values and all(1 <= v <= 3 for v in values), (prefix, values)
+        assert not any(m == "DELETE" and p.startswith(prefix) for m, p in received), received
+    # an id keeps its far-away generated value, and its declared DELETE (naming nothing) is sent
+    assert any(m == "DELETE" and p.startswith("/ok/items/1") and int(p.split("?")[0].strip("/").rsplit("/", 1)[1]) >= 10**9
+               for m, p in received)
