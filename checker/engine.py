@@ -254,7 +254,7 @@ class _Run:
         self.by_example: dict[tuple[str, int], list[Observation]] = {}
         self.max_hops = client.limits.max_hops
         # set by probe_paths, once the discovery is done
-        self.deny: list[Any] = []
+        self.deny: tuple[Any, ...] = ()  #: the configuration's [writes] deny rules
         self.pp_of: dict[str, PathPlan] = {}
         self.extra_factories: list[Any] = []
 
@@ -591,7 +591,7 @@ async def drain(jobs: Iterable[Coroutine[Any, Any, None]], workers: int) -> None
     finally:
         if inspect.isgenerator(pending):
             # a generator makes its jobs on demand: closing it makes no more (its own finally closes what it
-            # holds back). Pulling the rest only to close them would make wrappers (tracked, _Phase._run)
+            # holds back). Pulling the rest only to close them would make wrappers (_Run.tracked, _Phase._run)
             # whose wrapped coroutine is then never awaited: a RuntimeWarning per job on Ctrl-C.
             pending.close()
         else:
