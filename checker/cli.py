@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
+from types import SimpleNamespace
+from typing import Any, List, NamedTuple, Optional
 
 import typer
 from rich.console import Console
@@ -257,49 +258,21 @@ def plan_cmd(
 
     Takes the configuration file and the options of run that change what is sent, so that it plans exactly
     what the same run sends."""
+    args = _Args(locals())
     from .options import ProbeOptions
-    from .plan import PlanOptions, build_plan, require_cells
 
+    cfg = _configured(ctx, args, run=False)
     try:
-        from .config import load as _load_config
-
-        cfg = _load_config(config_file)
-    except Conform405Error as exc:
-        raise _fail(exc) from None
-    if cfg is not None:  # as run_cmd applies it: flags override the file
-        if not (base_url or origin):
-            base_url, origin = cfg.base_url, cfg.origin
-        path_param = cfg.path_param_lines() + list(path_param or [])
-        methods, add_method, skip_method = methods or list(cfg.methods), add_method or list(cfg.add_methods), skip_method or list(cfg.skip_methods)
-        include_path, exclude_path = include_path or list(cfg.include_paths), exclude_path or list(cfg.exclude_paths)
-        read_only = read_only or cfg.read_only
-        given = _from_file(ctx, cfg, {**_RUN_DEFAULTS, **locals()})
-        cors_origin, direct_url, direct_host, override_probes = (given[k] for k in (
-            "cors_origin", "direct_url", "direct_host", "override_probes"))
-        no_stability_check, no_unknown_method, no_head_body_check, no_slash_twins, no_discovery = (given[k] for k in (
-            "no_stability_check", "no_unknown_method", "no_head_body_check", "no_slash_twins", "no_discovery"))
-    safety = {"repeats": 0} if no_stability_check else {}
-    if no_slash_twins:
-        safety["slash_twins"] = False
-    try:
-        params = _pairs(path_param, "=", "--path-param")
-        probe_options = ProbeOptions(**safety, path_params=params, use_real_ids=use_real_ids, **_issue5_options(
-            direct_url, direct_host, cors_origin, override_probes, no_unknown_method, no_head_body_check))
+        params = _pairs(args.path_param, "=", "--path-param")
+        probe_options = ProbeOptions(path_params=params, use_real_ids=args.use_real_ids, **_probe_settings(args))
         loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs, fetch_timeout, max_spec_size)
-        base_url, _ = _lift_credentials(base_url, "--base-url")  # never print credentials
-        origin, _ = _lift_credentials(origin, "--origin")
-        plan = build_plan(loaded, PlanOptions(
-            base_url=base_url, origin=origin, methods=_methods(methods) or None, add_methods=_methods(add_method),
-            skip_methods=_methods(skip_method), include_paths=tuple(include_path or ()), exclude_paths=tuple(exclude_path or ()),
-            read_only=read_only, examples=examples, discover=not no_discovery,
-            given_params=tuple(name for name, _ in params), real_ids=use_real_ids, **_write_options(allow_writes, cfg)))
+        args.base_url, _ = _lift_credentials(args.base_url, "--base-url")  # never print credentials
+        args.origin, _ = _lift_credentials(args.origin, "--origin")
+        plan = _build_plan(loaded, args, params, cfg)
     except Conform405Error as exc:
         raise _fail(exc) from None
     _print_spec_problems(loaded, quiet=False)  # standard error: never mixed into `--json -`
-    try:
-        require_cells(plan)  # after the problems: they may be why nothing is left
-    except Conform405Error as exc:
-        raise _fail(exc) from None
+    _require_cells(plan)  # after the problems: they may be why nothing is left
     data = plan.to_dict(probe_options)
     if json_out:
         from .report import write_atomic
@@ -380,165 +353,257 @@ def run_cmd(
     max_spec_size: str = MaxSpecSizeOpt,
 ) -> None:
     """Probe every path with every method and judge the answers against the spec and RFC 9110."""
-    from . import api
-    from .plan import PlanOptions, build_plan, require_cells
-
-    _check_fail_on(fail_on)
-    if transport == "aiohttp":
-        raise _fail(UsageError("--transport aiohttp is gone: the default socket transport replaced it (faster, same guarantees)"))
-    if transport not in ("auto", "socket", "httpx"):
-        raise _fail(UsageError(f"--transport must be auto, socket or httpx, not {transport!r}"))
-    outputs = _outputs(json_out, junit_out, sarif_out, markdown_out, html_out)
+    args = _Args(locals())
+    _check_run_flags(args)
+    outputs = _outputs(args.json_out, args.junit_out, args.sarif_out, args.markdown_out, args.html_out)
+    baseline_findings = _load_baseline(args.baseline_file)
+    cfg = _configured(ctx, args, run=True)
+    _check_client(args.client, cfg)
+    args.fail_on = args.fail_on or "error"
+    tolerance = _tolerance(args.max_no_answer, args.max_inconclusive)
+    target = _prepare_run(args, cfg)
+    _print_spec_problems(target.loaded, args.quiet)
+    _require_cells(target.unsharded)  # after the problems: they may be why nothing is left
+    if target.app is None:
+        _safety_banner(target.plan, args.send_bodies, args.use_real_ids, args.quiet)
+    options = _run_options(args, cfg, target)
     to_stdout = "-" in outputs.values()
-    baseline_findings = None
-    if baseline_file:
-        from . import baseline as _baseline
+    report, exit_code = _run_reporting_failures(
+        target.plan, options, show=not (args.quiet or args.no_progress or to_stdout and sys.stderr.isatty()))
+    raise typer.Exit(int(_report_and_exit(report, exit_code, args, cfg, outputs, baseline_findings, tolerance)))
 
-        try:
-            baseline_findings = _baseline.load(baseline_file)
-        except Conform405Error as exc:
-            raise _fail(exc) from None
+
+class _Args(SimpleNamespace):
+    """A command's parameters as given (``locals()`` on entry), then as the configuration file and the checks
+    settle them: the steps below read and update one object instead of passing a score of values about."""
+
+    def __init__(self, params: dict) -> None:
+        super().__init__(**{k: v for k, v in params.items() if k != "ctx"})
+
+
+class _Target(NamedTuple):
+    """What a run probes: the plan (a shard of it with --shard), the whole selection, the document, the
+    in-process application (or None), the headers sent with every request and the --path-param values."""
+
+    plan: Any
+    unsharded: Any
+    loaded: Any
+    app: Any
+    headers: tuple[tuple[str, str], ...]
+    params: tuple[tuple[str, str], ...]
+
+
+def _check_run_flags(args: _Args) -> None:
+    """The run options checked before anything is read: --fail-on, --transport."""
+    _check_fail_on(args.fail_on)
+    if args.transport == "aiohttp":
+        raise _fail(UsageError("--transport aiohttp is gone: the default socket transport replaced it (faster, same guarantees)"))
+    if args.transport not in ("auto", "socket", "httpx"):
+        raise _fail(UsageError(f"--transport must be auto, socket or httpx, not {args.transport!r}"))
+
+
+def _load_baseline(baseline_file: str | None):
+    """The findings of the --baseline report, or None without one."""
+    if not baseline_file:
+        return None
+    from . import baseline as _baseline
+
+    try:
+        return _baseline.load(baseline_file)
+    except Conform405Error as exc:
+        raise _fail(exc) from None
+
+
+def _configured(ctx: typer.Context, args: _Args, run: bool):
+    """The configuration file (--config, or the default one), applied to ``args`` where the command line did
+    not give a value (flags override the file; checker/config.py). The plan applies it as the run does, so
+    that it plans what the same run sends; only the run takes its headers and --fail-on."""
     try:
         from .config import load as _load_config
 
-        cfg = _load_config(config_file)
+        cfg = _load_config(args.config_file)
     except Conform405Error as exc:
         raise _fail(exc) from None
-    if cfg is not None:  # flags override the file (checker/config.py)
-        if not (base_url or origin or app_ref):
-            base_url, origin = cfg.base_url, cfg.origin
-        header = cfg.header_lines() + list(header or [])
-        path_param = cfg.path_param_lines() + list(path_param or [])
-        methods, add_method, skip_method = methods or list(cfg.methods), add_method or list(cfg.add_methods), skip_method or list(cfg.skip_methods)
-        include_path, exclude_path = include_path or list(cfg.include_paths), exclude_path or list(cfg.exclude_paths)
-        read_only = read_only or cfg.read_only
-        fail_on = fail_on or cfg.fail_on
-        given = _from_file(ctx, cfg, locals())
-        client, cors_origin, direct_url, direct_host, override_probes = (given[k] for k in (
-            "client", "cors_origin", "direct_url", "direct_host", "override_probes"))
-        timeout, concurrency, rate_limit, max_time, max_requests = (given[k] for k in (
-            "timeout", "concurrency", "rate_limit", "max_time", "max_requests"))
-        max_no_answer, max_inconclusive = given["max_no_answer"], given["max_inconclusive"]
-        no_stability_check, no_unknown_method, no_head_body_check, no_slash_twins, no_discovery = (given[k] for k in (
-            "no_stability_check", "no_unknown_method", "no_head_body_check", "no_slash_twins", "no_discovery"))
+    if cfg is None:
+        return None
+    if not (args.base_url or args.origin or getattr(args, "app_ref", None)):
+        args.base_url, args.origin = cfg.base_url, cfg.origin
+    if run:
+        args.header = cfg.header_lines() + list(args.header or [])
+    args.path_param = cfg.path_param_lines() + list(args.path_param or [])
+    args.methods = args.methods or list(cfg.methods)
+    args.add_method = args.add_method or list(cfg.add_methods)
+    args.skip_method = args.skip_method or list(cfg.skip_methods)
+    args.include_path, args.exclude_path = args.include_path or list(cfg.include_paths), args.exclude_path or list(cfg.exclude_paths)
+    args.read_only = args.read_only or cfg.read_only
+    if run:
+        args.fail_on = args.fail_on or cfg.fail_on
+    # run settings the plan has no option for are read at run's defaults, and then left out
+    for key, value in _from_file(ctx, cfg, {**_RUN_DEFAULTS, **vars(args)}).items():
+        if hasattr(args, key):
+            setattr(args, key, value)
+    return cfg
+
+
+def _check_client(client: str, cfg) -> None:
     from .http.redirects import PROFILES  # the redirect-following client profiles
 
     if client not in PROFILES:  # from the command line, or the configuration file (then named)
         from_file = cfg is not None and cfg.client is not None and cfg.client == client
         raise _fail(UsageError(f"--client must be one of {', '.join(PROFILES)}, not {client!r}",
                                cfg.file if from_file else None))
-    fail_on = fail_on or "error"
-    tolerance = _tolerance(max_no_answer, max_inconclusive)
+
+
+def _prepare_run(args: _Args, cfg) -> _Target:
+    """The target (a server, or --app in-process), the credentials and headers, the document and the plan."""
     app_obj = None
-    if app_ref is not None and base_url is not None:
+    if args.app_ref is not None and args.base_url is not None:
         raise _fail(UsageError("give either --base-url (a server) or --app (an in-process application), not both"))
     try:
-        if app_ref is not None:  # in-process: probes go to http://testserver + the spec's server path
+        if args.app_ref is not None:  # in-process: probes go to http://testserver + the spec's server path
             from .http.inprocess import APP_ORIGIN, load_app
 
-            app_obj = load_app(app_ref)
-            origin = origin or APP_ORIGIN
-        base_url, url_auth = _lift_credentials(base_url, "--base-url")
-        origin, origin_auth = _lift_credentials(origin, "--origin")
-        if (url_auth or origin_auth) and auth:
+            app_obj = load_app(args.app_ref)
+            args.origin = args.origin or APP_ORIGIN
+        args.base_url, url_auth = _lift_credentials(args.base_url, "--base-url")
+        args.origin, origin_auth = _lift_credentials(args.origin, "--origin")
+        if (url_auth or origin_auth) and args.auth:
             raise UsageError("credentials are given both in the URL and with --auth: keep one")
-        headers = _pairs(header, ":", "-H") + _auth_header(auth or url_auth or origin_auth)
-        params = _pairs(path_param, "=", "--path-param")
-        loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs, fetch_timeout, max_spec_size)
-        plan = build_plan(loaded, PlanOptions(
-            base_url=base_url, origin=origin, methods=_methods(methods) or None, add_methods=_methods(add_method),
-            skip_methods=_methods(skip_method), include_paths=tuple(include_path or ()), exclude_paths=tuple(exclude_path or ()),
-            read_only=read_only, examples=examples, discover=not no_discovery,
-            given_params=tuple(name for name, _ in params), real_ids=use_real_ids, **_write_options(allow_writes, cfg)))
+        headers = _pairs(args.header, ":", "-H") + _auth_header(args.auth or url_auth or origin_auth)
+        params = _pairs(args.path_param, "=", "--path-param")
+        loaded = _load(args.spec, args.strict, args.allow_remote_refs, args.allow_outside_refs, args.fetch_timeout,
+                       args.max_spec_size)
+        plan = _build_plan(loaded, args, params, cfg)
         _require_target(plan)
         unsharded = plan  # a shard may be empty (fewer paths than shards): the whole selection may not
-        if shard is not None:  # checker/shard.py: a fixed share of the paths, values drawn for the whole plan
+        if args.shard is not None:  # checker/shard.py: a fixed share of the paths, values drawn for the whole plan
             from .shard import parse_shard, shard_plan
 
-            plan = shard_plan(plan, parse_shard(shard))
+            plan = shard_plan(plan, parse_shard(args.shard))
     except Conform405Error as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM (entry()) while the spec loads: nothing was sent, nothing to report
         err.print("[bold yellow]conform405: interrupted[/bold yellow] while loading the spec: nothing was sent, no report written")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-    _print_spec_problems(loaded, quiet)
+    return _Target(plan, unsharded, loaded, app_obj, headers, params)
+
+
+def _build_plan(loaded, args: _Args, params: tuple[tuple[str, str], ...], cfg):
+    """The plan of run and plan alike, from the selection options (after the configuration file)."""
+    from .plan import PlanOptions, build_plan
+
+    return build_plan(loaded, PlanOptions(
+        base_url=args.base_url, origin=args.origin, methods=_methods(args.methods) or None,
+        add_methods=_methods(args.add_method), skip_methods=_methods(args.skip_method),
+        include_paths=tuple(args.include_path or ()), exclude_paths=tuple(args.exclude_path or ()),
+        read_only=args.read_only, examples=args.examples, discover=not args.no_discovery,
+        given_params=tuple(name for name, _ in params), real_ids=args.use_real_ids,
+        **_write_options(args.allow_writes, cfg)))
+
+
+def _require_cells(plan) -> None:
+    from .plan import require_cells
+
     try:
-        require_cells(unsharded)  # after the problems: they may be why nothing is left
+        require_cells(plan)
     except Conform405Error as exc:
         raise _fail(exc) from None
-    if app_obj is None:
-        _safety_banner(plan, send_bodies, use_real_ids, quiet)
-    safety = {"repeats": 0} if no_stability_check else {}  # the unstable-answer repeats off
-    if no_slash_twins:
+
+
+def _probe_settings(args: _Args) -> dict:
+    """ProbeOptions fields of what is sent that run and plan both take (the plan must count what the run sends):
+    the unstable-answer repeats, the slash twins and the gateway / override / CORS / unknown-method / HEAD probes."""
+    safety: dict = {"repeats": 0} if args.no_stability_check else {}  # the unstable-answer repeats off
+    if args.no_slash_twins:
         safety["slash_twins"] = False
+    return {**safety, **_issue5_options(args.direct_url, args.direct_host, args.cors_origin, args.override_probes,
+                                        args.no_unknown_method, args.no_head_body_check)}
+
+
+def _run_options(args: _Args, cfg, target: _Target):
+    """The library's RunOptions of this run (checker/api.py): what is sent, how, and how it is judged."""
+    from dataclasses import replace
+
+    from . import api
+
     options = api.RunOptions(
-        probe=api.ProbeOptions(**safety, seed=seed, path_params=params, send_bodies=send_bodies, use_real_ids=use_real_ids,
-                               max_requests=max_requests, max_time=max_time, rate_limit=rate_limit, client=client,
-                               **_issue5_options(direct_url, direct_host, cors_origin, override_probes, no_unknown_method, no_head_body_check)),
-        limits=api.Limits(timeout=timeout, concurrency=concurrency, max_body=max_body, max_headers=max_headers),
-        headers=headers,
-        transport=transport,
-        app=app_obj,
+        probe=api.ProbeOptions(seed=args.seed, path_params=target.params, send_bodies=args.send_bodies,
+                               use_real_ids=args.use_real_ids, max_requests=args.max_requests, max_time=args.max_time,
+                               rate_limit=args.rate_limit, client=args.client, **_probe_settings(args)),
+        limits=api.Limits(timeout=args.timeout, concurrency=args.concurrency, max_body=args.max_body,
+                          max_headers=args.max_headers),
+        headers=target.headers,
+        transport=args.transport,
+        app=target.app,
     )
     if cfg is not None:
-        from dataclasses import replace as _replace
+        options = replace(options, judge=cfg.judge_options())
+    if args.validate_responses or (cfg is not None and cfg.validate_responses):
+        options = replace(options, validate_responses=True)
+    return options
 
-        options = _replace(options, judge=cfg.judge_options())
-    if validate_responses or (cfg is not None and cfg.validate_responses):
-        from dataclasses import replace as _with
 
-        options = _with(options, validate_responses=True)
-    out = Console(highlight=False, soft_wrap=False)
-    exit_code: int | None = None
-    report = None
+def _run_reporting_failures(plan, options, show: bool):
+    """``(report, exit code)`` of the run: the code is None when it ran to its end; an interrupted, unreachable
+    or crashed run still has the report of what was done. A failure with no report at all exits here."""
+    from . import api
+
     try:
-        report = _run_with_progress(plan, options, show=not (quiet or no_progress or to_stdout and sys.stderr.isatty()))
+        return _run_with_progress(plan, options, show=show), None
     except api.RunInterrupted as exc:
-        report, exit_code = exc.report, ExitCode.INTERRUPTED
         err.print("[bold yellow]conform405: interrupted[/bold yellow]: writing the report of what was done so far")
+        return exc.report, ExitCode.INTERRUPTED
     except api.RunUnreachable as exc:
-        report, exit_code = exc.report, ExitCode.UNREACHABLE
         err.print(f"[bold red]conform405: error:[/bold red] target unreachable: {_escape(str(exc))}")
+        return exc.report, ExitCode.UNREACHABLE
     except api.RunCrashed as exc:
-        report, exit_code = exc.report, ExitCode.INTERNAL
         err.print(f"[bold red]conform405: internal error[/bold red] (a bug, please report it): {_escape(_one_line(exc))}; "
                   "writing the report of what was done so far")
+        return exc.report, ExitCode.INTERNAL
     except KeyboardInterrupt:  # a signal outside the probing (judging, writing): nothing more to save
         err.print("[bold yellow]conform405: interrupted[/bold yellow]")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except Exception as exc:  # noqa: BLE001 - a bug before any report exists: one line, exit 70
         err.print(f"[bold red]conform405: internal error[/bold red] (a bug, please report it): {_escape(_one_line(exc))}")
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
-    report.fail_on = fail_on
+
+
+def _report_and_exit(report, exit_code, args: _Args, cfg, outputs: dict[str, str | None], baseline_findings,
+                     tolerance) -> int:
+    """The report judged as asked (--fail-on, the tolerances, the baseline), written in every format, the
+    baseline recorded, the terminal report printed; the exit code: ``exit_code``, or the outcome's."""
+    report.fail_on = args.fail_on
     report.tolerance = tolerance
     if cfg is not None:
         report.target["config"] = cfg.file
     if baseline_findings is not None:
-        _baseline.compare(report, baseline_findings, baseline_file)
+        from . import baseline as _baseline
+
+        _baseline.compare(report, baseline_findings, args.baseline_file)
     if not _write_outputs(report, outputs):
         exit_code = ExitCode.INTERNAL
-    if write_baseline_file:
+    if args.write_baseline_file:
         from .baseline import write_baseline
 
         if report.incomplete:
-            err.print(f"[yellow]conform405:[/yellow] the baseline {_escape(write_baseline_file)} records an incomplete run ({_escape(report.incomplete)})")
+            err.print(f"[yellow]conform405:[/yellow] the baseline {_escape(args.write_baseline_file)} records an incomplete run ({_escape(report.incomplete)})")
         try:
-            write_baseline(report, write_baseline_file)
+            write_baseline(report, args.write_baseline_file)
         except Conform405Error as exc:
             raise _fail(exc) from None
-    if not to_stdout:
+    if "-" not in outputs.values():
         from .report.terminal import print_report
 
         if exit_code != ExitCode.UNREACHABLE:
             try:
-                print_report(report, out, quiet=quiet, fail_on=fail_on)
+                print_report(report, Console(highlight=False, soft_wrap=False), quiet=args.quiet, fail_on=args.fail_on)
             except Exception as exc:  # noqa: BLE001 - a bug in the terminal report: the files are written already
                 err.print(f"[bold red]conform405: internal error[/bold red] (a bug, please report it) in the terminal report: "
                           f"{_escape(_one_line(exc))}")
                 exit_code = ExitCode.INTERNAL
     if exit_code is None:
-        exit_code = _outcome_exit(report, quiet)
-    raise typer.Exit(int(exit_code))
+        exit_code = _outcome_exit(report, args.quiet)
+    return exit_code
 
 
 def _tolerance(max_no_answer: str | None, max_inconclusive: str | None):

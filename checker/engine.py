@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import inspect
 import json
 import time
@@ -192,48 +193,109 @@ async def probe(
     show that nothing listens at the target."""
     options = options or ProbeOptions()
     started = time.perf_counter()
-    values = ValueSource(plan.spec, seed=options.seed, user=dict(options.path_params), examples=plan.options.examples)
-    # a shard (checker/shard.py) draws values for the whole plan, so its requests are the unsharded run's
-    values.prepare([p.item for p in getattr(plan, "value_paths", None) or plan.paths])
-    budget = _Budget(options)
-    observations: list[Observation] = sink if sink is not None else []
-    by_path: dict[str, list[Observation]] = {}  #: kept only for ``path_done``
-    outstanding: dict[str, int] = {}  #: path template -> its jobs made and not finished yet
-    made: set[str] = set()  #: paths whose jobs are all made
+    run = _Run(plan, client, options, progress, sink, path_done)
+    await run.discover()  # 1. a real id from each parent collection's GET, for the safe probes
+    await run.probe_paths()  # 2. every cell of every path, then the extra probes of the families
+    run.observations.sort(key=observation_order(plan))
+    return ProbeResult(run.observations, client.sent, run.budget.reason, run.values, time.perf_counter() - started)
 
-    by_example: dict[tuple[str, int], list[Observation]] = {}  #: a path's cell probes, for its state-changing phase
 
-    def record(obs: Observation) -> None:
-        observations.append(obs)
+@dataclass
+class _Example:
+    """One example of a path: the *real* values its safe methods use, the *generated* ones its state-changing
+    methods use (each with its sources and the error that kept it from being drawn), and the requests its cells
+    were given (the extra probes of checker/probes/__init__.py build on them)."""
+
+    index: int
+    real_vals: dict[str, str]
+    real_src: dict[str, str]
+    real_err: str | None
+    gen_vals: dict[str, str]
+    gen_src: dict[str, str]
+    gen_err: str | None
+    inert: bool  #: the generated values name nothing (checker/writes.py)
+    urls: _Urls
+    cell_requests: dict[str, tuple[str, dict[str, str], bytes | None]] = field(default_factory=dict)
+
+
+#: a path's state-changing job, made when its turn comes: (its place in the path's sequence, make it)
+_Write = tuple[int, Callable[[], Coroutine[Any, Any, Any]]]
+
+
+class _Run:
+    """One run of :func:`probe`: the state its steps share -- the plan, the client, the options, the values
+    drawn, the budget, the observations so far -- and the steps, top-down:
+
+    * :meth:`discover` -- a real id from each parent collection's GET (:meth:`discover_parent`);
+    * :meth:`probe_paths` -- the first job alone (a dead target is told apart in one request), then the rest;
+    * :meth:`jobs` -- every path's jobs in plan order, its state-changing job held back a little;
+    * :meth:`path_jobs` -- one path: per example (:meth:`example`) its cells (:meth:`cell_jobs`), its extra
+      probes (:meth:`extra_jobs`) and its control GET (:meth:`control_job`), then its writes in a fixed order;
+    * :meth:`run_probe` -- one probe and what follows it (repeats, redirect profiles), each :meth:`record`-ed;
+    * :meth:`send_chain` (redirects) over :meth:`send_one` (retries, Retry-After) over :meth:`send_once`
+      (the budget) -- or :meth:`send_raw` for the raw-socket probes.
+    """
+
+    def __init__(self, plan: Plan, client: HttpClient, options: ProbeOptions,
+                 progress: Callable[[Observation], None] | None, sink: list[Observation] | None,
+                 path_done: Callable[[str, list[Observation]], None] | None) -> None:
+        self.plan, self.client, self.options = plan, client, options
+        self.progress, self.path_done = progress, path_done
+        self.values = ValueSource(plan.spec, seed=options.seed, user=dict(options.path_params),
+                                  examples=plan.options.examples)
+        # a shard (checker/shard.py) draws values for the whole plan, so its requests are the unsharded run's
+        self.values.prepare([p.item for p in getattr(plan, "value_paths", None) or plan.paths])
+        self.budget = _Budget(options)
+        self.observations: list[Observation] = sink if sink is not None else []
+        self.by_path: dict[str, list[Observation]] = {}  #: kept only for ``path_done``
+        self.outstanding: dict[str, int] = {}  #: path template -> its jobs made and not finished yet
+        self.made: set[str] = set()  #: paths whose jobs are all made
+        #: a path's cell probes, for its state-changing phase
+        self.by_example: dict[tuple[str, int], list[Observation]] = {}
+        self.max_hops = client.limits.max_hops
+        # set by probe_paths, once the discovery is done
+        self.deny: tuple[Any, ...] = ()  #: the configuration's [writes] deny rules
+        self.pp_of: dict[str, PathPlan] = {}
+        self.extra_factories: list[Any] = []
+
+    # -- recording -----------------------------------------------------------------------------------
+    def record(self, obs: Observation) -> None:
+        self.observations.append(obs)
         if obs.role == "probe":
-            by_example.setdefault((obs.path, obs.example), []).append(obs)
-        if path_done is not None:
-            by_path.setdefault(obs.path, []).append(obs)
+            self.by_example.setdefault((obs.path, obs.example), []).append(obs)
+        if self.path_done is not None:
+            self.by_path.setdefault(obs.path, []).append(obs)
 
-    def maybe_done(template: str) -> None:
+    def observations_of(self, template: str, example: int) -> list[Observation]:
+        return self.by_example.get((template, example), [])
+
+    def maybe_done(self, template: str) -> None:
         """``path_done`` once every job of the path has been made and has finished (its observations complete)."""
-        if path_done is not None and template in made and not outstanding.get(template):
-            path_done(template, by_path.get(template, []))
+        if self.path_done is not None and template in self.made and not self.outstanding.get(template):
+            self.path_done(template, self.by_path.get(template, []))
 
-    async def tracked(template: str, job: Coroutine[Any, Any, None]) -> None:
+    async def tracked(self, template: str, job: Coroutine[Any, Any, None]) -> None:
         await job
-        outstanding[template] -= 1
-        maybe_done(template)
+        self.outstanding[template] -= 1
+        self.maybe_done(template)
 
-    async def send_once(method: str, url: str, headers: dict[str, str], body: bytes | None) -> Exchange | None:
+    # -- sending -------------------------------------------------------------------------------------
+    async def send_once(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> Exchange | None:
+        budget = self.budget
         taken = budget.take_now()
         if not (taken if taken is not None else await budget.take()):
             return None
-        ex = await client.send(method, url, headers, body, timeout=budget.remaining())
+        ex = await self.client.send(method, url, headers, body, timeout=budget.remaining())
         if ex.status is None and budget.expired():
             return None  # cut off by --max-time: reported as not sent (the run's reason), not as a server fault
         return ex
 
-    async def send_one(method: str, url: str, headers: dict[str, str], body: bytes | None) -> Exchange | None:
+    async def send_one(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> Exchange | None:
         """One request, with the politeness rules: a safe method whose connection failed is re-sent (never a
         state-changing one); a 429/503 Retry-After within the cap and the deadline holds every new request
         until then, and a safe method is re-sent once after it."""
-        ex = await send_once(method, url, headers, body)
+        options = self.options
+        ex = await self.send_once(method, url, headers, body)
         if ex is None or (ex.status is not None and ex.status != 429 and ex.status != 503):
             return ex  # the common case: an answer, nothing to wait for or re-send
         safe = method.upper() in SAFE_METHODS
@@ -241,116 +303,135 @@ async def probe(
         while (ex is not None and safe and tries < options.retries and ex.status is None
                and (ex.error or "").startswith(("connect", "reset"))):
             tries += 1
-            ex = await send_once(method, url, headers, body) or ex
+            ex = await self.send_once(method, url, headers, body) or ex
         if ex is not None and ex.status in (429, 503):
             wait = retry_after(ex.header("retry-after"))
-            left = budget.remaining()
+            left = self.budget.remaining()
             if (wait is not None and wait <= options.retry_after_cap and (left is None or wait < left)
-                    and budget.pause(wait, options.retry_after_cap)):
+                    and self.budget.pause(wait, options.retry_after_cap)):
                 if safe:
-                    ex = await send_once(method, url, headers, body) or ex
+                    ex = await self.send_once(method, url, headers, body) or ex
         return ex
 
-    max_hops = client.limits.max_hops
-
-    async def send_chain(method: str, url: str, headers: dict[str, str], body: bytes | None,
+    async def send_chain(self, method: str, url: str, headers: dict[str, str], body: bytes | None,
                          may_hop: HopCheck | None = None) -> tuple[Exchange, ...]:
-        return _kept(await walk(send_one, method, url, headers, body, max_hops, options.client, may_hop))
+        return _kept(await walk(self.send_one, method, url, headers, body, self.max_hops, self.options.client, may_hop))
 
-    async def send_raw(method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
+    async def send_raw(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[Exchange, ...]:
         from .http.raw import send_raw as raw_send
 
-        if getattr(client, "_app", None) is not None or not await budget.take():
+        if getattr(self.client, "_app", None) is not None or not await self.budget.take():
             return ()  # in-process application: there is no socket to read raw
-        return _kept((await raw_send(client, method, url, headers, body),))
+        return _kept((await raw_send(self.client, method, url, headers, body),))
 
-    async def run(obs_args: dict[str, Any], method: str, url: str, headers: dict[str, str], body: bytes | None,
-                  raw: bool = False, may_hop: HopCheck | None = None) -> Observation:
-        chain = await send_raw(method, url, headers, body) if raw else await send_chain(method, url, headers, body, may_hop)
+    async def run_probe(self, obs_args: dict[str, Any], method: str, url: str, headers: dict[str, str],
+                        body: bytes | None, raw: bool = False, may_hop: HopCheck | None = None) -> Observation:
+        """Send one probe and record it, then what follows it: the repeated GETs of the unstable-answer rule and,
+        when it was redirected, every client profile's chain."""
+        options = self.options
+        chain = (await self.send_raw(method, url, headers, body) if raw
+                 else await self.send_chain(method, url, headers, body, may_hop))
         obs = Observation(
             chain=chain,
-            skipped=None if chain else (budget.reason or "not sent"),
+            skipped=None if chain else (self.budget.reason or "not sent"),
             method=method,
             **obs_args,
         )
-        record(obs)
+        self.record(obs)
         if (options.repeats and obs_args.get("role") == "probe" and method == "GET" and not raw
                 and obs.status is not None):
             # the unstable-answer rule (checker/rules/stability.py): the same GET again, back to back
             for k in range(options.repeats):
-                again = await send_chain(method, url, headers, body)
+                again = await self.send_chain(method, url, headers, body)
                 if not again:
                     break
-                record(Observation(chain=again, method=method, **{**obs_args, "role": "repeat", "tag": str(k + 1)}))
+                self.record(Observation(chain=again, method=method, **{**obs_args, "role": "repeat", "tag": str(k + 1)}))
         if obs_args.get("role") == "probe" and has_redirect(chain):
             # every client profile's whole chain (checker/http/redirects.py): shared requests sent once
-            for names, pchain in await explore(send_one, method, url, headers, body, client.limits.max_hops,
+            for names, pchain in await explore(self.send_one, method, url, headers, body, self.client.limits.max_hops,
                                                options.client, seed=chain, may_hop=may_hop):
-                record(Observation(chain=pchain.exchanges, method=method, **{
+                self.record(Observation(chain=pchain.exchanges, method=method, **{
                     **obs_args, "role": PROFILE_ROLE, "tag": profile_tag(names, pchain.stop, options.client)}))
-        if progress:
-            progress(obs)
+        if self.progress:
+            self.progress(obs)
         return obs
 
-    # 1. discovery: a real id from each parent collection's GET, for safe probes
-    parents = {p.discovery_parent for p in plan.paths if p.discovery_parent}
-    if parents:
+    # -- 1. discovery --------------------------------------------------------------------------------
+    async def discover(self) -> None:
+        """A real id from each parent collection's GET, for the safe probes (``values.discovered``)."""
+        plan = self.plan
+        parents = {p.discovery_parent for p in plan.paths if p.discovery_parent}
+        if not parents:
+            return
         by_template = {p.item.template: p for p in plan.paths}
         found: dict[str, Any] = {}
-
-        async def discover(parent: str) -> None:
-            pp = by_template.get(parent)
-            url = pp.url if pp else None
-            if url is None:
-                from .plan import server_url
-
-                item = next(i for i in plan.spec.paths if i.template == parent)
-                url = server_url(item, plan.spec, plan.options) + parent
-            chain = await send_chain("GET", url, {"accept": "application/json"}, None)
-            record(Observation(path=parent, method="GET", role="discovery", example=0, chain=chain,
-                                            skipped=None if chain else budget.reason))
-            if chain and chain[-1].status and 200 <= chain[-1].status < 300:
-                found[parent] = _json(chain[-1].body)
-
-        await drain([discover(p) for p in sorted(parents)], client.limits.concurrency)
-        _check_reachable(observations, client)
+        await drain([self.discover_parent(p, by_template, found) for p in sorted(parents)],
+                    self.client.limits.concurrency)
+        _check_reachable(self.observations, self.client)
         for pp in plan.paths:
             if pp.discovery_parent and found.get(pp.discovery_parent) is not None:
                 name = template_names(pp.item.template)[-1]
                 value = _find_id(found[pp.discovery_parent], name)
                 if value is not None:
-                    values.discovered.setdefault(pp.item.template, {})[name] = value
+                    self.values.discovered.setdefault(pp.item.template, {})[name] = value
 
-    deny = parse_rules(plan.options.writes_deny)  # checked (with a clear error) when the plan was built
-    pp_of = {pp.item.template: pp for pp in plan.paths}
-    # 2. probes: every cell, then the extra probes of the families (checker/probes/__init__.py). The jobs are made
-    # as the workers ask for them, so making them overlaps the server's work instead of delaying the first request.
-    extra_factories = factories()
+    async def discover_parent(self, parent: str, by_template: dict[str, PathPlan], found: dict[str, Any]) -> None:
+        plan = self.plan
+        pp = by_template.get(parent)
+        url = pp.url if pp else None
+        if url is None:
+            from .plan import server_url
 
-    def jobs() -> Iterator[Coroutine[Any, Any, None]]:
+            item = next(i for i in plan.spec.paths if i.template == parent)
+            url = server_url(item, plan.spec, plan.options) + parent
+        chain = await self.send_chain("GET", url, {"accept": "application/json"}, None)
+        self.record(Observation(path=parent, method="GET", role="discovery", example=0, chain=chain,
+                                skipped=None if chain else self.budget.reason))
+        if chain and chain[-1].status and 200 <= chain[-1].status < 300:
+            found[parent] = _json(chain[-1].body)
+
+    # -- 2. probes -----------------------------------------------------------------------------------
+    async def probe_paths(self) -> None:
+        """Every cell, then the extra probes of the families (checker/probes/__init__.py). The jobs are made as the
+        workers ask for them, so making them overlaps the server's work instead of delaying the first request."""
+        self.deny = parse_rules(self.plan.options.writes_deny)  # checked (with a clear error) when the plan was built
+        self.pp_of = {pp.item.template: pp for pp in self.plan.paths}
+        self.extra_factories = factories()
+        pending = self.jobs()
+        first = next(pending, None)
+        if first is not None:
+            try:
+                await first  # the first probe alone: a dead target is told apart in one request
+                _check_reachable(self.observations, self.client)
+            except BaseException:  # unreachable or interrupted: the other probes are never made
+                pending.close()
+                raise
+            await drain(pending, self.client.limits.concurrency)
+
+    def jobs(self) -> Iterator[Coroutine[Any, Any, None]]:
         # A path's state-changing job waits for the path's safe jobs: it is handed out only after as many other
         # jobs as there are workers, by which time those have most likely finished -- a worker that took it
         # earlier would sit idle waiting for them.
         deferred: collections.deque[tuple[int, str, Coroutine[Any, Any, None]]] = collections.deque()
         given = 0
-        lag = max(1, client.limits.concurrency)
+        lag = max(1, self.client.limits.concurrency)
 
         def hand_out(template: str, job: Coroutine[Any, Any, None]) -> Coroutine[Any, Any, None]:
             nonlocal given
-            outstanding[template] += 1
+            self.outstanding[template] += 1
             given += 1
-            return tracked(template, job)
+            return self.tracked(template, job)
 
         def finish(template: str) -> None:
-            made.add(template)
-            maybe_done(template)
+            self.made.add(template)
+            self.maybe_done(template)
 
         try:
-            for pp in plan.paths:
+            for pp in self.plan.paths:
                 template = pp.item.template
-                outstanding[template] = 0
+                self.outstanding[template] = 0
                 waits = False
-                for job in path_jobs(pp):
+                for job in self.path_jobs(pp):
                     if isinstance(job, _Later):
                         deferred.append((given, template, job.job))
                         waits = True
@@ -370,125 +451,125 @@ async def probe(
             for _, _, never in deferred:
                 close_unstarted(never)
 
-    def path_jobs(pp: PathPlan) -> Iterator[Coroutine[Any, Any, None]]:
+    def path_jobs(self, pp: PathPlan) -> Iterator[Coroutine[Any, Any, None]]:
         """A path's jobs: every safe request first (concurrently), then one job that sends its state-changing
         requests one after another in a fixed order, once every safe one has its answer. So no safe probe
         sees what a write did, and no write runs beside another on the same URL (checker/writes.py)."""
         phase = _Phase()
-        writes: list[tuple[int, Callable[[], Coroutine[Any, Any, Any]]]] = []  #: (order, make the job)
-
-        def later(order: int, make: Callable[[], Coroutine[Any, Any, Any]]) -> None:
-            writes.append((order, make))
-
-        for i in range(plan.options.examples):
-            real_vals, real_src, real_err = values.path_values(pp.item, i, real=True)
-            gen_vals, gen_src, gen_err = values.path_values(pp.item, i, real=options.use_real_ids)
-            inert = not gen_err and inert_values(gen_vals, gen_src)
-            urls = _Urls(pp.url)
-            cell_requests: dict[str, tuple[str, dict[str, str], bytes | None]] = {}
-            for n, cell in enumerate(pp.cells):
-                vals, src, err = (real_vals, real_src, real_err) if cell.safe else (gen_vals, gen_src, gen_err)
-                base = {"path": cell.path, "role": "probe", "example": i, "values": vals, "value_sources": src}
-                if err:
-                    record(Observation(method=cell.method, skipped=err, **base))
-                    continue
-                withheld = cell.withheld
-                if withheld is None and cell.inert_only and not inert:
-                    # the plan expected generated ids that name nothing; the values drawn could name a real row
-                    withheld = f"not sent: could change data: {_not_inert(gen_vals, gen_src)} (--allow-writes sends it)"
-                if withheld is not None:
-                    if cell.redirect_probe and not err:
-                        rv = _request(cell, pp, values, urls.of(vals), i, options)
-                        later(_write_rank(cell.method, n), _redirect_probe(base, cell, rv, withheld, i))
-                    else:
-                        record(Observation(method=cell.method, skipped=withheld, tag=WITHHELD_TAG, **base))
-                    continue
-                rv = _request(cell, pp, values, urls.of(vals), i, options)
-                cell_requests[cell.method] = (rv.url, rv.headers, rv.body)
-                hop = _twin_hop if pp.harmless and cell.declared and not cell.safe and not cell.opened else None
-                job = lambda base=base, cell=cell, rv=rv, hop=hop: run(  # noqa: E731
-                    base, cell.method, rv.url, rv.headers, rv.body, may_hop=hop)
-                if cell.safe:
-                    yield phase.wrap(job())
-                else:
-                    later(_write_rank(cell.method, n), job)
-            if not real_err and not gen_err:
-                get_url = cell_requests["GET"][0] if "GET" in cell_requests else \
-                    _request(_GET_CELL(pp), pp, values, urls.of(real_vals), i, options).url
-                pctx = ProbeContext(i, get_url, urls.of(gen_vals), options, cell_requests, inert=inert)
-                for factory in extra_factories:
-                    for extra in factory(pp, pctx):
-                        safe = extra.method in SAFE_METHODS  # state-changing extras use the generated-id URL
-                        base = {"path": pp.item.template, "role": extra.role, "example": i,
-                                "values": real_vals if safe else gen_vals,
-                                "value_sources": real_src if safe else gen_src, "tag": extra.tag}
-                        if safe:
-                            yield phase.wrap(run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw))
-                        elif (denied := first_match(deny, extra.method, pp.item.template, None)) is not None:
-                            # "never send these": conform405's own probes with that method on that path neither
-                            record(Observation(method=extra.method, skipped=f"not sent: [writes] deny lists {denied.text!r}",
-                                               **base))
-                        else:
-                            later(len(_RANK) + 1, _gated(base, extra, i))
-            if pp.needs_control and not gen_err and gen_vals != real_vals:
-                op = pp.item.operations.get("GET")
-                query, headers = values.required_params(op, i)
-                url = _with_query(urls.of(gen_vals), query)
-                base = {"path": pp.item.template, "role": "control", "example": i, "values": gen_vals, "value_sources": gen_src}
-                yield phase.wrap(run(base, "GET", url, headers, None))
+        writes: list[_Write] = []  #: (order, make the job)
+        for i in range(self.plan.options.examples):
+            ex = self.example(pp, i)
+            yield from self.cell_jobs(pp, ex, phase, writes)
+            if not ex.real_err and not ex.gen_err:
+                yield from self.extra_jobs(pp, ex, phase, writes)
+            if pp.needs_control and not ex.gen_err and ex.gen_vals != ex.real_vals:
+                yield phase.wrap(self.control_job(pp, ex))
         phase.close()
         if writes:
             writes.sort(key=lambda w: w[0])  # stable: examples and extras keep their order within a rank
+            yield _Later(self.state_changing(phase, writes))  # type: ignore[misc]
 
-            async def state_changing() -> None:
-                await phase.done.wait()  # every safe probe of the path has its answer
-                for _, make in writes:
-                    await make()
+    async def state_changing(self, phase: _Phase, writes: list[_Write]) -> None:
+        await phase.done.wait()  # every safe probe of the path has its answer
+        for _, make in writes:
+            await make()
 
-            yield _Later(state_changing())  # type: ignore[misc]
+    def example(self, pp: PathPlan, i: int) -> _Example:
+        real_vals, real_src, real_err = self.values.path_values(pp.item, i, real=True)
+        gen_vals, gen_src, gen_err = self.values.path_values(pp.item, i, real=self.options.use_real_ids)
+        inert = not gen_err and inert_values(gen_vals, gen_src)
+        return _Example(i, real_vals, real_src, real_err, gen_vals, gen_src, gen_err, inert, _Urls(pp.url))
 
-    def _redirect_probe(base: dict[str, Any], cell: Cell, rv: _Req, withheld: str, i: int
-                        ) -> Callable[[], Coroutine[Any, Any, None]]:
-        async def job() -> None:
-            safe = [o for o in observations_of(base["path"], i) if o.role == "probe" and o.method in SAFE_METHODS]
-            if redirect_only(rv.url, safe):
-                # nothing is routed at this URL: the redirect answers, no handler runs. No body, and no hop
-                # that would carry the method on to the handler at the twin URL.
-                headers = {k: v for k, v in rv.headers.items() if not k.lower().startswith("content-")}
-                await run(base, cell.method, rv.url, headers, None, may_hop=_no_hop)
+    def cell_jobs(self, pp: PathPlan, ex: _Example, phase: _Phase, writes: list[_Write]
+                  ) -> Iterator[Coroutine[Any, Any, None]]:
+        """The cells of one example: a safe one is a job of the path's safe phase, a state-changing one joins
+        ``writes``; one withheld (it could change data) is recorded as not sent, or, when it is a redirect
+        probe, waits to see whether nothing is routed at its URL (:meth:`redirect_probe`)."""
+        i = ex.index
+        for n, cell in enumerate(pp.cells):
+            vals, src, err = (ex.real_vals, ex.real_src, ex.real_err) if cell.safe else (ex.gen_vals, ex.gen_src, ex.gen_err)
+            base = {"path": cell.path, "role": "probe", "example": i, "values": vals, "value_sources": src}
+            if err:
+                self.record(Observation(method=cell.method, skipped=err, **base))
+                continue
+            withheld = cell.withheld
+            if withheld is None and cell.inert_only and not ex.inert:
+                # the plan expected generated ids that name nothing; the values drawn could name a real row
+                withheld = f"not sent: could change data: {_not_inert(ex.gen_vals, ex.gen_src)} (--allow-writes sends it)"
+            if withheld is not None:
+                if cell.redirect_probe and not err:
+                    rv = _request(cell, pp, self.values, ex.urls.of(vals), i, self.options)
+                    writes.append((_write_rank(cell.method, n),
+                                   functools.partial(self.redirect_probe, base, cell, rv, withheld, i)))
+                else:
+                    self.record(Observation(method=cell.method, skipped=withheld, tag=WITHHELD_TAG, **base))
+                continue
+            rv = _request(cell, pp, self.values, ex.urls.of(vals), i, self.options)
+            ex.cell_requests[cell.method] = (rv.url, rv.headers, rv.body)
+            hop = _twin_hop if pp.harmless and cell.declared and not cell.safe and not cell.opened else None
+            job = functools.partial(self.run_probe, base, cell.method, rv.url, rv.headers, rv.body, may_hop=hop)
+            if cell.safe:
+                yield phase.wrap(job())
             else:
-                record(Observation(method=cell.method, skipped=withheld, tag=WITHHELD_TAG, **base))
-        return job
+                writes.append((_write_rank(cell.method, n), job))
 
-    def _gated(base: dict[str, Any], extra: Any, i: int) -> Callable[[], Coroutine[Any, Any, None]]:
-        async def job() -> None:
-            for m in extra.only_if_refused:
-                got = next((o for o in observations_of(base["path"], i) if o.role == "probe" and o.method == m), None)
-                if got is None or got.status not in _REFUSED:
-                    why = "got no answer" if got is None or got.status is None else f"answered {got.status}"
-                    record(Observation(method=extra.method, skipped=f"not sent: {m} on this URL {why}, not a refusal: "
-                                       f"this probe could act", **base))
-                    return
-            declared = extra.method in pp_of[base["path"]].item.operations and pp_of[base["path"]].harmless
-            await run(base, extra.method, extra.url, extra.headers, extra.body, extra.raw,
-                      may_hop=_twin_hop if declared else None)
-        return job
+    def extra_jobs(self, pp: PathPlan, ex: _Example, phase: _Phase, writes: list[_Write]
+                   ) -> Iterator[Coroutine[Any, Any, None]]:
+        """The extra probes of one example (checker/probes/__init__.py): a safe one is a job of the safe phase; a
+        state-changing one, unless the configuration's [writes] deny names it, joins ``writes`` after the
+        cells, gated on the refusals it needs (:meth:`gated_probe`)."""
+        i = ex.index
+        get_url = ex.cell_requests["GET"][0] if "GET" in ex.cell_requests else \
+            _request(_GET_CELL(pp), pp, self.values, ex.urls.of(ex.real_vals), i, self.options).url
+        pctx = ProbeContext(i, get_url, ex.urls.of(ex.gen_vals), self.options, ex.cell_requests, inert=ex.inert)
+        for factory in self.extra_factories:
+            for extra in factory(pp, pctx):
+                safe = extra.method in SAFE_METHODS  # state-changing extras use the generated-id URL
+                base = {"path": pp.item.template, "role": extra.role, "example": i,
+                        "values": ex.real_vals if safe else ex.gen_vals,
+                        "value_sources": ex.real_src if safe else ex.gen_src, "tag": extra.tag}
+                if safe:
+                    yield phase.wrap(self.run_probe(base, extra.method, extra.url, extra.headers, extra.body, extra.raw))
+                elif (denied := first_match(self.deny, extra.method, pp.item.template, None)) is not None:
+                    # "never send these": conform405's own probes with that method on that path neither
+                    self.record(Observation(method=extra.method, skipped=f"not sent: [writes] deny lists {denied.text!r}",
+                                            **base))
+                else:
+                    writes.append((len(_RANK) + 1, functools.partial(self.gated_probe, base, extra, i)))
 
-    def observations_of(template: str, example: int) -> list[Observation]:
-        return by_example.get((template, example), [])
+    def control_job(self, pp: PathPlan, ex: _Example) -> Coroutine[Any, Any, Observation]:
+        """The control GET on the generated-id URL: tells a router's 404 from a resource's 404."""
+        op = pp.item.operations.get("GET")
+        query, headers = self.values.required_params(op, ex.index)
+        url = _with_query(ex.urls.of(ex.gen_vals), query)
+        base = {"path": pp.item.template, "role": "control", "example": ex.index, "values": ex.gen_vals,
+                "value_sources": ex.gen_src}
+        return self.run_probe(base, "GET", url, headers, None)
 
-    pending = jobs()
-    first = next(pending, None)
-    if first is not None:
-        try:
-            await first  # the first probe alone: a dead target is told apart in one request
-            _check_reachable(observations, client)
-        except BaseException:  # unreachable or interrupted: the other probes are never made
-            pending.close()
-            raise
-        await drain(pending, client.limits.concurrency)
-    observations.sort(key=observation_order(plan))
-    return ProbeResult(observations, client.sent, budget.reason, values, time.perf_counter() - started)
+    async def redirect_probe(self, base: dict[str, Any], cell: Cell, rv: _Req, withheld: str, i: int) -> None:
+        """A withheld write sent only where nothing is routed at its URL (the path's safe probes show it)."""
+        safe = [o for o in self.observations_of(base["path"], i) if o.role == "probe" and o.method in SAFE_METHODS]
+        if redirect_only(rv.url, safe):
+            # nothing is routed at this URL: the redirect answers, no handler runs. No body, and no hop
+            # that would carry the method on to the handler at the twin URL.
+            headers = {k: v for k, v in rv.headers.items() if not k.lower().startswith("content-")}
+            await self.run_probe(base, cell.method, rv.url, headers, None, may_hop=_no_hop)
+        else:
+            self.record(Observation(method=cell.method, skipped=withheld, tag=WITHHELD_TAG, **base))
+
+    async def gated_probe(self, base: dict[str, Any], extra: Any, i: int) -> None:
+        """A state-changing extra probe, sent only when the methods it names were refused on this URL."""
+        for m in extra.only_if_refused:
+            got = next((o for o in self.observations_of(base["path"], i) if o.role == "probe" and o.method == m), None)
+            if got is None or got.status not in _REFUSED:
+                why = "got no answer" if got is None or got.status is None else f"answered {got.status}"
+                self.record(Observation(method=extra.method, skipped=f"not sent: {m} on this URL {why}, not a refusal: "
+                                        f"this probe could act", **base))
+                return
+        pp = self.pp_of[base["path"]]
+        declared = extra.method in pp.item.operations and pp.harmless
+        await self.run_probe(base, extra.method, extra.url, extra.headers, extra.body, extra.raw,
+                             may_hop=_twin_hop if declared else None)
 
 
 async def drain(jobs: Iterable[Coroutine[Any, Any, None]], workers: int) -> None:
@@ -510,7 +591,7 @@ async def drain(jobs: Iterable[Coroutine[Any, Any, None]], workers: int) -> None
     finally:
         if inspect.isgenerator(pending):
             # a generator makes its jobs on demand: closing it makes no more (its own finally closes what it
-            # holds back). Pulling the rest only to close them would make wrappers (tracked, _Phase._run)
+            # holds back). Pulling the rest only to close them would make wrappers (_Run.tracked, _Phase._run)
             # whose wrapped coroutine is then never awaited: a RuntimeWarning per job on Ctrl-C.
             pending.close()
         else:

@@ -1,5 +1,5 @@
-"""The house: no import cycle among checker/ modules, no top-level module named like a rule module, no issue
-numbers in code comments (docs/architecture.md)."""
+"""The house: no import cycle among checker/ modules, no top-level module named like a rule module, no
+function body over 120 lines, no issue numbers in code comments (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -89,3 +89,14 @@ def test_comments_say_why_not_which_issue():
     found = [f"{p.relative_to(ROOT)}:{n}" for p in CHECKER.rglob("*.py")
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if issue.search(line)]
     assert found == []
+def test_no_function_body_over_120_lines():
+    long = []
+    for name, (path, tree) in _modules().items():
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.body[0].lineno + 1
+                if lines > 120:
+                    long.append((name, node.name, lines))
+    assert long == []
+
+
