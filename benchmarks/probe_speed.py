@@ -1,4 +1,4 @@
-"""The probe benchmark (issues #3 and #8): the whole matrix of a large real spec against a conformant server.
+"""The probe benchmark: the whole matrix of a large real spec against a conformant server.
 
 For GitHub's and Stripe's descriptions, side by side in one run, each tool as a whole process
 (wall time, CPU seconds and peak RSS of the child from ``wait4``; requests counted by the server):
@@ -175,7 +175,9 @@ def _findings_note(path: str) -> str:
     if not report:
         return "no report written"
     s = report["summary"]
-    return f"{s['findings']} findings, {s['cells']} cells"
+    judged = s.get("judged")
+    per = f", {s['requests'] / judged:.2f} requests per judged cell ({judged} judged)" if judged else ""
+    return f"{s['findings']} findings, {s['cells']} cells{per}"
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -207,7 +209,7 @@ def print_table(label: str, rows: list[Measure]) -> None:
 
 
 def main() -> None:
-    print("\n== probe speed: floor vs conform405 vs Schemathesis (issues #3, #8) ==")
+    print("\n== probe speed: floor vs conform405 vs Schemathesis ==")
     if not CORPUS.is_dir():
         print(f"[probe_speed] skipped: {CORPUS} is absent (the shared corpus holds the GitHub and Stripe specs)")
         return

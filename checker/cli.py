@@ -74,6 +74,9 @@ def entry() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: ``conform405 SPEC ...`` means ``conform405 run SPEC ...``."""
     _short_lived_gc()
+    from .values import keep_hypothesis_out_of_cwd
+
+    keep_hypothesis_out_of_cwd()
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] not in SUBCOMMANDS and args[0] not in ("-h", "--help", "--version"):
         args.insert(0, "run")
@@ -268,7 +271,7 @@ def run_cmd(
     direct_url: Optional[str] = typer.Option(None, "--direct-url", help="Base URL of the application behind the gateway: every probe is repeated there and compared (rule blocked-by-gateway)."),
     direct_host: Optional[str] = typer.Option(None, "--direct-host", help="Host header sent with the --direct-url probes (the public host name)."),
     cors_origin: Optional[str] = typer.Option(None, "--cors-origin", help="Send a browser CORS preflight from this Origin for every declared method (e.g. https://app.example.com)."),
-    override_probes: str = typer.Option("one", "--override-probes", help="Method-override probes per path (only where POST is undeclared and refused): one (one overridden method, 6 requests), all (DELETE and PATCH, 11) or off."),
+    override_probes: str = typer.Option("one", "--override-probes", help="Method-override probes per path (only where POST is undeclared and refused): one (one overridden method, 7 requests), all (DELETE and PATCH, 12) or off."),
     no_unknown_method: bool = typer.Option(False, "--no-unknown-method", help="Do not send the made-up method token (one request per path)."),
     no_head_body_check: bool = typer.Option(False, "--no-head-body-check", help="Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET)."),
     no_slash_twins: bool = typer.Option(False, "--no-slash-twins", help="Do not probe each path's trailing-slash twin (rules trailing-slash-mismatch / -twin are then not judged)."),

@@ -2,17 +2,19 @@
 
 Per path and example, on the *generated-id* URL (``ProbeContext.write_url``, never a real id):
 
-* one plain ``POST`` with no body (tag ``plain``): what POST does without an override;
+* one plain ``POST`` with no body (tag ``plain``): what POST does without an override, and one with a form
+  body that names no method (``c405=1``, tag ``plain (form)``): what any form body gets here;
 * for each overridden method ``M``, five POSTs naming ``M``: the headers ``X-HTTP-Method-Override``,
   ``X-HTTP-Method`` and ``X-Method-Override`` (no body), the query field ``?_method=M`` (no body), and
   the form field ``_method=M`` (the only body: ``_method=M``, ``application/x-www-form-urlencoded``,
   sent with ``Connection: close``; Rails' Rack::MethodOverride reads nothing else).
 
-The rule (checker/rules/override.py) compares each with the plain POST and with the real ``M`` cell.
+The rule (checker/rules/override.py) compares each with the plain POST of the same shape (the form carrier
+with the plain form POST) and with the real ``M`` cell.
 
 Which ``M``: ``ProbeOptions.override_probes`` is ``"one"`` (default: DELETE or PATCH, the declared one
-first, as its answer most likely differs from POST's: 6 requests per path), ``"all"`` (DELETE and PATCH:
-11 requests per path) or ``"off"``. Only methods in the run's probe set are named, and only when POST is in
+first, as its answer most likely differs from POST's: 7 requests per path), ``"all"`` (DELETE and PATCH:
+12 requests per path) or ``"off"``. Only methods in the run's probe set are named, and only when POST is in
 it too: an override never sends a method the run would not send anyway (``--read-only`` sends none).
 
 The probes add no side effect of their own (in every mode: ``--allow-writes`` opens the declared operations,
@@ -35,6 +37,10 @@ ROLE = "override"
 HEADERS = ("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override")
 TARGETS = ("DELETE", "PATCH")
 PLAIN = "plain"
+#: a POST with a form body that names no method: what any form body gets on this URL (a validation layer
+#: that answers 422 to every form body says nothing about the override)
+PLAIN_FORM = "plain (form)"
+FORM = {"content-type": "application/x-www-form-urlencoded", "connection": "close"}
 
 
 def targets(pp: PathPlan, mode: str) -> list[str]:
@@ -59,7 +65,8 @@ def override_probes(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
     url = ctx.write_url
     sep = "&" if urlparse(url).query else "?"
     gate = ("POST",)  # a POST that a handler serves is never repeated
-    out = [ExtraProbe(ROLE, "POST", url, {}, None, tag=PLAIN, only_if_refused=gate)]
+    out = [ExtraProbe(ROLE, "POST", url, {}, None, tag=PLAIN, only_if_refused=gate),
+           ExtraProbe(ROLE, "POST", url, dict(FORM), b"c405=1", tag=PLAIN_FORM, only_if_refused=gate)]
     for m in methods:
         # an id that names nothing: the override acts on nothing; otherwise only where M itself was refused
         g = gate + (() if ctx.inert else (m,))
@@ -70,8 +77,8 @@ def override_probes(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
         # Connection: close -- a route that answers without reading the body (a 405 handler) leaves
         # "_method=M" in the stream of a server that does not drain it, where it would prefix the next
         # request line on that keep-alive connection (seen on http.server: "_method=DELETEPOST /x")
-        out.append(ExtraProbe(ROLE, "POST", url, {"content-type": "application/x-www-form-urlencoded", "connection": "close"},
-                              f"_method={m}".encode(), tag=tag("_method (form)", m), only_if_refused=g))
+        out.append(ExtraProbe(ROLE, "POST", url, dict(FORM), f"_method={m}".encode(), tag=tag("_method (form)", m),
+                              only_if_refused=g))
     return out
 
 

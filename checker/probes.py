@@ -52,8 +52,8 @@ EXTRA_PROBES: list[ExtraProbeFactory] = []
 
 _FEATURE_MODULES: tuple[str, ...] = ()
 _FEATURE_MODULES += ("checker.gateway", "checker.override", "checker.cors", "checker.unknown_method",
-                      "checker.head_depth")  # issue #5
-_FEATURE_MODULES += ("checker.slashes",)  # issue #4: trailing-slash twins
+                      "checker.head_depth")
+_FEATURE_MODULES += ("checker.slashes",)  # trailing-slash twins
 
 
 def factories() -> list[ExtraProbeFactory]:

@@ -15,7 +15,8 @@ checker); then three lines of configuration give one test per cell::
   ``pytest openapi.yaml`` or one by one by their node ids.
 * A cell fails when it has a finding at or above ``conform405_fail_on`` (default ``warning``); the failure
   message is each finding's message, its evidence and a ``curl`` line. Findings below the threshold pass
-  with a pytest warning. Inconclusive and skipped cells are skipped with the reason.
+  with a pytest warning. Inconclusive and skipped cells are skipped with the reason; a cell with no HTTP
+  answer fails (it was not judged).
 * ``conform405_ignore`` lines (``RULE PATH-GLOB METHOD reason…``, ``*`` for any) are the ignore model of
   :class:`checker.judge.Ignore`: a rule ignored on a cell skips it with the reason when nothing else is
   wrong; rule ``*`` skips matching cells without judging them.

@@ -217,3 +217,30 @@ def test_an_unusable_parameter_schema_falls_back_to_a_simple_value_and_the_cell_
     notes = " ".join(report.get("notes", []))
     assert "{id} of /ok/{id}" in notes and "{name} of /ok/x/{name}" in notes and "{n} of /ok/y/{n}" in notes
     assert "cannot be used" in notes
+
+
+def test_paths_behind_an_auth_wall_get_one_line_naming_them(tmp_path):
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from .support.servers import serve_asgi
+
+    async def public(request):
+        if request.method != "GET":
+            return JSONResponse({}, status_code=405, headers={"Allow": "GET"})
+        return JSONResponse({"ok": True})
+
+    async def private(request):
+        return JSONResponse({"message": "login first"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    app = Starlette(routes=[Route("/public", public, methods=methods), Route("/private", private, methods=methods)])
+    spec = _spec(tmp_path, ["/public", "/private"])
+    with serve_asgi(app) as url:
+        result = cli(spec, "--base-url", url, "--methods", "GET,POST,OPTIONS", "--no-progress", "--json", str(tmp_path / "r.json"))
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["summary"]["outcome"]["hint"].startswith("1 path(s) answered 401 or 403 to every method (e.g. /private)")
+    lines = [ln for ln in result.stderr.splitlines() if "--auth" in ln]
+    assert len(lines) == 1 and "/private" in lines[0], result.stderr
+    assert {c["verdict"] for c in report["matrix"] if c["path"] == "/private"} == {"inconclusive"}

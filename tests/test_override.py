@@ -109,10 +109,11 @@ def test_header_override_is_reported(spec):
     # generated ids only: the real row (discovered by the run for its GETs) was never deleted
     assert "a1" in app.extensions["rows"] and "/items/c405" in f.evidence["request"]["url"]
     assert f.evidence["path_values"]["id"]["value"].startswith("c405")  # the evidence names the values sent
-    # the number of extra requests is bounded: 6 per path with "one", 11 with "all" (DELETE and PATCH)
+    # the number of extra requests is bounded: 7 per path with "one", 12 with "all" (DELETE and PATCH; the two
+    # plain POSTs, without and with a form body, are shared)
     from checker.override import override_probes
     from checker.probes import ProbeContext
-    for mode, n in (("one", 6), ("all", 11)):
+    for mode, n in (("one", 7), ("all", 12)):
         ctx = ProbeContext(0, url + "/items/a1", url + "/items/c405x", api.ProbeOptions(override_probes=mode))
         assert [len(override_probes(pp, ctx)) for pp in plan.paths] == [0, n]
 
@@ -131,7 +132,7 @@ def test_override_probes_never_repeat_a_post_that_could_act(spec, allow_writes):
     assert created == ([1] if allow_writes else [])  # the declared POST /items alone, and only when allowed
     assert "a1" in app.extensions["rows"]
     sent = [w for w in report.writes_sent if w["kind"] == "override"]
-    assert len(sent) == 6 and all("/items/c405" in w["url"] for w in sent)
+    assert len(sent) == 7 and all("/items/c405" in w["url"] for w in sent)
 
 
 def test_override_probes_wait_for_a_refused_post():
@@ -202,3 +203,36 @@ def test_override_probes_respect_read_only_and_off(spec):
 def test_bad_override_option(spec):
     r = cli(spec, "--base-url", "http://127.0.0.1:9", "--override-probes", "some")
     assert r.code == 2 and "--override-probes must be one, all or off" in r.stderr and "Traceback" not in r.stderr
+
+
+class FormValidator:
+    """A validation layer in front of the app that answers 422 to every form body, whatever it holds."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            start_response("422 Unprocessable Entity", [("Content-Type", "application/json")])
+            return [b'{"detail": "form bodies are not accepted"}']
+        return self.app(environ, start_response)
+
+
+def test_a_422_that_any_form_body_gets_is_not_an_override(spec):
+    app = make_app()
+
+    @app.delete("/confirm/<id>")  # a DELETE whose handler wants a body: 422 too, like the validator's
+    def confirm(id):
+        return jsonify({"detail": "confirmation required"}), 422
+
+    text = open(spec).read().replace("paths:\n", "paths:\n  /confirm/{id}:\n    parameters: [{name: id, in: path, "
+                                                  "required: true, schema: {type: string}}]\n    delete: "
+                                                  "{responses: {\"204\": {description: gone}}}\n", 1)
+    open(spec, "w").write(text)
+    with serve_wsgi(FormValidator(app)) as url:
+        plan, report = _run(spec, url, mode="all")
+    honoured = [(f.path, f.method) for f in report.findings if f.rule == "method-override-honoured"]
+    assert ("/confirm/{id}", "DELETE") not in honoured, honoured
+    # the /confirm path's cells were probed: DELETE (422) and POST (405) are what the rule compared
+    cells = {(c["path"], c["method"]): c["status"] for c in report.matrix}
+    assert cells[("/confirm/{id}", "DELETE")] == 422 and cells[("/confirm/{id}", "POST")] == 405

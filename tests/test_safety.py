@@ -73,8 +73,9 @@ def test_state_changing_probes_use_generated_ids_and_no_body(spec_file):
     writes = [r for r in received if r.method in WRITES or r.method.startswith("C405")]
     assert writes
     for r in writes:
-        # no body unless --send-bodies (the method-override probes' form field `_method=X` is the override itself)
-        assert r.body == b"" or r.body.startswith(b"_method="), (r.method, r.path, r.body)
+        # no body unless --send-bodies (the method-override probes' form field `_method=X` is the override itself,
+        # and `c405=1` the form body it is compared with)
+        assert r.body in (b"", b"c405=1") or r.body.startswith(b"_method="), (r.method, r.path, r.body)
         m = re.match(r"^/ok/items/([^/?]+)", r.path)
         if m:  # the spec's example id (42) is for safe methods only
             assert m.group(1) != "42", (r.method, r.path)
@@ -148,3 +149,33 @@ def test_is_loopback():
     assert cli_module.is_loopback("::1") and cli_module.is_loopback("localhost") and cli_module.is_loopback("LOCALHOST.")
     assert not cli_module.is_loopback("127.example.com")
     assert not cli_module.is_loopback("10.0.0.1") and not cli_module.is_loopback(None)
+
+
+def test_a_run_leaves_nothing_in_its_working_directory(tmp_path):
+    """The folder a run starts in may be a served one (a notebook server's root): hypothesis's caches
+    (./.hypothesis) go to a cache folder of conform405's own, never there."""
+    import json as _json
+    import os
+
+    from .support.fault_server import FaultServer, spec_for
+    from .support.run import ROOT
+
+    work = tmp_path / "served"
+    work.mkdir()
+    doc = spec_for([], methods=("get",))
+    doc["paths"]["/ok/{name}"] = {"get": {"parameters": [{"name": "name", "in": "path", "required": True,
+                                                         "schema": {"type": "string", "pattern": "^é\\w{3,6}$"}}],
+                                          "responses": {"200": {"description": "ok"}}}}
+    (work / "spec.json").write_text(_json.dumps(doc))
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("HYPOTHESIS_STORAGE_DIRECTORY", "XDG_CACHE_HOME")}
+    env["HOME"] = str(tmp_path / "home")
+    with FaultServer() as server:
+        proc = subprocess.run([sys.executable, "-m", "checker", "spec.json", "--base-url", server.url, "--methods", "GET",
+                               "--no-progress", "-q"], cwd=work, env={**env, "PYTHONPATH": str(ROOT)},
+                              capture_output=True, text=True, timeout=120)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert sorted(os.listdir(work)) == ["spec.json"]
+    assert (tmp_path / "home" / ".cache" / "conform405" / "hypothesis").is_dir()

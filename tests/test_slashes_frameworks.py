@@ -163,3 +163,37 @@ def test_werkzeug_strict_slashes_308_and_missing_spelling():
     assert missing.evidence["spec_path"]["template"] == "/docs/"
     assert cell(report, "/items", "POST")["status"] == 201  # 308 followed with POST kept
     assert not any(f.path == "/ping" for f in report.findings if f.rule in MINE)
+
+
+def test_a_twin_that_gets_the_same_4xx_for_every_method_is_not_served():
+    """A mock server (or a validation layer) that answers 422 to any request it cannot match gives the twin
+    /pets/ the same 422 for every method: that is no route serving the twin (seen on a spec-driven mock server)."""
+    import json as _json
+    import tempfile
+    from pathlib import Path
+
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from .servers.common import run_api
+
+    async def pets(request):
+        if request.method == "GET":
+            return JSONResponse([])
+        return JSONResponse({"detail": "method not allowed"}, status_code=405, headers={"Allow": "GET"})
+
+    async def unmatched(request, exc):
+        return JSONResponse({"type": "NO_PATH_MATCHED_ERROR"}, status_code=422)
+
+    app = Starlette(routes=[Route("/pets", pets, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])],
+                    exception_handlers={404: unmatched})
+    app.router.redirect_slashes = False
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {"/pets": {"get": {"responses": {"200": {"description": "ok"}}}}}}
+    with tempfile.TemporaryDirectory() as folder, serve_asgi(app) as url:
+        path = Path(folder) / "s.json"
+        path.write_text(_json.dumps(spec))
+        report = run_api(str(path), url)
+    rules = {f["rule"] for f in report["findings"] if f["path"] == "/pets"}
+    assert not rules & {"trailing-slash-twin", "trailing-slash-mismatch"}, report["findings"]

@@ -236,9 +236,9 @@ def test_a_streamed_yaml_document_refuses_a_long_integer_alike(monkeypatch):
 
 @pytest.fixture
 def few_nodes(monkeypatch):
-    from checker.spec import parse, yaml_doc
+    from checker.spec import bounds, parse, yaml_doc
 
-    for module in (parse, yaml_doc):
+    for module in (bounds, parse, yaml_doc):
         monkeypatch.setattr(module, "MAX_NODES", 1000)
     monkeypatch.setattr(yaml_doc, "STREAM_FROM", 8000)  # dense YAML is streamed from 1,000 characters on
     monkeypatch.setattr(yaml_doc, "STREAM_NODES", 500)

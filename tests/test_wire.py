@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 
@@ -553,3 +554,23 @@ def test_junk_after_a_complete_answer_in_the_same_write_leaves_the_answer_alone_
         assert srv.accepts == 2  # (this part holds: the connection is dropped)
     assert (first.status, first.body) == (200, b"ok")
     assert first.error is None, first.error  # the answer was complete; the junk came after it
+
+
+def test_a_connection_that_carried_a_5xx_is_not_reused():
+    """uvicorn drops the connection right after an unhandled exception's 500, without Connection: close;
+    a POST sent next on it met a reset and was reported as request-failed (seen on a real server)."""
+
+    def script(peer: Peer) -> None:
+        if peer.read_request() is None:
+            return
+        if peer.index == 0:
+            peer.send(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\nerror")
+            time.sleep(0.3)  # then the connection goes, unannounced, while a client may already reuse it
+            return
+        peer.send(b"HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\nContent-Length: 0\r\n\r\n")
+
+    with RawServer(script) as srv:
+        first, second = exchanges(srv.url, [("GET", "/1"), ("POST", "/2")])
+        assert srv.accepts == 2
+    assert first.status == 500
+    assert second.status == 405 and second.error is None

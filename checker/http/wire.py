@@ -33,15 +33,23 @@ import asyncio
 import socket
 import ssl as _ssl
 import time
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httptools
 
 from ..observe import Exchange
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .client import HttpClient
+class _Client(Protocol):
+    """What :func:`send` needs of the client that calls it (checker/http/client.py's HttpClient): the limits,
+    the evidence headers and the scrubbing of secrets. Named here, so this module imports nothing of the client."""
+
+    limits: Any
+    masked: Any
+
+    def evidence_headers(self, extra: Any) -> Any: ...
+    def _scrub(self, value: str) -> str: ...
+    def _scrub_bytes(self, data: bytes) -> bytes: ...
 
 #: seconds a pooled connection may sit unused before it is dropped rather than reused (below the idle
 #: timeouts of common servers: gunicorn 2 s, uvicorn and Node 5 s, nginx 75 s)
@@ -255,6 +263,11 @@ class _Conn(asyncio.Protocol):
     def _complete(self, error: str | None = None) -> None:
         if self.done:
             return
+        if self.status is not None and self.status >= 500:
+            # a server that has just failed often drops the connection right after its 5xx, without saying so
+            # (uvicorn after an unhandled exception): the next request on it would meet a reset that says
+            # nothing about that request -- and a POST is never re-sent. A failing server gets a fresh one.
+            self.reusable = False
         self.answer = (self.status, self.reason, self.headers, self.chunks, self.size, self.truncated, self.version, error)
         if not self.reusable:
             self.close()
@@ -446,7 +459,7 @@ class RequestWriter:
         return key, data + body if body else data
 
 
-async def send(client: "HttpClient", pool: Pool, method: str, url: str, headers: dict[str, str] | None,
+async def send(client: _Client, pool: Pool, method: str, url: str, headers: dict[str, str] | None,
                body: bytes | None, limit: float) -> Exchange:
     """One request, its answer read within ``limit`` seconds in all (connect included)."""
     started = time.perf_counter()

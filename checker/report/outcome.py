@@ -217,11 +217,18 @@ def outcome(matrix: list[dict[str, Any]], *, failing: int, incomplete: str | Non
 
 
 def _auth_wall(matrix: list[dict[str, Any]]) -> str | None:
-    answered = [row for row in matrix if row.get("status") is not None]
-    if answered and all(row["status"] in (401, 403) for row in answered):
-        return ("every answer was 401 or 403: give credentials with -H 'Authorization: ...' or --auth USER:PASS "
-                "(they are masked in every report)")
-    return None
+    """One line when whole paths (or the whole API) answer 401/403 to every method: credentials are missing."""
+    by_path: dict[str, list[int]] = {}
+    for row in matrix:
+        if row.get("status") is not None:
+            by_path.setdefault(row["path"], []).append(row["status"])
+    walled = [p for p, statuses in by_path.items() if statuses and all(s in (401, 403) for s in statuses)]
+    if not walled:
+        return None
+    how = "give credentials with -H 'Authorization: ...' or --auth USER:PASS (they are masked in every report)"
+    if len(walled) == len(by_path):
+        return f"every answer was 401 or 403: {how}"
+    return f"{len(walled)} path(s) answered 401 or 403 to every method (e.g. {walled[0]}): {how}"
 
 
 def _top(reasons_by_kind: dict[str, list[dict[str, Any]]], kind: str) -> str:

@@ -8,16 +8,17 @@ from here; a test makes sure every rule is documented.
 
 from __future__ import annotations
 
-from . import allow, head_options, methods, network, overlap
-from . import cors, gateway, head_depth, override, unknown_method  # issue #5
-from . import redirects  # issue #4
+from . import allow, cors, gateway, head_depth, head_options, methods, network, overlap, override, redirects, stability
+from . import unknown_method
 from .base import SEVERITIES, Check, Finding, PathContext, Rule
 
-_FAMILIES = (methods, allow, head_options, network, overlap)
-_FAMILIES += (gateway, override, cors, unknown_method, head_depth)  # issue #5: gateways, overrides, CORS, unknown methods, HEAD depth
-_FAMILIES += (redirects,)  # issue #4: redirect chains as clients follow them, trailing slashes
-from . import stability  # issue #7
-_FAMILIES += (stability,)  # issue #7: a path whose answer changes between identical requests
+#: every rule family, in the order their checks run: the method verdicts first (the others read the cells
+#: they leave inconclusive), then the probe families, and last the unstable-answer check, which sets aside
+#: the findings of a path whose answers change between identical requests
+_FAMILIES = (methods, allow, head_options, network, overlap,
+             gateway, override, cors, unknown_method, head_depth,  # gateways, overrides, CORS, unknown methods, HEAD depth
+             redirects,  # redirect chains as clients follow them, trailing slashes
+             stability)
 
 RULES: dict[str, Rule] = {rule.id: rule for family in _FAMILIES for rule in family.RULES}
 CHECKS: tuple[Check, ...] = tuple(family.check for family in _FAMILIES)

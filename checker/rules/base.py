@@ -17,7 +17,7 @@ from ..observe import Exchange, Observation
 from ..plan import Cell, PathPlan
 
 SEVERITIES = ("error", "warning", "info")
-#: "Served": the request was routed to a handler that processed it (issue #3's definition).
+#: "Served": the request was routed to a handler that processed it (a 2xx, or a handler's own 4xx about the request).
 SERVED_4XX = frozenset({400, 409, 415, 422})
 
 

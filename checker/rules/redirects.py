@@ -434,6 +434,10 @@ def _slashes(ctx: PathContext) -> Iterator[Finding]:
     evidence_obs: Observation | None = None
     twin_redirects: list[str] = []
     both_served = False
+    # the same 4xx to every method on the twin (a validation layer, a mock server's "no such route" error): a
+    # blanket answer that any request of that shape gets, not a route serving the twin
+    twin_statuses = {t.first.status for t in twins}
+    blanket = len(twins) > 1 and len(twin_statuses) == 1 and next(iter(twin_statuses)) in (400, 409, 415, 422)
     for twin in twins:
         probe = next((o for o in ctx.probes.get(twin.method, ()) if o.example == 0 and o.first is not None), None)
         if probe is None or probe.first.status is None or twin.first.status is None:
@@ -442,6 +446,8 @@ def _slashes(ctx: PathContext) -> Iterator[Finding]:
         pairs[twin.method] = pair_summary(spec_ex, twin_ex)
         spec_kind = _kind(spec_ex, twin_ex.url)
         twin_kind = _kind(twin_ex, spec_ex.url)
+        if blanket:
+            twin_kind = f"answers {twin_ex.status} to every method"
         declared = twin.method in ctx.declared
         if declared and spec_kind.endswith("to the twin") and twin_kind.startswith("served"):
             mismatch.setdefault("redirect", []).append(twin.method)
@@ -449,8 +455,9 @@ def _slashes(ctx: PathContext) -> Iterator[Finding]:
         elif declared and spec_kind.startswith("missing") and twin_kind.startswith("served"):
             mismatch.setdefault("missing", []).append(twin.method)
             evidence_obs = evidence_obs or probe
-        elif twin.method == "GET" and spec_kind.startswith("served") and twin_kind.startswith("served"):
-            both_served = True
+        elif (twin.method == "GET" and spec_kind.startswith("served") and twin_kind.startswith("served")
+              and 200 <= twin_ex.status < 300):
+            both_served = True  # "two URLs for one resource" needs the resource: a 4xx to GET is not it
         elif twin.method not in ("GET", "HEAD") and twin_ex.status in (301, 302, 303) and twin_kind.endswith("to the twin"):
             twin_redirects.append(twin.method)
     item = ctx.plan.item

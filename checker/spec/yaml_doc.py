@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from ..errors import SpecError
-from .parse import MAX_NODES, check_expansion, long_integer, too_many_nodes, uses_aliases
+from .bounds import MAX_NODES, check_expansion, long_integer, too_many_nodes, uses_aliases
 
 try:
     _YamlLoader: type = yaml.CSafeLoader  # type: ignore[attr-defined]
