@@ -57,6 +57,9 @@ class RunOptions:
     #: an ASGI or WSGI application to test in-process (no socket, no server; see checker/http/inprocess.py).
     #: Without a base URL or origin in the plan, probes go to http://testserver + the spec's server path.
     app: Any = None
+    #: validate the answers of declared operations against the documented responses (openapi-core, imported
+    #: only then: checker/validate_responses.py); rules response-not-documented and response-schema-mismatch
+    validate_responses: bool = False
 
 
 def load(source: str, options: LoadOptions | None = None) -> Spec:
@@ -143,6 +146,10 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
                     progress: Callable[[Observation], None] | None = None) -> Report:
     options = options or RunOptions()
     plan, options = _in_process(plan, options)
+    if options.validate_responses and options.judge.response_validator is None:
+        from .validate_responses import ResponseValidator
+
+        options = replace(options, judge=replace(options.judge, response_validator=ResponseValidator(plan.spec)))
     started_wall = _dt.datetime.now(_dt.timezone.utc)
     t0 = time.perf_counter()
     headers, masked = _headers(options.headers)
@@ -205,6 +212,12 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
         report.target["transport"] = client.transport_name
     if options.app is not None:
         _host_refused_note(report)
+    validator = options.judge.response_validator
+    if validator is not None and not validator.supported:
+        report.notes.append(f"--validate-responses: OpenAPI {validator.family} documents are not validated (openapi-core reads 3.x)")
+    elif validator is not None and validator.failures:
+        report.notes.append(f"--validate-responses: {len(validator.failures)} answer(s) could not be validated "
+                            f"(openapi-core failed on the document), e.g. {validator.failures[0]}")
     if interrupted:
         raise RunInterrupted(report)
     if unreachable is not None:
@@ -283,6 +296,12 @@ def make_report(plan: Plan, observations: list[Observation], options: RunOptions
                 duration: float, sent: int, incomplete: str | None,
                 judged: dict[str, PathJudgement] | None = None) -> Report:
     j = judge(plan, observations, _with_stability(options.judge, observations), judged)
+    try:  # the serving stack's own fix (checker/stacks/): a convenience, never worth the judgement
+        from .stacks import annotate
+
+        j.findings = annotate(j.findings, observations, {(c.path, c.method) for c in plan.cells if c.declared})
+    except Exception:  # noqa: BLE001
+        pass
     spec = plan.spec
     base = plan.options.base_url or plan.options.origin or (plan.paths[0].url if plan.paths else None)
     target = {"base_url": plan.options.base_url or plan.options.origin or _origin_of(base), "app": bool(options.app),

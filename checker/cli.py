@@ -23,7 +23,9 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
-    help="Check that a live HTTP API honours its OpenAPI document on methods (405 vs 404, Allow, HEAD, OPTIONS, redirects).",
+    help="Check that a live HTTP API honours its OpenAPI document on methods (405 vs 404, Allow, HEAD, OPTIONS, redirects)."
+         "\n\nrun is the default command: 'conform405 SPEC ...' means 'conform405 run SPEC ...'"
+         " (see 'conform405 run -h').",
 )
 
 SUBCOMMANDS = {"run", "plan", "explain", "rules", "diff", "merge"}
@@ -79,6 +81,10 @@ def main(argv: list[str] | None = None) -> None:
     keep_hypothesis_out_of_cwd()
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] not in SUBCOMMANDS and args[0] not in ("-h", "--help", "--version"):
+        close = _mistyped_command(args[0])
+        if close is not None:
+            err.print(f"[bold red]conform405: error:[/bold red] no command {_escape(repr(args[0]))} (did you mean {close!r}?)")
+            raise SystemExit(int(ExitCode.BAD_INPUT))
         args.insert(0, "run")
     if args == ["--version"]:
         print(f"conform405 {__version__}")
@@ -88,6 +94,17 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit as exc:
         # click reports usage errors with exit 2 already; keep every other code as it is
         raise SystemExit(exc.code if exc.code is not None else 0) from None
+
+
+def _mistyped_command(word: str) -> str | None:
+    """The command ``word`` most likely meant (``runn`` -> ``run``), when it cannot be the SPEC of an implied
+    ``run``: not an option, not a URL, no such file, and close to a command's name. Else None."""
+    import difflib
+
+    if word.startswith("-") or any(c in word for c in "./\\:") or Path(word).exists():
+        return None  # an option, a URL or a file name (plan.yaml is a missing spec, not a mistyped 'plan')
+    close = difflib.get_close_matches(word.lower(), sorted(SUBCOMMANDS), n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 @app.callback()
@@ -132,26 +149,56 @@ def _methods(values: list[str] | None) -> tuple[str, ...]:
 
 # -- shared option declarations -------------------------------------------------------------------
 SpecArg = typer.Argument(..., metavar="SPEC", help="OpenAPI document: a file (YAML or JSON) or an http(s) URL.")
-BaseUrlOpt = typer.Option(None, "--base-url", help="Prefix the spec's paths are appended to (replaces the spec's server URL entirely).")
-OriginOpt = typer.Option(None, "--origin", help="Replace only scheme://host:port of the spec's server URL, keeping its path (e.g. /v1).")
-MethodsOpt = typer.Option(None, "--methods", help="Exact probe set, comma-separated (default: GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS,TRACE + QUERY and additionalOperations of 3.2 documents).")
-AddMethodOpt = typer.Option(None, "--add-method", help="Add a method to the probe set (repeatable, e.g. PURGE).")
-SkipMethodOpt = typer.Option(None, "--skip-method", help="Remove a method from the probe set (repeatable).")
-IncludeOpt = typer.Option(None, "--include-path", help="Only paths matching this glob (repeatable).")
-ExcludeOpt = typer.Option(None, "--exclude-path", help="Skip paths matching this glob (repeatable).")
+BaseUrlOpt = typer.Option(None, "--base-url", metavar='URL', help="Prefix the spec's paths are appended to (replaces the spec's server URL entirely).")
+OriginOpt = typer.Option(None, "--origin", metavar='URL', help="Replace only scheme://host:port of the spec's server URL, keeping its path (e.g. /v1).")
+MethodsOpt = typer.Option(None, "--methods", metavar='METHOD[,METHOD]', help="Exact probe set, comma-separated (default: GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS,TRACE + QUERY and additionalOperations of 3.2 documents).")
+AddMethodOpt = typer.Option(None, "--add-method", metavar='METHOD[,METHOD]', help="Add a method to the probe set (repeatable, e.g. PURGE).")
+SkipMethodOpt = typer.Option(None, "--skip-method", metavar='METHOD[,METHOD]', help="Remove a method from the probe set (repeatable).")
+IncludeOpt = typer.Option(None, "--include-path", metavar='GLOB', help="Only paths matching this glob (repeatable).")
+ExcludeOpt = typer.Option(None, "--exclude-path", metavar='GLOB', help="Skip paths matching this glob (repeatable).")
 ReadOnlyOpt = typer.Option(False, "--read-only", help="Send only GET, HEAD and OPTIONS (and TRACE if asked for with --methods/--add-method).")
 AllowWritesOpt = typer.Option(False, "--allow-writes", help="Also send the declared POST/PUT/PATCH/DELETE a default run withholds because they could change data (disposable environments; [writes] deny in the config still holds).")
-ExamplesOpt = typer.Option(1, "--examples", min=1, max=100, help="Distinct requests per (path, method) cell.")
+ExamplesOpt = typer.Option(1, "--examples", metavar='N', min=1, max=100, help="Distinct requests per (path, method) cell.")
 StrictOpt = typer.Option(False, "--strict", help="Make every validation problem in the document fatal.")
 RemoteRefsOpt = typer.Option(False, "--allow-remote-refs", help="Fetch $refs that point at URLs.")
 OutsideRefsOpt = typer.Option(False, "--allow-outside-refs", help="Follow file $refs that leave the spec's folder.")
+
+
+#: options of run that change what is sent, so the plan takes them too (it must count what the run sends)
+NoStabilityOpt = typer.Option(False, "--no-stability-check", help="Do not repeat each path's GET twice to detect an unstable answer (rule unstable-answer).")
+RealIdsOpt = typer.Option(False, "--use-real-ids", help="Use example and discovered ids for state-changing probes too (disposable environments only).")
+NoDiscoveryOpt = typer.Option(False, "--no-discovery", help="Do not GET parent collections to find real ids.")
+def _families():
+    from .probes import FAMILIES
+
+    return FAMILIES
+
+
+def _family_option(name: str):
+    """A probe family's option, as its declaration in checker/probes/__init__.py says (flag, default, help)."""
+    from .probes import family
+
+    f = family(name)
+    if f.negated:
+        return typer.Option(False, f.flag, help=f.help)
+    return typer.Option(f.default, f.flag, metavar=f.metavar, help=f.help)
+
+
+DirectUrlOpt = _family_option("gateway")
+CorsOriginOpt = _family_option("cors")
+OverrideProbesOpt = _family_option("override")
+NoUnknownMethodOpt = _family_option("unknown_method")
+NoHeadBodyOpt = _family_option("head_depth")
+NoSlashTwinsOpt = _family_option("slashes")
+DirectHostOpt = typer.Option(None, "--direct-host", metavar='HOST[:PORT]', help="Host header sent with the --direct-url probes (the public host name).")
+PathParamOpt = typer.Option(None, "--path-param", metavar="NAME=VALUE", help="NAME=VALUE for a path parameter (repeatable; used for every method).")
 
 
 MaxNoAnswerOpt = typer.Option("0", "--max-no-answer", metavar="N|P%",
                               help="Cells with no HTTP answer (timeout, reset, garbage) a passing run may leave: a count, a share (5%) or 'any'. Beyond it: exit 5.")
 MaxInconclusiveOpt = typer.Option("any", "--max-inconclusive", metavar="N|P%",
                                   help="Inconclusive cells (e.g. a 404 for a generated id) a passing run may leave: a count, a share or 'any' (default). Beyond it: exit 5.")
-FetchTimeoutOpt = typer.Option(15.0, "--fetch-timeout", min=0.1, help="Seconds to wait for a spec (or a remote $ref) given as a URL.")
+FetchTimeoutOpt = typer.Option(15.0, "--fetch-timeout", metavar='SECONDS', min=0.1, help="Seconds to wait for a spec (or a remote $ref) given as a URL.")
 MaxSpecSizeOpt = typer.Option("64MB", "--max-spec-size", metavar="SIZE", help="Largest document read, file or URL (and each $ref'd file), e.g. 64MB, 200M or bytes; a larger one is refused before it is read.")
 
 
@@ -166,7 +213,7 @@ def _load(spec: str, strict: bool, remote: bool, outside: bool, fetch_timeout: f
 def _print_spec_problems(spec, quiet: bool) -> None:
     if not spec.problems or quiet:
         return
-    err.print(f"[yellow]warning:[/yellow] the document has {len(spec.problems)} validation problem(s); checking it anyway (--strict makes them fatal):")
+    err.print(f"[yellow]warning:[/yellow] the document has {len(spec.problems)} validation problem{'' if len(spec.problems) == 1 else 's'}; checking it anyway (--strict makes them fatal):")
     for p in spec.problems[:10]:
         err.print(f"  {_escape(p.describe())}")
     if len(spec.problems) > 10:
@@ -175,10 +222,13 @@ def _print_spec_problems(spec, quiet: bool) -> None:
 
 @app.command("plan")
 def plan_cmd(
+    ctx: typer.Context,
     spec: str = SpecArg,
     base_url: Optional[str] = BaseUrlOpt,
     origin: Optional[str] = OriginOpt,
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write the plan as JSON to PATH ('-' for standard output)."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar="PATH", help="Write the plan as JSON to PATH ('-' for standard output)."),
+    config_file: Optional[str] = typer.Option(None, "--config", metavar="PATH", help="Configuration file (default: as for a run): the plan applies it as the run does. Flags override it."),
+    path_param: Optional[List[str]] = PathParamOpt,
     methods: Optional[List[str]] = MethodsOpt,
     add_method: Optional[List[str]] = AddMethodOpt,
     skip_method: Optional[List[str]] = SkipMethodOpt,
@@ -186,28 +236,63 @@ def plan_cmd(
     exclude_path: Optional[List[str]] = ExcludeOpt,
     read_only: bool = ReadOnlyOpt,
     allow_writes: bool = AllowWritesOpt,
-    config_file: Optional[str] = typer.Option(None, "--config", help="Configuration file whose allow-writes and [writes] lists the plan applies (default: as for a run)."),
     examples: int = ExamplesOpt,
+    use_real_ids: bool = RealIdsOpt,
+    no_stability_check: bool = NoStabilityOpt,
+    no_discovery: bool = NoDiscoveryOpt,
+    direct_url: Optional[str] = DirectUrlOpt,
+    direct_host: Optional[str] = DirectHostOpt,
+    cors_origin: Optional[str] = CorsOriginOpt,
+    override_probes: str = OverrideProbesOpt,
+    no_unknown_method: bool = NoUnknownMethodOpt,
+    no_head_body_check: bool = NoHeadBodyOpt,
+    no_slash_twins: bool = NoSlashTwinsOpt,
     strict: bool = StrictOpt,
     allow_remote_refs: bool = RemoteRefsOpt,
     allow_outside_refs: bool = OutsideRefsOpt,
     fetch_timeout: float = FetchTimeoutOpt,
     max_spec_size: str = MaxSpecSizeOpt,
 ) -> None:
-    """Dry run: print the path × method matrix and how many requests a run would send. Sends nothing."""
+    """Dry run: print the path × method matrix and how many requests a run would send. Sends nothing.
+
+    Takes the configuration file and the options of run that change what is sent, so that it plans exactly
+    what the same run sends."""
+    from .options import ProbeOptions
     from .plan import PlanOptions, build_plan, require_cells
 
     try:
         from .config import load as _load_config
 
         cfg = _load_config(config_file)
+    except Conform405Error as exc:
+        raise _fail(exc) from None
+    if cfg is not None:  # as run_cmd applies it: flags override the file
+        if not (base_url or origin):
+            base_url, origin = cfg.base_url, cfg.origin
+        path_param = cfg.path_param_lines() + list(path_param or [])
+        methods, add_method, skip_method = methods or list(cfg.methods), add_method or list(cfg.add_methods), skip_method or list(cfg.skip_methods)
+        include_path, exclude_path = include_path or list(cfg.include_paths), exclude_path or list(cfg.exclude_paths)
+        read_only = read_only or cfg.read_only
+        given = _from_file(ctx, cfg, {**_RUN_DEFAULTS, **locals()})
+        cors_origin, direct_url, direct_host, override_probes = (given[k] for k in (
+            "cors_origin", "direct_url", "direct_host", "override_probes"))
+        no_stability_check, no_unknown_method, no_head_body_check, no_slash_twins, no_discovery = (given[k] for k in (
+            "no_stability_check", "no_unknown_method", "no_head_body_check", "no_slash_twins", "no_discovery"))
+    safety = {"repeats": 0} if no_stability_check else {}
+    if no_slash_twins:
+        safety["slash_twins"] = False
+    try:
+        params = _pairs(path_param, "=", "--path-param")
+        probe_options = ProbeOptions(**safety, path_params=params, use_real_ids=use_real_ids, **_issue5_options(
+            direct_url, direct_host, cors_origin, override_probes, no_unknown_method, no_head_body_check))
         loaded = _load(spec, strict, allow_remote_refs, allow_outside_refs, fetch_timeout, max_spec_size)
         base_url, _ = _lift_credentials(base_url, "--base-url")  # never print credentials
         origin, _ = _lift_credentials(origin, "--origin")
         plan = build_plan(loaded, PlanOptions(
             base_url=base_url, origin=origin, methods=_methods(methods) or None, add_methods=_methods(add_method),
             skip_methods=_methods(skip_method), include_paths=tuple(include_path or ()), exclude_paths=tuple(exclude_path or ()),
-            read_only=read_only, examples=examples, **_write_options(allow_writes, cfg)))
+            read_only=read_only, examples=examples, discover=not no_discovery,
+            given_params=tuple(name for name, _ in params), real_ids=use_real_ids, **_write_options(allow_writes, cfg)))
     except Conform405Error as exc:
         raise _fail(exc) from None
     _print_spec_problems(loaded, quiet=False)  # standard error: never mixed into `--json -`
@@ -215,7 +300,7 @@ def plan_cmd(
         require_cells(plan)  # after the problems: they may be why nothing is left
     except Conform405Error as exc:
         raise _fail(exc) from None
-    data = plan.to_dict()
+    data = plan.to_dict(probe_options)
     if json_out:
         from .report import write_atomic
 
@@ -226,7 +311,12 @@ def plan_cmd(
         write_atomic(Path(json_out), text)
     from .report.plan_view import print_plan
 
-    print_plan(plan, Console(highlight=False))
+    print_plan(plan, Console(highlight=False), probe_options)
+
+
+#: run settings the plan has no option for, at run's defaults (read from the configuration file like run does)
+_RUN_DEFAULTS = {"client": "fetch", "timeout": 10.0, "concurrency": 32, "rate_limit": None, "max_time": None,
+                 "max_requests": None, "max_no_answer": "0", "max_inconclusive": "any"}
 
 
 @app.command("run")
@@ -236,17 +326,17 @@ def run_cmd(
     base_url: Optional[str] = BaseUrlOpt,
     origin: Optional[str] = OriginOpt,
     app_ref: Optional[str] = typer.Option(None, "--app", metavar="MODULE:ATTRIBUTE", help="Test this ASGI or WSGI application in-process (no socket, no server; imported from the current directory). Instead of --base-url."),
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write the JSON report to PATH ('-' for standard output)."),
-    junit_out: Optional[str] = typer.Option(None, "--junit", help="Write JUnit XML to PATH: one test case per (path, method) cell."),
-    sarif_out: Optional[str] = typer.Option(None, "--sarif", help="Write SARIF 2.1.0 to PATH: findings located on the spec file (code scanning)."),
-    markdown_out: Optional[str] = typer.Option(None, "--markdown", help="Write a Markdown summary to PATH (a pull-request comment)."),
-    html_out: Optional[str] = typer.Option(None, "--html", help="Write a self-contained HTML report to PATH."),
-    baseline_file: Optional[str] = typer.Option(None, "--baseline", help="An earlier JSON report: only findings not in it count toward the exit code."),
-    write_baseline_file: Optional[str] = typer.Option(None, "--write-baseline", help="Record this run's findings as the baseline FILE (a JSON report)."),
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Lowest severity that fails the run: error (default), warning, info or never."),
-    config_file: Optional[str] = typer.Option(None, "--config", help="Configuration file (default: ./conform405.toml, or [tool.conform405] in ./pyproject.toml). Flags override it."),
-    header: Optional[List[str]] = typer.Option(None, "-H", "--header", help="'Name: value' sent with every request (repeatable; secrets are masked in reports)."),
-    path_param: Optional[List[str]] = typer.Option(None, "--path-param", help="NAME=VALUE for a path parameter (repeatable; used for every method)."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar='PATH', help="Write the JSON report to PATH ('-' for standard output)."),
+    junit_out: Optional[str] = typer.Option(None, "--junit", metavar='PATH', help="Write JUnit XML to PATH: one test case per (path, method) cell."),
+    sarif_out: Optional[str] = typer.Option(None, "--sarif", metavar='PATH', help="Write SARIF 2.1.0 to PATH: findings located on the spec file (code scanning)."),
+    markdown_out: Optional[str] = typer.Option(None, "--markdown", metavar='PATH', help="Write a Markdown summary to PATH (a pull-request comment)."),
+    html_out: Optional[str] = typer.Option(None, "--html", metavar='PATH', help="Write a self-contained HTML report to PATH."),
+    baseline_file: Optional[str] = typer.Option(None, "--baseline", metavar='PATH', help="An earlier JSON report: only findings not in it count toward the exit code."),
+    write_baseline_file: Optional[str] = typer.Option(None, "--write-baseline", metavar='PATH', help="Record this run's findings as the baseline FILE (a JSON report)."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", metavar='LEVEL', help="Lowest severity that fails the run: error (default), warning, info or never."),
+    config_file: Optional[str] = typer.Option(None, "--config", metavar='PATH', help="Configuration file (default: ./conform405.toml, or [tool.conform405] in ./pyproject.toml). Flags override it."),
+    header: Optional[List[str]] = typer.Option(None, "-H", "--header", metavar="'Name: value'", help="'Name: value' sent with every request (repeatable; secrets are masked in reports)."),
+    path_param: Optional[List[str]] = PathParamOpt,
     methods: Optional[List[str]] = MethodsOpt,
     add_method: Optional[List[str]] = AddMethodOpt,
     skip_method: Optional[List[str]] = SkipMethodOpt,
@@ -255,33 +345,34 @@ def run_cmd(
     read_only: bool = ReadOnlyOpt,
     allow_writes: bool = AllowWritesOpt,
     examples: int = ExamplesOpt,
-    seed: int = typer.Option(0, "--seed", help="Seed for generated values: the same seed repeats a run exactly."),
-    concurrency: int = typer.Option(32, "--concurrency", min=1, max=1024, help="Requests in flight at once."),
-    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Per-request timeout in seconds."),
-    max_requests: Optional[int] = typer.Option(None, "--max-requests", min=1, help="Stop after this many requests (report marked incomplete)."),
-    max_time: Optional[float] = typer.Option(None, "--max-time", min=0.1, help="Stop after this many seconds (report marked incomplete)."),
-    rate_limit: Optional[float] = typer.Option(None, "--rate-limit", min=0.1, help="At most this many requests per second."),
+    seed: int = typer.Option(0, "--seed", metavar='N', help="Seed for generated values: the same seed repeats a run exactly."),
+    concurrency: int = typer.Option(32, "--concurrency", metavar='N', min=1, max=1024, help="Requests in flight at once."),
+    timeout: float = typer.Option(10.0, "--timeout", metavar='SECONDS', min=0.1, help="Per-request timeout in seconds."),
+    max_requests: Optional[int] = typer.Option(None, "--max-requests", metavar='N', min=1, help="Stop after this many requests (report marked incomplete)."),
+    max_time: Optional[float] = typer.Option(None, "--max-time", metavar='SECONDS', min=0.1, help="Stop after this many seconds (report marked incomplete)."),
+    rate_limit: Optional[float] = typer.Option(None, "--rate-limit", metavar='PER_SECOND', min=0.1, help="At most this many requests per second."),
     auth: Optional[str] = typer.Option(None, "--auth", metavar="USER:PASS", help="HTTP Basic credentials sent with every request (masked in every report, like -H secrets)."),
-    max_body: int = typer.Option(65536, "--max-body", min=0, help="Response body bytes read per answer; the rest is never read (the connection is closed)."),
-    max_headers: int = typer.Option(256, "--max-headers", min=1, help="Header fields accepted in one answer; more makes the answer a network-level failure."),
-    no_stability_check: bool = typer.Option(False, "--no-stability-check", help="Do not repeat each path's GET twice to detect an unstable answer (rule unstable-answer)."),
+    max_body: int = typer.Option(65536, "--max-body", metavar='BYTES', min=0, help="Response body bytes read per answer; the rest is never read (the connection is closed)."),
+    max_headers: int = typer.Option(256, "--max-headers", metavar='N', min=1, help="Header fields accepted in one answer; more makes the answer a network-level failure."),
+    no_stability_check: bool = NoStabilityOpt,
     send_bodies: bool = typer.Option(False, "--send-bodies", help="Send schema-valid bodies with declared POST/PUT/PATCH/DELETE (may create data)."),
-    use_real_ids: bool = typer.Option(False, "--use-real-ids", help="Use example and discovered ids for state-changing probes too (disposable environments only)."),
-    no_discovery: bool = typer.Option(False, "--no-discovery", help="Do not GET parent collections to find real ids."),
-    direct_url: Optional[str] = typer.Option(None, "--direct-url", help="Base URL of the application behind the gateway: every probe is repeated there and compared (rule blocked-by-gateway)."),
-    direct_host: Optional[str] = typer.Option(None, "--direct-host", help="Host header sent with the --direct-url probes (the public host name)."),
-    cors_origin: Optional[str] = typer.Option(None, "--cors-origin", help="Send a browser CORS preflight from this Origin for every declared method (e.g. https://app.example.com)."),
-    override_probes: str = typer.Option("one", "--override-probes", help="Method-override probes per path (only where POST is undeclared and refused): one (one overridden method, 7 requests), all (DELETE and PATCH, 12) or off."),
-    no_unknown_method: bool = typer.Option(False, "--no-unknown-method", help="Do not send the made-up method token (one request per path)."),
-    no_head_body_check: bool = typer.Option(False, "--no-head-body-check", help="Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET)."),
-    no_slash_twins: bool = typer.Option(False, "--no-slash-twins", help="Do not probe each path's trailing-slash twin (rules trailing-slash-mismatch / -twin are then not judged)."),
-    transport: str = typer.Option("auto", "--transport", help="HTTP transport: auto (= socket, conform405's lean HTTP/1.1 client) or httpx."),
+    use_real_ids: bool = RealIdsOpt,
+    no_discovery: bool = NoDiscoveryOpt,
+    direct_url: Optional[str] = DirectUrlOpt,
+    direct_host: Optional[str] = DirectHostOpt,
+    cors_origin: Optional[str] = CorsOriginOpt,
+    override_probes: str = OverrideProbesOpt,
+    no_unknown_method: bool = NoUnknownMethodOpt,
+    no_head_body_check: bool = NoHeadBodyOpt,
+    validate_responses: bool = typer.Option(False, "--validate-responses", help="Also validate the answers of declared operations against the documented responses: status, media type, body schema (openapi-core; rules response-not-documented, response-schema-mismatch)."),
+    no_slash_twins: bool = NoSlashTwinsOpt,
+    transport: str = typer.Option("auto", "--transport", metavar='auto|socket|httpx', help="HTTP transport: auto (= socket, conform405's lean HTTP/1.1 client) or httpx."),
     shard: Optional[str] = typer.Option(None, "--shard", metavar="K/N", help="Probe only shard K of N: a fixed 1/N share of the paths (by a hash of the path template); join the reports with 'conform405 merge'."),
-    client: str = typer.Option("fetch", "--client", help="Follow redirects as this client does to judge each cell: fetch (browsers), curl-L, curl-L-X, httpx, requests, aiohttp, node-fetch, axios, go, urllib."),
+    client: str = typer.Option("fetch", "--client", metavar='NAME', help="Follow redirects as this client does to judge each cell: fetch (browsers), curl-L, curl-L-X, httpx, requests, aiohttp, node-fetch, axios, go, urllib."),
     max_no_answer: str = MaxNoAnswerOpt,
     max_inconclusive: str = MaxInconclusiveOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
-    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress: neither the bar (a terminal) nor the line every 5 seconds on standard error (a CI log)."),
     strict: bool = StrictOpt,
     allow_remote_refs: bool = RemoteRefsOpt,
     allow_outside_refs: bool = OutsideRefsOpt,
@@ -330,7 +421,7 @@ def run_cmd(
         max_no_answer, max_inconclusive = given["max_no_answer"], given["max_inconclusive"]
         no_stability_check, no_unknown_method, no_head_body_check, no_slash_twins, no_discovery = (given[k] for k in (
             "no_stability_check", "no_unknown_method", "no_head_body_check", "no_slash_twins", "no_discovery"))
-    from .http.redirects import PROFILES  # issue #4: redirect-following client profiles
+    from .http.redirects import PROFILES  # the redirect-following client profiles
 
     if client not in PROFILES:  # from the command line, or the configuration file (then named)
         from_file = cfg is not None and cfg.client is not None and cfg.client == client
@@ -377,7 +468,7 @@ def run_cmd(
         raise _fail(exc) from None
     if app_obj is None:
         _safety_banner(plan, send_bodies, use_real_ids, quiet)
-    safety = {"repeats": 0} if no_stability_check else {}  # issue #7
+    safety = {"repeats": 0} if no_stability_check else {}  # the unstable-answer repeats off
     if no_slash_twins:
         safety["slash_twins"] = False
     options = api.RunOptions(
@@ -393,11 +484,15 @@ def run_cmd(
         from dataclasses import replace as _replace
 
         options = _replace(options, judge=cfg.judge_options())
+    if validate_responses or (cfg is not None and cfg.validate_responses):
+        from dataclasses import replace as _with
+
+        options = _with(options, validate_responses=True)
     out = Console(highlight=False, soft_wrap=False)
     exit_code: int | None = None
     report = None
     try:
-        report = _run_with_progress(plan, options, show=not (quiet or no_progress or to_stdout))
+        report = _run_with_progress(plan, options, show=not (quiet or no_progress or to_stdout and sys.stderr.isatty()))
     except api.RunInterrupted as exc:
         report, exit_code = exc.report, ExitCode.INTERRUPTED
         err.print("[bold yellow]conform405: interrupted[/bold yellow]: writing the report of what was done so far")
@@ -462,7 +557,8 @@ def _outcome_exit(report, quiet: bool) -> int:
     result = report.outcome()
     if result.status in ("unjudged", "unhealthy"):
         word = "target unhealthy" if result.status == "unhealthy" else "not judged"
-        err.print(f"[bold red]conform405: {word}:[/bold red] {_escape(result.message or '')}")
+        message = (result.message or "").removeprefix(f"{word}: ")  # the message may say it already
+        err.print(f"[bold red]conform405: {word}:[/bold red] {_escape(message)}")
         if result.hint:
             err.print(f"  hint: {_escape(result.hint)}")
     elif result.hint and not quiet:
@@ -497,8 +593,8 @@ def _issue5_options(direct_url, direct_host, cors_origin, override_probes, no_un
 #: configuration keys that are run settings -> the run command's parameter they stand for
 _CONFIG_VALUES = ("client", "cors_origin", "direct_url", "direct_host", "override_probes",
                   "timeout", "concurrency", "rate_limit", "max_time", "max_requests", "max_no_answer", "max_inconclusive")
-_CONFIG_SWITCHES = {"stability_check": "no_stability_check", "unknown_method": "no_unknown_method",
-                    "head_body_check": "no_head_body_check", "slash_twins": "no_slash_twins", "discovery": "no_discovery"}
+_CONFIG_SWITCHES = {"stability_check": "no_stability_check", "discovery": "no_discovery",
+                    **{f.config_field: f.parameter for f in _families() if f.negated}}
 
 
 def _from_file(ctx: typer.Context, cfg, params: dict) -> dict:
@@ -635,7 +731,7 @@ def _safety_banner(plan, send_bodies: bool, use_real_ids: bool, quiet: bool) -> 
     mode.append("REAL ids" if use_real_ids else "generated ids only")
     withheld = sum(1 for c in plan.cells if c.withheld)
     mode.append("declared writes ALLOWED (--allow-writes)" if allow_writes
-                else f"{withheld} declared write(s) that could change data withheld")
+                else f"{withheld} declared write{'' if withheld == 1 else 's'} that could change data withheld")
     err.print(f"[yellow]conform405:[/yellow] sending {', '.join(writes)} to {host} ({'; '.join(mode)}). "
               "Use --read-only for a target you must not change.")
 
@@ -647,27 +743,106 @@ def _run_with_progress(plan, options, show: bool):
 
     gc.freeze()  # the spec and the plan live until the process ends: never traversed by a collection again
 
-    if not show or not sys.stderr.isatty():
+    if not show:
         return api.run(plan, options)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    try:
+        counts = plan.request_counts(options.probe)
+    except Exception:  # noqa: BLE001 - a bug in a probe factory: the run itself meets it and reports it (exit 70)
+        sent = sum(len(pp.sent_cells) for pp in plan.paths) * plan.options.examples
+        counts = {"total": sent, "cells": sent}
+    if not sys.stderr.isatty():  # a CI log: a line every few seconds, so a long run is never silent until the end
+        log = ProgressLog(counts["total"], counts["cells"])
+        with log:
+            return api.run(plan, options, progress=log.advance)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(TextColumn("probing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
-        task = bar.add_task("probe", total=plan.request_counts(options.probe)["total"])
+                  TextColumn("ETA"), TimeRemainingColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("probe", total=counts["total"])
         return api.run(plan, options, progress=lambda obs: bar.advance(task, len(obs.chain) or 1))
+
+
+#: seconds between two progress lines when standard error is not a terminal (the tests make it shorter)
+PROGRESS_INTERVAL = 5.0
+
+
+class ProgressLog:
+    """Progress for a log that is not a terminal: one plain line on standard error every few seconds (the
+    first after one interval, so a short run prints none): cells and requests done of those planned, the time
+    elapsed and an estimate of the time left. A thread prints it, so a line comes even while every request
+    waits on a slow server."""
+
+    def __init__(self, total_requests: int, total_cells: int, interval: float | None = None) -> None:
+        import os
+        import threading
+
+        if interval is None:
+            try:
+                interval = float(os.environ.get("CONFORM405_PROGRESS_INTERVAL", PROGRESS_INTERVAL))
+            except ValueError:
+                interval = PROGRESS_INTERVAL
+        self.interval = max(0.05, interval)
+        self.total_requests, self.total_cells = max(1, total_requests), total_cells
+        self.requests = self.cells = 0
+        self.started = 0.0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="conform405-progress", daemon=True)
+
+    def advance(self, obs) -> None:
+        self.requests += len(obs.chain) or 1
+        if obs.role == "probe":
+            self.cells += 1
+
+    def line(self, elapsed: float) -> str:
+        done = min(self.requests, self.total_requests)
+        eta = _duration(elapsed * (self.total_requests - done) / done) if done else "unknown"
+        return (f"conform405: probing: {min(self.cells, self.total_cells)}/{self.total_cells} cells, "
+                f"{self.requests}/{self.total_requests} requests sent, {_duration(elapsed)} elapsed, ETA {eta}")
+
+    def _loop(self) -> None:
+        import time
+
+        while not self.stop.wait(self.interval):
+            try:
+                sys.stderr.write(self.line(time.monotonic() - self.started) + "\n")
+                sys.stderr.flush()
+            except (OSError, ValueError):  # a closed pipe: no more progress, the run goes on
+                return
+
+    def __enter__(self) -> "ProgressLog":
+        import time
+
+        self.started = time.monotonic()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
 
 
 @app.command("diff")
 def diff_cmd(
     old_spec: str = typer.Argument(..., metavar="OLD_SPEC", help="The spec as it is (a file or an http(s) URL)."),
     new_spec: str = typer.Argument(..., metavar="NEW_SPEC", help="The spec as the release will have it."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="Also probe the changed cells on this server: does it already match the new spec?"),
+    base_url: Optional[str] = typer.Option(None, "--base-url", metavar='URL', help="Also probe the changed cells on this server: does it already match the new spec?"),
     origin: Optional[str] = OriginOpt,
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write the diff as JSON to PATH ('-' for standard output)."),
-    markdown_out: Optional[str] = typer.Option(None, "--markdown", help="Write the diff as Markdown to PATH ('-' for standard output)."),
-    header: Optional[List[str]] = typer.Option(None, "-H", "--header", help="'Name: value' sent with every probe (repeatable)."),
-    path_param: Optional[List[str]] = typer.Option(None, "--path-param", help="NAME=VALUE for a path parameter (repeatable)."),
-    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Per-request timeout in seconds."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar='PATH', help="Write the diff as JSON to PATH ('-' for standard output)."),
+    markdown_out: Optional[str] = typer.Option(None, "--markdown", metavar='PATH', help="Write the diff as Markdown to PATH ('-' for standard output)."),
+    header: Optional[List[str]] = typer.Option(None, "-H", "--header", metavar="'Name: value'", help="'Name: value' sent with every probe (repeatable)."),
+    path_param: Optional[List[str]] = typer.Option(None, "--path-param", metavar='NAME=VALUE', help="NAME=VALUE for a path parameter (repeatable)."),
+    timeout: float = typer.Option(10.0, "--timeout", metavar='SECONDS', min=0.1, help="Per-request timeout in seconds."),
     allow_writes: bool = typer.Option(False, "--allow-writes", help="With --base-url: also send the changed declared POST/PUT/PATCH/DELETE that could change data (withheld by default: verdict unknown)."),
     strict: bool = StrictOpt,
     allow_remote_refs: bool = RemoteRefsOpt,
@@ -706,13 +881,13 @@ def diff_cmd(
 @app.command("merge")
 def merge_cmd(
     reports: List[str] = typer.Argument(..., metavar="REPORT...", help="JSON reports of the shards of one run (--shard K/N --json PATH)."),
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write the merged JSON report to PATH ('-' for standard output)."),
-    junit_out: Optional[str] = typer.Option(None, "--junit", help="Write JUnit XML to PATH."),
-    sarif_out: Optional[str] = typer.Option(None, "--sarif", help="Write SARIF 2.1.0 to PATH."),
-    markdown_out: Optional[str] = typer.Option(None, "--markdown", help="Write a Markdown summary to PATH."),
-    html_out: Optional[str] = typer.Option(None, "--html", help="Write a self-contained HTML report to PATH."),
-    baseline_file: Optional[str] = typer.Option(None, "--baseline", help="An earlier JSON report: only findings not in it count toward the exit code (compare here, not per shard)."),
-    fail_on: str = typer.Option("error", "--fail-on", help="Lowest severity that fails: error, warning, info or never."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar='PATH', help="Write the merged JSON report to PATH ('-' for standard output)."),
+    junit_out: Optional[str] = typer.Option(None, "--junit", metavar='PATH', help="Write JUnit XML to PATH."),
+    sarif_out: Optional[str] = typer.Option(None, "--sarif", metavar='PATH', help="Write SARIF 2.1.0 to PATH."),
+    markdown_out: Optional[str] = typer.Option(None, "--markdown", metavar='PATH', help="Write a Markdown summary to PATH."),
+    html_out: Optional[str] = typer.Option(None, "--html", metavar='PATH', help="Write a self-contained HTML report to PATH."),
+    baseline_file: Optional[str] = typer.Option(None, "--baseline", metavar='PATH', help="An earlier JSON report: only findings not in it count toward the exit code (compare here, not per shard)."),
+    fail_on: str = typer.Option("error", "--fail-on", metavar='LEVEL', help="Lowest severity that fails: error, warning, info or never."),
     max_no_answer: str = MaxNoAnswerOpt,
     max_inconclusive: str = MaxInconclusiveOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
@@ -742,13 +917,16 @@ def merge_cmd(
 
 
 @app.command("explain")
-def explain_cmd(rule: str = typer.Argument(..., help="A rule ID (see 'conform405 rules').")) -> None:
+def explain_cmd(rule: str = typer.Argument(..., metavar="RULE", help="A rule ID (see 'conform405 rules').")) -> None:
     """Print a rule's documentation: what it checks, why, the RFC section, an example and the fix."""
     from .rules import RULES
     from .rules.catalogue import rule_text
 
     if rule not in RULES:
-        close = [r for r in RULES if rule.lower() in r]
+        import difflib
+
+        close = difflib.get_close_matches(rule.lower(), list(RULES), n=3, cutoff=0.6)
+        close += [r for r in RULES if rule.lower() in r and r not in close]
         hint = f" (did you mean {', '.join(close)}?)" if close else " (see 'conform405 rules')"
         raise _fail(UsageError(f"no rule {rule!r}{hint}"))
     Console(highlight=False).print(rule_text(RULES[rule]), markup=False)

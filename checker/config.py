@@ -52,24 +52,29 @@ from typing import Any
 
 from .errors import UsageError
 from .judge import Ignore, JudgeOptions
+from .probes import FAMILIES
 from .report.model import FAIL_ON
 
 FILE_NAME = "conform405.toml"
 SEVERITIES = ("error", "warning", "info", "off")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
-_STRINGS = ("base_url", "origin", "fail_on", "client", "cors_origin", "direct_url", "direct_host", "override_probes")
+#: the probe families' own keys come from their declarations (checker/probes/__init__.py)
+_FAMILY_VALUES = tuple(f.config_field for f in FAMILIES if not f.negated)
+_FAMILY_SWITCHES = tuple(f.config_field for f in FAMILIES if f.negated)
+_STRINGS = ("base_url", "origin", "fail_on", "client", "direct_host") + _FAMILY_VALUES
 _LISTS = ("methods", "add_methods", "skip_methods", "include_paths", "exclude_paths")
 _TABLES = ("headers", "path_params", "severity")
 #: run settings that are numbers (``max_requests`` and ``concurrency`` whole numbers)
 _NUMBERS = ("timeout", "concurrency", "rate_limit", "max_time", "max_requests")
 _INTEGERS = ("concurrency", "max_requests")
 #: probes that are on by default; ``false`` turns one off like its --no-... flag
-_SWITCHES = ("stability_check", "unknown_method", "head_body_check", "slash_twins", "discovery")
+_SWITCHES = ("stability_check", "discovery") + _FAMILY_SWITCHES
 #: how many unjudged cells a passing run may leave: a count, a share ("5%") or "any"
 _LIMITS = ("max_no_answer", "max_inconclusive")
 _KNOWN = set(_STRINGS) | set(_LISTS) | set(_TABLES) | set(_NUMBERS) | set(_SWITCHES) | set(_LIMITS) | {"read_only", "ignore",
-                                                                                                    "allow_writes", "writes"}
+                                                                                                    "allow_writes", "writes",
+                                                                                                    "validate_responses"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class Config:
     origin: str | None = None
     fail_on: str | None = None
     read_only: bool = False
+    validate_responses: bool = False  #: --validate-responses
     allow_writes: bool = False
     writes_allow: tuple[str, ...] = ()  #: [writes] allow (checker/writes.py)
     writes_deny: tuple[str, ...] = ()  #: [writes] deny
@@ -200,7 +206,7 @@ def parse(table: dict[str, Any], where: str, prefix: str = "", env: dict[str, st
             values[key] = str(value)
         elif key == "writes":
             values.update(_writes(value, name, where))
-        elif key in ("read_only", "allow_writes") or key in _SWITCHES:
+        elif key in ("read_only", "allow_writes", "validate_responses") or key in _SWITCHES:
             if not isinstance(value, bool):
                 raise fail("must be true or false")
             values[key] = value

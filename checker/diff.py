@@ -333,7 +333,8 @@ def print_terminal(d: SpecDiff, console: Any) -> None:
             line.append(f"  [{live['verdict']}]", style=color)
             line.append(f" {live.get('why', '')}", style="dim")
         console.print(line)
-    summary = (f"{s['methods_added']} method(s) added, {s['methods_removed']} removed · {s['paths_added']} path(s) added, "
+    summary = (f"{s['methods_added']} method{'' if s['methods_added'] == 1 else 's'} added, {s['methods_removed']} removed · "
+               f"{s['paths_added']} path{'' if s['paths_added'] == 1 else 's'} added, "
                f"{s['paths_removed']} removed, {s['paths_renamed']} renamed")
     if d.live is not None:
         summary += f" · live {d.live['base_url']}: {s['matches']} match, {s['does_not_match']} do not, {s['unknown']} unknown"

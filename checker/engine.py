@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import inspect
 import json
 import time
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from .errors import TargetUnreachable
 from .http.client import HttpClient
 from .http.redirects import PROFILE_ROLE, HopCheck, explore, has_redirect, profile_tag, walk
 from .observe import Exchange, Observation
+from .options import ProbeOptions
 from .plan import Cell, PathPlan, Plan
 from .probes import ProbeContext, factories
 from .spec.model import SAFE_METHODS
@@ -41,7 +43,7 @@ def _no_hop(url: str, nxt: str) -> bool:
 def _twin_hop(url: str, nxt: str) -> bool:
     """A declared write sent because its ids name nothing is carried on only to the slash twin of its URL
     (the same name, spelled as the router wants): anywhere else it could name something."""
-    from .slashes import twin_url
+    from .spec.paths import twin_url
 
     return twin_url(url) == nxt
 
@@ -89,28 +91,6 @@ class _Phase:
         self.closed = True
         if not self.pending:
             self.done.set()
-
-
-@dataclass(frozen=True)
-class ProbeOptions:
-    seed: int = 0
-    path_params: tuple[tuple[str, str], ...] = ()  #: --path-param NAME=VALUE
-    send_bodies: bool = False  #: schema-valid bodies on declared state-changing operations
-    use_real_ids: bool = False  #: examples and discovered ids on state-changing probes too
-    max_requests: int | None = None
-    max_time: float | None = None  #: whole-run deadline (seconds)
-    rate_limit: float | None = None  #: requests per second
-    retries: int = 1  #: re-sends of a safe-method probe whose connection failed (connect/reset); never other methods
-    retry_after_cap: float = 30.0  #: 429/503 Retry-After waits honoured, in total per run (seconds); beyond, not waited for
-    repeats: int = 2  #: back-to-back GETs repeated per path and example, for the unstable-answer rule (0: off)
-    client: str = "fetch"  #: --client: the redirect-following profile chains are judged by (checker/http/redirects.py)
-    direct_url: str | None = None  #: --direct-url: the application behind the gateway (replaces the base URL, like --base-url)
-    direct_host: str | None = None  #: --direct-host: the Host header sent to direct_url (the public host name)
-    cors_origin: str | None = None  #: --cors-origin: send browser preflights from this Origin
-    override_probes: str = "one"  #: --override-probes one|all|off: method-override probes per path (checker/override.py)
-    unknown_method: bool = True  #: one made-up method token per path (checker/unknown_method.py)
-    head_raw: bool = True  #: one raw-socket HEAD per path with a GET, to see a HEAD body (checker/http/raw.py)
-    slash_twins: bool = True  #: the trailing-slash twin of each path's probes (checker/slashes.py; --no-slash-twins)
 
 
 @dataclass
@@ -343,7 +323,7 @@ async def probe(
 
     deny = parse_rules(plan.options.writes_deny)  # checked (with a clear error) when the plan was built
     pp_of = {pp.item.template: pp for pp in plan.paths}
-    # 2. probes: every cell, then the extra probes features registered (checker/probes.py). The jobs are made
+    # 2. probes: every cell, then the extra probes of the families (checker/probes/__init__.py). The jobs are made
     # as the workers ask for them, so making them overlaps the server's work instead of delaying the first request.
     extra_factories = factories()
 
@@ -388,7 +368,7 @@ async def probe(
                 finish(later_template)
         finally:  # stopped early (an error, Ctrl-C): the jobs never handed out are closed, not left unawaited
             for _, _, never in deferred:
-                never.close()
+                close_unstarted(never)
 
     def path_jobs(pp: PathPlan) -> Iterator[Coroutine[Any, Any, None]]:
         """A path's jobs: every safe request first (concurrently), then one job that sends its state-changing
@@ -528,8 +508,24 @@ async def drain(jobs: Iterable[Coroutine[Any, Any, None]], workers: int) -> None
     try:
         await asyncio.gather(*(worker() for _ in range(max(1, min(workers, count)))))
     finally:
-        for never_started in pending:
-            never_started.close()
+        if inspect.isgenerator(pending):
+            # a generator makes its jobs on demand: closing it makes no more (its own finally closes what it
+            # holds back). Pulling the rest only to close them would make wrappers (tracked, _Phase._run)
+            # whose wrapped coroutine is then never awaited: a RuntimeWarning per job on Ctrl-C.
+            pending.close()
+        else:
+            for never_started in pending:
+                close_unstarted(never_started)
+
+
+def close_unstarted(coro: Coroutine[Any, Any, Any]) -> None:
+    """Close a coroutine that may never have run, and the coroutines it was given to await (a wrapper's
+    argument would otherwise be reported as 'never awaited' when it is collected)."""
+    if inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+        for value in list(coro.cr_frame.f_locals.values()):
+            if inspect.iscoroutine(value):
+                close_unstarted(value)
+    coro.close()
 
 
 def observation_order(plan: Plan) -> Callable[[Observation], tuple]:

@@ -38,6 +38,8 @@ class Ignore:
 class JudgeOptions:
     severity: dict[str, str] = field(default_factory=dict)  #: rule ID -> error|warning|info|off
     ignores: tuple[Ignore, ...] = ()
+    #: --validate-responses: a checker.validate_responses.ResponseValidator, handed to the response rules
+    response_validator: Any = field(default=None, compare=False)
 
 
 @dataclass
@@ -85,6 +87,7 @@ def judge_path(pp, obs_list: list[Observation], options: JudgeOptions | None = N
     """Every check on one path's observations: ``(findings, ignored, context)``."""
     options = options or JudgeOptions()
     ctx = path_context(pp, obs_list)
+    ctx.response_validator = options.response_validator
     path_findings: list[Finding] = []
     ignored: list[tuple[Finding, str]] = []
     for check in CHECKS:
@@ -98,12 +101,48 @@ def judge_path(pp, obs_list: list[Observation], options: JudgeOptions | None = N
             if rule_ignore is not None:
                 ignored.append((f, rule_ignore.reason))
                 continue
+            if f.method is None and f.evidence.get("seen_on") and options.ignores:
+                f, parts = _ignore_methods(f, options.ignores)
+                ignored.extend(parts)
+                if f is None:
+                    continue
             path_findings.append(f)
     path_findings = _dedupe(path_findings)
     shrunk = {o.method: o for o in ctx.extras.get(SHRUNK_ROLE, ())}
     if shrunk:
-        path_findings = [_with_shrunk(f, shrunk[f.method], ctx) if f.method in shrunk else f for f in path_findings]
+        path_findings = [_with_shrunk(f, shrunk[m], ctx) if (m := _shrunk_method(f, shrunk)) else f for f in path_findings]
     return path_findings, ignored, ctx
+
+
+def _ignore_methods(f: Finding, ignores: tuple[Ignore, ...]) -> tuple[Finding | None, list[tuple[Finding, str]]]:
+    """A finding grouped over several methods (no method of its own, ``seen_on``) under ignores that name a
+    method: the methods ignored are set aside (one ignored finding per reason) and the finding keeps the others;
+    None when none is left. So an ignore written for one method never hides the others of the group."""
+    methods = list(f.evidence["seen_on"])
+    by_reason: dict[str, list[str]] = {}
+    kept = []
+    for m in methods:
+        ig = next((ig for ig in ignores if ig.matches(replace(f, method=m))), None)
+        if ig is None:
+            kept.append(m)
+        else:
+            by_reason.setdefault(ig.reason, []).append(m)
+    if not by_reason:
+        return f, []
+
+    def narrowed(subset: list[str]) -> Finding:
+        message = f.message.replace(", ".join(methods), ", ".join(subset), 1)
+        return replace(f, message=message, evidence={**f.evidence, "seen_on": subset})
+
+    return (narrowed(kept) if kept else None), [(narrowed(ms), reason) for reason, ms in by_reason.items()]
+
+
+def _shrunk_method(f: Finding, shrunk: dict[str, Observation]) -> str | None:
+    """The method whose shrunk request stands for ``f``: its own, or (a finding grouped over several methods,
+    with none of its own) the first of those it was seen on that was shrunk."""
+    if f.method is not None:
+        return f.method if f.method in shrunk else None
+    return next((m for m in f.evidence.get("seen_on") or () if m in shrunk), None)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

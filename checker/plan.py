@@ -77,7 +77,7 @@ class PathPlan:
     #: ``/user/login``; a twin matches all of them), with their declared methods: a router may send those
     #: methods to that route
     overlaps: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    #: harmless mode (no --allow-writes): conform405's own extra probes add no side effect (checker/override.py)
+    #: harmless mode (no --allow-writes): conform405's own extra probes add no side effect (checker/probes/override.py)
     harmless: bool = True
     #: every path value of a state-changing probe is a generated id unlike a real one (nothing to change there)
     inert: bool = False
@@ -112,12 +112,12 @@ class Plan:
         path coincide) and stability repeats (skipped after a GET that got no answer).
 
         Cells, control GETs, discovery GETs, the unstable-answer repeats of each GET, and every extra probe
-        the registered factories (checker/probes.py) build for each path -- asked of the factories
+        the probe families' factories (checker/probes/__init__.py) build for each path -- asked of the factories
         themselves, with placeholder URLs, so a new feature is counted without touching this.
         Redirects add their hops, and a redirected probe up to 12 requests more to follow it as each client
         profile does (checker/http/redirects.py); those cannot be known before the answers come.
         """
-        from .engine import ProbeOptions
+        from .options import ProbeOptions
         from .probes import ProbeContext, factories
 
         opts = probe_options if probe_options is not None else ProbeOptions()
@@ -138,8 +138,9 @@ class Plan:
         counts["total"] = sum(counts.values())
         return counts
 
-    def to_dict(self) -> dict:
-        counts = self.request_counts()
+    def to_dict(self, probe_options: object | None = None) -> dict:
+        """The plan as JSON; the request counts are those of a run with ``probe_options`` (default: a default run)."""
+        counts = self.request_counts(probe_options)
         return {
             "spec": {"location": self.spec.location, "version": self.spec.version, "title": self.spec.title},
             "methods": list(self.methods),
@@ -323,7 +324,7 @@ def _empty_selection(spec: Spec, options: PlanOptions, methods: tuple[str, ...])
     if not spec.paths:
         if spec.problems:
             return UsageError(f"no path left to probe: the document's paths were dropped by its {len(spec.problems)} "
-                              "validation problem(s) (listed above)")
+                              f"validation problem{'' if len(spec.problems) == 1 else 's'} (listed above)")
         return UsageError("the document declares no paths (webhooks are not probed): there is nothing to check")
     if not methods:
         given = [flag for flag, on in (("--methods", options.methods is not None), ("--skip-method", bool(options.skip_methods)),
@@ -340,9 +341,9 @@ def _empty_selection(spec: Spec, options: PlanOptions, methods: tuple[str, ...])
                 hint = (f" (globs match the path template as written, leading '/' included: try '/{bare[0]}'"
                         f"{' or ' + repr('/' + bare[0].rstrip('*') + '*') if not bare[0].endswith('*') else ''})")
             example = spec.paths[0].template
-            return UsageError(f"--include-path {globs} matches none of the document's {n} path(s), e.g. {example!r}{hint}")
+            return UsageError(f"--include-path {globs} matches none of the document's {n} path{'' if n == 1 else 's'}, e.g. {example!r}{hint}")
     globs = ", ".join(repr(g) for g in options.exclude_paths)
-    return UsageError(f"--exclude-path {globs} leaves none of the document's {n} path(s)"
+    return UsageError(f"--exclude-path {globs} leaves none of the document's {n} path{'' if n == 1 else 's'}"
                       + (" that --include-path selected" if options.include_paths else ""))
 
 

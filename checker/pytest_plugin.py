@@ -429,6 +429,10 @@ def describe(f) -> str:
         lines.append(f"  {key}: {_short(value if isinstance(value, str) else json.dumps(value, default=str))}")
     if f.reproduce:
         lines.append(f"  reproduce: {f.reproduce}")
+    if getattr(f, "stack_fix", None):  # the fix in the recognised stack's terms (checker/stacks/)
+        from .stacks import stack_label
+
+        lines.append(f"  fix ({stack_label(f)}): {f.stack_fix}")
     lines.append(f"  rule docs: conform405 explain {f.rule}")
     return "\n".join(lines)
 

@@ -189,7 +189,7 @@ def redirect_only(url: str, safe: Iterable[Any]) -> bool:
     methods (Werkzeug's ``/contact`` rule for POST alone answers OPTIONS 200 while GET redirects to ``/contact/``)."""
     from urllib.parse import urljoin, urlsplit
 
-    from .slashes import twin_url
+    from .spec.paths import twin_url
 
     def where(u: str) -> tuple[str, str, str]:
         p = urlsplit(u)
@@ -264,7 +264,7 @@ def _basis(obs: Any, cell: Any, harmless: bool) -> str:
 def withheld_verdict(ctx: Any, method: str, reason: str) -> tuple[str, str]:
     """``(verdict, reason)`` of a cell that got no request because it could change data: what the answers
     to the path's other probes prove about ``method``, never a finding (nothing was asked of it)."""
-    from .rules.allow import parse_allow
+    from .http.headers import parse_allow
 
     said: list[tuple[str, int, bool]] = []  #: (method asked, status, whether its Allow lists ``method``)
     statuses = []
@@ -294,5 +294,6 @@ def withheld_note(matrix: Iterable[dict[str, Any]]) -> list[str]:
     if not cells:
         return []
     shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
-    return [f"{len(cells)} declared state-changing request(s) withheld, not sent because they could change data "
+    return [f"{len(cells)} declared state-changing request{'' if len(cells) == 1 else 's'} withheld, not sent because "
+            f"{'it' if len(cells) == 1 else 'they'} could change data "
             f"({shown}): --allow-writes or [writes] allow in the configuration sends them"]

@@ -114,7 +114,7 @@ def test_terminal_diff_and_bad_input(tmp_path):
     assert result.code == 0, result.stderr
     assert "path renamed (trailing slash): /legacy → /legacy/" in result.stdout
     assert "DELETE added on /items" in result.stdout and "PUT removed on /items/{itemId}" in result.stdout
-    assert "3 method(s) added, 1 removed" in result.stdout
+    assert "3 methods added, 1 removed" in result.stdout
     missing = cli("diff", "old.yaml", "nope.yaml", cwd=tmp_path)
     assert missing.code == 2 and "nope.yaml" in missing.stderr and "Traceback" not in missing.stderr
     data = json.loads(cli("diff", "old.yaml", "new.yaml", "--json", "-", cwd=tmp_path).stdout)

@@ -32,8 +32,9 @@ def test_django_rest_framework_drift():
     assert_matrix(report, EXPECTED, INCONCLUSIVE)
     cells = {(c["path"], c["method"]): c for c in report["matrix"]}
     assert cells[("/legacy/", "PUT")]["status"] == 403
-    csrf = next(f for f in report["findings"] if f["path"] == "/legacy/" and f["method"] == "PUT")
+    csrf = next(f for f in report["findings"] if f["path"] == "/legacy/" and f["rule"] == "wrong-status-for-undeclared-method")
     assert "CSRF" in csrf["message"]
+    assert csrf["evidence"]["seen_on"] == ["PUT", "PATCH", "DELETE"]  # one finding: one middleware refuses them all
     assert "CSRF" in cells[("/legacy/", "POST")]["reason"]
     assert cells[("/private/", "GET")]["status"] == 401 and cells[("/staff/", "POST")]["status"] == 403
 

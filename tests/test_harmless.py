@@ -87,7 +87,7 @@ def test_default_run_changes_nothing_and_still_judges():
     assert {w["basis"] for w in report["writes_sent"]} <= {"undeclared method", "generated ids name nothing",
                                                          "override of a refused POST", "unknown method token"}
     assert hub.recorder.overlaps == []
-    assert any(note.startswith("8 declared state-changing request(s) withheld") for note in report["notes"])
+    assert any(note.startswith("8 declared state-changing requests withheld") for note in report["notes"])
 
 
 def test_allow_writes_reaches_the_withheld_cells_one_at_a_time():
@@ -364,7 +364,7 @@ def test_the_start_up_line_says_writes_are_allowed(capsys):
     assert "declared writes ALLOWED (--allow-writes)" in capsys.readouterr().err
     remote = api.build_plan(api.load(HUB_SPEC), api.PlanOptions(base_url="https://api.example.com"))
     cli_module._safety_banner(remote, False, False, False)
-    assert "8 declared write(s) that could change data withheld" in capsys.readouterr().err
+    assert "8 declared writes that could change data withheld" in capsys.readouterr().err
 
 
 def test_a_declared_write_is_never_carried_to_another_resource(tmp_path):

@@ -92,7 +92,7 @@ CRASHING_PLUGIN = textwrap.dedent("""
             raise RuntimeError("boom in a probe factory\\nsecond line")
         return []
 
-    probes.EXTRA_PROBES.append(crashing_factory)
+    probes.EXTRA_PROBES = probes.EXTRA_PROBES + (crashing_factory,)  # the families are an explicit tuple
     from checker.cli import main
     main(sys.argv[1:])
 """)
@@ -165,3 +165,27 @@ def test_a_bug_while_judging_still_writes_what_was_gathered(tmp_path: Path):
     cells = {(c["path"], c["method"]): c for c in report["matrix"]}
     assert cells[("/ok/a", "GET")]["status"] == 200 and cells[("/ok/a", "POST")]["status"] == 405  # the answers are kept
     assert {c["verdict"] for c in report["matrix"]} == {"inconclusive"}
+
+
+def test_ctrl_c_mid_run_says_interrupted_without_warnings(tmp_path: Path):
+    """Ctrl-C while probes are in flight and many are still to be made: the summary's first word says the run
+    was interrupted (not PASS, FAIL or INCOMPLETE, which read as a verdict on the API), and the jobs never
+    started are dropped quietly (no 'coroutine ... was never awaited' warnings), exit 130."""
+    spec = _spec(tmp_path, [f"/delay/{i}" for i in range(30)])
+    with FaultServer() as srv:
+        proc = subprocess.Popen([sys.executable, "-m", "checker", spec, "--base-url", srv.url, "--concurrency", "2",
+                                 "--no-progress"],
+                                cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert wait_until(lambda: srv.count(prefix="/delay") >= 6, timeout=60), "the run never got going"
+            proc.send_signal(signal.SIGINT)
+            stdout, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 130, stderr
+    assert "RuntimeWarning" not in stderr and "never awaited" not in stderr, stderr
+    assert "Traceback" not in stderr
+    last = [ln for ln in stdout.splitlines() if ln.strip()][-1]
+    assert last.startswith("INTERRUPTED"), last

@@ -111,7 +111,7 @@ def test_header_override_is_reported(spec):
     assert f.evidence["path_values"]["id"]["value"].startswith("c405")  # the evidence names the values sent
     # the number of extra requests is bounded: 7 per path with "one", 12 with "all" (DELETE and PATCH; the two
     # plain POSTs, without and with a form body, are shared)
-    from checker.override import override_probes
+    from checker.probes.override import override_probes
     from checker.probes import ProbeContext
     for mode, n in (("one", 7), ("all", 12)):
         ctx = ProbeContext(0, url + "/items/a1", url + "/items/c405x", api.ProbeOptions(override_probes=mode))
@@ -187,7 +187,7 @@ def test_no_middleware_no_finding(spec):
 
 
 def test_override_probes_respect_read_only_and_off(spec):
-    from checker.override import targets
+    from checker.probes.override import targets
 
     ro = api.build_plan(api.load(spec), api.PlanOptions(base_url="http://127.0.0.1:9", read_only=True))
     assert all(targets(pp, "all") == [] for pp in ro.paths)

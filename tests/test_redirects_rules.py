@@ -170,7 +170,7 @@ def test_unknown_client_is_a_usage_error():
 
 def test_plan_counts_the_trailing_slash_twins():
     plan = api.build_plan(api.load(SPEC), api.PlanOptions(base_url="http://127.0.0.1:9"))
-    from checker.slashes import count
+    from checker.probes.slashes import count
 
     # a twin for GET and for each declared method sent, per path: by default the declared POST and PUT are
     # withheld, and their twins too (POST /form/ is where the handler of a redirected POST /form runs)

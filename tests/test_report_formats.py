@@ -269,7 +269,7 @@ def test_quiet_prints_only_the_summary_line(run_all):
     result = run_all["result_json"]  # the JSON-spec run was --quiet, with a SARIF file
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     assert result.code == 1
-    assert len(lines) == 1 and lines[0].startswith("FAIL") and "finding(s)" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("FAIL") and " findings: " in lines[0]
 
 
 def test_fail_on_thresholds(server, tmp_path):

@@ -86,3 +86,17 @@ def test_inconsistent(p):
 def test_only_405_answers_are_read(p):
     got, _ = run(p, base(PUT=(404, "nonsense,,"), OPTIONS=(200, "GET, POST")))
     assert "allow-malformed" not in got and "allow-mismatch" not in got
+
+
+def test_missing_says_the_allow_of_this_path(p):
+    """The Allow to send is the path's own declared methods (HEAD with GET), never a generic example."""
+    got, _ = run(p, base(PUT=405, DELETE=405))
+    f = got["allow-missing"]
+    assert f.evidence["suggested_allow"] == "GET, HEAD, POST" and "should be `Allow: GET, HEAD, POST`" in f.message
+    obs = [ob("/login", "POST", 200), ob("/login", "GET", 405), ob("/login", "PUT", 405)]
+    fs, _ = findings(p, obs, "/login")
+    [f] = [f for f in fs if f.rule == "allow-missing"]
+    assert f.evidence["suggested_allow"] == "POST" and "should be `Allow: POST`" in f.message
+    from checker.rules.allow import ALLOW_MISSING
+
+    assert "GET, POST" not in ALLOW_MISSING.fix  # the rule's own fix names no path's methods

@@ -125,7 +125,7 @@ def test_auth_walls_are_inconclusive(p):
 def test_403_where_get_works(p):
     obs = probes("/items", {**conformant_items(), "PUT": 403, "POST": 403})
     fs, _ = findings(p, obs, "/items")
-    by = {(f.method, f.rule): f for f in fs}
+    by = {(m, f.rule): f for f in fs for m in f.evidence.get("seen_on") or [f.method]}
     assert set(by) == {("PUT", "wrong-status-for-undeclared-method"), ("POST", "declared-method-rejected")}
     assert by[("POST", "declared-method-rejected")].severity == "warning"
 
@@ -190,3 +190,24 @@ def test_one_example_judged_ok_makes_the_cell_ok(p):
     assert cell["verdict"] == "ok" and cell["statuses"] == [405, 404]
     only_404 = [o for o in obs if o.example == 1 or o.method == "GET" and o.role == "probe"]
     assert cells(p, only_404)[(path, "PUT")]["verdict"] == "inconclusive"
+
+
+def test_one_router_refusing_many_methods_alike_is_one_finding(p):
+    """The undeclared methods of one URL all answered 404 by the same router: one wrong-status finding (per URL and
+    status) listing them in seen_on, as allow-mismatch groups the 405s of a path; its fingerprint does not depend on
+    which methods were refused that way, so a baseline keeps it while the router cause stays."""
+    undeclared = ("PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+    answers = {"GET": 200, "HEAD": 200, "POST": 201, **{m: 404 for m in undeclared}}
+    fs, _ = findings(p, probes("/items", answers), "/items")
+    wrong = [f for f in fs if f.rule == "wrong-status-for-undeclared-method"]
+    assert len(wrong) == 1
+    [f] = wrong
+    assert f.method is None and f.evidence["seen_on"] == list(undeclared)
+    assert "PUT, PATCH, DELETE, OPTIONS, TRACE answered 404" in f.message
+    fewer, _ = findings(p, probes("/items", {**answers, "PUT": (405, "GET, HEAD, POST")}), "/items")
+    [g] = [f for f in fewer if f.rule == "wrong-status-for-undeclared-method"]
+    assert g.evidence["seen_on"] == ["PATCH", "DELETE", "OPTIONS", "TRACE"] and g.fingerprint == f.fingerprint
+    # another status is another cause: another finding
+    mixed, _ = findings(p, probes("/items", {**answers, "TRACE": 400}), "/items")
+    assert sorted((tuple(f.evidence["seen_on"]), f.facts) for f in mixed if f.rule == "wrong-status-for-undeclared-method") == [
+        (("PUT", "PATCH", "DELETE", "OPTIONS"), (("status", "404"),)), (("TRACE",), (("status", "400"),))]

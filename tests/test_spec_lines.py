@@ -57,7 +57,7 @@ def test_locate_escaped_pointer_tokens(tmp_path: Path):
 def test_lenient_default_warns_and_strict_is_fatal():
     lenient = cli("plan", str(LINES / "main.json"), "--json", "-")
     assert lenient.code == 0, lenient.stderr
-    assert "4 validation problem(s); checking it anyway" in lenient.stderr
+    assert "4 validation problems; checking it anyway" in lenient.stderr
     assert "tests/specs/lines/parts/item.yaml:9: /Item/delete/parameters/0/in: unknown parameter location 'nowhere'" in lenient.stderr
     problems = lenient.json()["problems"]
     assert {"pointer": "/servers/0/variables", "message": "server variable 'region' has no default",
@@ -66,6 +66,6 @@ def test_lenient_default_warns_and_strict_is_fatal():
     assert strict.code == 2 and "Traceback" not in strict.stderr
     [line] = strict.stderr.strip().splitlines()
     assert line == ("conform405: error: tests/specs/lines/main.json:7 /servers/0/variables: "
-                    "server variable 'region' has no default (and 3 more problem(s))")
+                    "server variable 'region' has no default (and 3 more problems)")
     with pytest.raises(SpecError):
         load_spec(LINES / "main.json", LoadOptions(strict=True))

@@ -88,7 +88,7 @@ def test_unknown_method(spec, serve, app, expected):
 
 def test_not_sent_read_only_or_off(spec):
     from checker.probes import ProbeContext
-    from checker.unknown_method import unknown_method_probes
+    from checker.probes.unknown_method import unknown_method_probes
 
     ro = api.build_plan(spec, api.PlanOptions(base_url="http://127.0.0.1:9", read_only=True))
     full = api.build_plan(spec, api.PlanOptions(base_url="http://127.0.0.1:9"))

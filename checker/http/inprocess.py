@@ -82,32 +82,53 @@ def load_app(ref: str, search: str | Path | None = None) -> Any:
             raise UsageError(f"calling the factory {ref!r} failed: {_one_line(exc)}", "--app") from None
     try:
         interface(obj)
-    except UsageError as exc:
-        raise UsageError(f"{ref!r} {exc.message}", "--app") from None
+    except UsageError as exc:  # "conform405: error: main:Thing is not an ASGI or WSGI application (a class ...)"
+        raise UsageError(f"{ref.strip()} {exc.message}") from None
     return obj
 
 
 def interface(app: Any) -> Interface:
     """``"asgi"`` or ``"wsgi"``: an ASGI 3 application is a coroutine function (or an object whose
     ``__call__`` is one) taking ``(scope, receive, send)``; a WSGI application is a plain callable
-    taking ``(environ, start_response)``. Raises :class:`UsageError` for anything else."""
+    taking ``(environ, start_response)``. Raises :class:`UsageError` for anything else, saying what it is:
+    a class (not an instance of it: calling it per request would build objects, never answer), an aiohttp
+    application (no in-process interface), an async callable that does not take ``(scope, receive, send)``."""
+    if inspect.isclass(app):
+        return _not_an_app(f"a class, {app.__name__}: give an instance of it, or a function that returns one")
+    if type(app).__module__.split(".")[0] == "aiohttp":
+        return _not_an_app("an aiohttp application, which cannot run in-process: serve it and give --base-url")
     if not callable(app):
-        raise UsageError(f"is a {type(app).__name__}, not an ASGI or WSGI application")
+        return _not_an_app(f"a {type(app).__name__}")
     call = app if inspect.isfunction(app) or inspect.ismethod(app) else getattr(app, "__call__", app)
-    if inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(app):
-        return "asgi"
     try:
-        params = [p for p in inspect.signature(call).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        varargs = any(p.kind is p.VAR_POSITIONAL for p in inspect.signature(call).parameters.values())
+        signature = inspect.signature(call)
     except (TypeError, ValueError):
+        signature = None
+    params = [p for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)] \
+        if signature is not None else []
+    varargs = signature is not None and any(p.kind is p.VAR_POSITIONAL for p in signature.parameters.values())
+    required = [p for p in params if p.default is p.empty]
+    if inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(app):
+        if signature is None or varargs or len(required) <= 3 <= len(params):
+            return "asgi"
+        return _not_an_app(f"an async callable taking {_arguments(len(params))}; ASGI applications take "
+                           "(scope, receive, send)")
+    if signature is None:
         return "wsgi"
     if len(params) == 3:
         return "asgi"  # a sync wrapper that returns an awaitable
     if len(params) == 2 or varargs:
         return "wsgi"
-    raise UsageError(f"is a callable taking {len(params)} argument(s), neither ASGI (scope, receive, send) "
-                     "nor WSGI (environ, start_response)")
+    return _not_an_app(f"a callable taking {_arguments(len(params))}, neither ASGI (scope, receive, send) "
+                       "nor WSGI (environ, start_response)")
+
+
+def _arguments(n: int) -> str:
+    return f"{n} argument" + ("" if n == 1 else "s")
+
+
+def _not_an_app(what: str) -> Interface:
+    raise UsageError(f"is not an ASGI or WSGI application ({what})")
 
 
 def app_transport(app: Any, *, workers: int = 32) -> httpx.AsyncBaseTransport:

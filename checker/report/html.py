@@ -169,6 +169,8 @@ def _finding(report: Report, f: Finding, anchor: str) -> str:
     if rule:
         body.append(f"<p><b>{e(rule.title)}</b> · {e(rule.rfc)} · <span class=\"muted\">{e(rule.summary)}</span></p>")
         body.append(f"<p><b>Fix:</b> {e(rule.fix)} <span class=\"muted\">(<code>conform405 explain {e(rule.id)}</code>)</span></p>")
+    if f.stack:
+        body.append(_stack(f))
     loc = report.location_of(f)
     if loc and loc.get("file"):
         line = f":{loc['line']}:{loc.get('column', 1)}" if loc.get("line") else ""
@@ -206,6 +208,24 @@ def _finding(report: Report, f: Finding, anchor: str) -> str:
     body.append(f'<p class="muted mono">fingerprint {e(f.fingerprint)}</p></div>')
     return (f'<details class="finding sev-{e(f.severity)}" id="{anchor}" data-rule="{e(f.rule)}" data-severity="{e(f.severity)}" '
             f'data-path="{e(f.path)}" data-new="{"1" if new else "0"}" data-cells="{e(cells)}">' + head + "\n".join(body) + "</details>")
+
+
+def _stack(f: Finding) -> str:
+    """The recognised stack, what identified it, and its own fix (checker/stacks/)."""
+    stack = f.stack or {}
+    evidence = "; ".join(str(x) for x in stack.get("evidence") or ())
+    scope = {"answer": "this answer", "path": "this path's answers", "run": "other paths of this run"}.get(stack.get("scope"), "")
+    head = (f'<p class="stack"><b>Stack:</b> {e(stack.get("stack"))} <span class="muted">({e(stack.get("confidence"))} confidence, '
+            f'from {e(scope)}: {e(evidence)})</span></p>')
+    if not f.stack_fix:
+        return head
+    return head + f'<p class="stack-fix"><b>Fix for {e(stack.get("stack"))}:</b> {_code(f.stack_fix)}</p>'
+
+
+def _code(text: str) -> str:
+    """Escaped text with its `backtick` spans as <code>."""
+    parts = text.split("`")
+    return "".join(f"<code>{e(p)}</code>" if n % 2 else e(p) for n, p in enumerate(parts))
 
 
 def _compact(value: Any) -> str:

@@ -110,5 +110,10 @@ def _details(f: Finding) -> str:
     rule = RULES.get(f.rule)
     if rule:
         lines.append(f"fix: {rule.fix}")
+    if f.stack_fix:
+        from ..stacks import stack_label
+
+        lines.append(f"fix ({stack_label(f)}): {f.stack_fix}")
+    if rule:
         lines.append(f"see: conform405 explain {f.rule} ({rule.help_uri})")
     return "\n".join(lines)

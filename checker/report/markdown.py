@@ -95,6 +95,23 @@ def _findings_table(heading: str, findings: list[Finding]) -> list[str]:
         out.append(f"| {SYMBOL.get(f.severity, '')} {f.severity} | `{esc(f.rule)}` | {esc(method)} | `{esc(f.path)}` | {esc(f.message)} |")
     if len(items) > MAX_FINDINGS:
         out.append(f"\n… and {len(items) - MAX_FINDINGS} more (see the JSON report).")
+    out += _stack_fixes(items[:MAX_FINDINGS])
+    return out
+
+
+def _stack_fixes(findings: list[Finding]) -> list[str]:
+    """Each rule's fix in the recognised stack's own terms, once per rule and stack (checker/stacks/)."""
+    from ..stacks import stack_label
+
+    seen: dict[tuple[str, str], Finding] = {}
+    for f in findings:
+        if f.stack_fix and (f.rule, f.stack_fix) not in seen:
+            seen[(f.rule, f.stack_fix)] = f
+    if not seen:
+        return []
+    out = ["", "**Fixes for the stack that answered**", ""]
+    for (rule, text), f in seen.items():
+        out.append(f"- `{esc(rule)}` ({esc(stack_label(f))}): {text.replace(chr(10), ' ')}")
     return out
 
 

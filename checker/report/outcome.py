@@ -151,7 +151,7 @@ def diagnose(matrix: list[dict[str, Any]], target: dict[str, Any] | None = None)
     status = statuses.pop()
     n = len(answered)
     paths = len({row["path"] for row in answered})
-    where = f"{n} cell(s) on {paths} path(s)"
+    where = f"{_n(n, 'cell')} on {_n(paths, 'path')}"
     base = (target or {}).get("base_url") or ""
     if 500 <= status <= 599:
         return ("unhealthy", f"target unhealthy: every answer was {status} ({where}); nothing about methods can be judged",
@@ -189,16 +189,16 @@ def outcome(matrix: list[dict[str, Any]], *, failing: int, incomplete: str | Non
         return out
     if failing:
         out.status, out.exit_code = "findings", int(ExitCode.FINDINGS)
-        out.message = f"{failing} finding(s) at or above the --fail-on threshold"
+        out.message = f"{_n(failing, 'finding')} at or above the --fail-on threshold"
         if out.no_answer and not tolerance.allows("no_answer", out.no_answer, out.cells):
-            out.message += f"; {out.no_answer} cell(s) also got no HTTP answer"
+            out.message += f"; {_n(out.no_answer, 'cell')} also got no HTTP answer"
         return out
     problems = []
     if out.no_answer and not tolerance.allows("no_answer", out.no_answer, out.cells):
-        problems.append(f"{out.no_answer} of {out.cells} cell(s) got no HTTP answer ({_top(out.reasons, 'no_answer')})"
+        problems.append(f"{out.no_answer} of {_n(out.cells, 'cell')} got no HTTP answer ({_top(out.reasons, 'no_answer')})"
                         f" and --max-no-answer is {tolerance.max_no_answer}")
     if out.inconclusive and not tolerance.allows("inconclusive", out.inconclusive, out.cells):
-        problems.append(f"{out.inconclusive} of {out.cells} cell(s) were inconclusive ({_top(out.reasons, 'inconclusive')})"
+        problems.append(f"{out.inconclusive} of {_n(out.cells, 'cell')} {'was' if out.inconclusive == 1 else 'were'} inconclusive ({_top(out.reasons, 'inconclusive')})"
                         f" and --max-inconclusive is {tolerance.max_inconclusive}")
     if not problems and out.cells and out.judged == 0 and not (incomplete and by_bound):
         problems.append(f"no cell could be judged: {_unjudged_summary(out)}")
@@ -214,6 +214,10 @@ def outcome(matrix: list[dict[str, Any]], *, failing: int, incomplete: str | Non
     if auth:
         out.hint = auth
     return out
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _auth_wall(matrix: list[dict[str, Any]]) -> str | None:

@@ -38,10 +38,20 @@ def short_names(methods: list[str], least: int = 3) -> list[str]:
     return list(methods)
 
 
-def print_plan(plan: Plan, console: Console) -> None:
+#: request kinds (Plan.request_counts) as countable nouns; a kind not listed is shown as it is named
+KIND_NOUNS = {"cells": "cell", "controls": "control GET", "discovery": "discovery GET", "repeats": "repeat",
+              "preflight": "CORS preflight", "head-raw": "raw HEAD", "unknown-method": "unknown-method probe",
+              "slash-twin": "slash twin", "override": "override probe", "direct": "direct probe"}
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def print_plan(plan: Plan, console: Console, probe_options: object | None = None) -> None:
     spec = plan.spec
     console.print(Text.assemble((spec.title or spec.location, "bold"),
-                                f"  OpenAPI {spec.version} · {len(spec.paths)} paths · {spec.operation_count} operations"))
+                                f"  OpenAPI {spec.version} · {_n(len(spec.paths), 'path')} · {_n(spec.operation_count, 'operation')}"))
     console.print(f"probe set: {' '.join(plan.methods)}", markup=False)
     prefixes = [url_prefix(pp) for pp in plan.paths]
     ranked = [p for p, _ in Counter(prefixes).most_common()]
@@ -82,7 +92,7 @@ def print_plan(plan: Plan, console: Console) -> None:
         table.add_row(*row)
     console.print(table)
     if len(plan.paths) > MAX_ROWS:
-        console.print(f"… {len(plan.paths) - MAX_ROWS} more paths (--json - lists every cell)", markup=False, style="dim")
+        console.print(f"… {_n(len(plan.paths) - MAX_ROWS, 'more path')} (--json - lists every cell)", markup=False, style="dim")
     declared = sum(1 for c in plan.cells if c.declared)
     implied = sum(1 for c in plan.cells if c.implied)
     withheld = [c for c in plan.cells if c.withheld]
@@ -99,10 +109,11 @@ def print_plan(plan: Plan, console: Console) -> None:
     if any(c.redirect_probe for c in withheld):
         console.print("  (sent without a body where the safe probes show a bare slash redirect)", markup=False,
                       style="dim")
-    counts = plan.request_counts()
-    kinds = ", ".join(f"{v} {k}" for k, v in counts.items() if k != "total" and v)
-    console.print(f"{len(plan.cells)} cells: {declared} declared, {implied} implied, "
-                  f"{len(plan.cells) - declared - implied} undeclared · {'this' if plan.options.allow_writes else 'a default'} run sends at most {counts['total']} requests "
+    counts = plan.request_counts(probe_options)
+    kinds = ", ".join(_n(v, KIND_NOUNS.get(k, k)) if k in KIND_NOUNS else f"{v} {k}"
+                      for k, v in counts.items() if k != "total" and v)
+    console.print(f"{_n(len(plan.cells), 'cell')}: {declared} declared, {implied} implied, "
+                  f"{len(plan.cells) - declared - implied} undeclared · this run sends at most {_n(counts['total'], 'request')} "
                   f"({kinds}; plus any redirect hops it follows)", markup=False)
     for w in plan.warnings:
         console.print(Text.assemble(("note: ", "yellow"), w))

@@ -94,6 +94,10 @@ def _result(report: Report, f: Finding, index: dict[str, int], ignore_reason: st
     text = f"{f.method + ' ' if f.method else ''}{f.path}: {f.message}"
     if f.reproduce:
         text += f" — reproduce: {f.reproduce}"
+    if f.stack_fix:  # the fix in the recognised stack's own terms (checker/stacks/)
+        from ..stacks import stack_label
+
+        text += f" — fix ({stack_label(f)}): {f.stack_fix}"
     out: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": index[f.rule],
@@ -103,6 +107,10 @@ def _result(report: Report, f: Finding, index: dict[str, int], ignore_reason: st
         "properties": {"path": f.path, "method": f.method, "methods": finding_methods(f), "severity": f.severity,
                        "confidence": f.confidence, "reproduce": f.reproduce, "anchor": where},
     }
+    if f.stack:
+        out["properties"]["stack"] = f.stack
+    if f.stack_fix:
+        out["properties"]["stackFix"] = f.stack_fix
     loc = report.location_of(f)
     if loc and loc.get("file"):
         physical: dict[str, Any] = {"artifactLocation": {"uri": loc["file"]}}

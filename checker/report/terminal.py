@@ -65,7 +65,7 @@ def unjudged_view(report: Report) -> Any:
             continue
         total = sum(g["count"] for g in groups)
         style = VERDICT_STYLE["no-answer" if kind == "no_answer" else kind][0]
-        parts.append(Text(f"not judged: {total} cell(s) {_KIND_TITLE[kind]}", style=f"{style} bold"))
+        parts.append(Text(f"not judged: {_n(total, 'cell')} {_KIND_TITLE[kind]}", style=f"{style} bold"))
         for g in groups[:8]:
             ex = g.get("example") or {}
             line = Text(f"  {g['count']:>5}  {g['reason']}")
@@ -74,7 +74,7 @@ def unjudged_view(report: Report) -> Any:
                         + (f" ({detail})" if detail else ""), style="dim")
             parts.append(line)
         if len(groups) > 8:
-            parts.append(Text(f"  … and {len(groups) - 8} more reason(s) (JSON summary.outcome.unjudged_reasons)", style="dim"))
+            parts.append(Text(f"  … and {_n(len(groups) - 8, 'more reason')} (JSON summary.outcome.unjudged_reasons)", style="dim"))
     parts.append(Text(""))
     return Group(*parts)
 
@@ -117,7 +117,7 @@ def matrix_table(report: Report) -> Any:
                   "reasons below)  × no HTTP answer  - skipped (not sent)", style="dim")
     parts: list[Any] = [table, legend]
     if hidden:
-        parts.append(Text(f"{hidden} path(s) without findings not shown (see --json/--html for the whole matrix)", style="dim"))
+        parts.append(Text(f"{_n(hidden, 'path')} without findings not shown (see --json/--html for the whole matrix)", style="dim"))
     return Group(*parts, Text(""))
 
 
@@ -133,7 +133,7 @@ def findings_view(report: Report) -> Any:
         style = VERDICT_STYLE.get(items[0].severity, ("", ""))[0]
         head = Text()
         head.append(f"{rule_id}", style=f"{style} bold")
-        head.append(f"  {items[0].severity} · {len(items)} finding(s)")
+        head.append(f"  {items[0].severity} · {_n(len(items), 'finding')}")
         if rule:
             head.append(f" · {rule.title} · {rule.rfc}", style="dim")
         parts.append(head)
@@ -157,9 +157,25 @@ def findings_view(report: Report) -> Any:
             parts.append(Text(f"  … and {len(items) - 50} more (see the JSON report)", style="dim"))
         if rule:
             parts.append(Text(f"  fix: {rule.fix}", style="italic"))
+        parts.extend(stack_fix_lines(items))
+        if rule:
             parts.append(Text(f"  more: conform405 explain {rule_id}", style="dim"))
         parts.append(Text(""))
     return Group(*parts)
+
+
+def stack_fix_lines(items: list) -> list[Text]:
+    """``fix (Django REST framework, from the 405 body "..."): ...``, once per stack fix among a rule's findings."""
+    from ..stacks import stack_label
+
+    seen: dict[str, Any] = {}
+    for f in items:
+        if f.stack_fix and f.stack_fix not in seen:
+            seen[f.stack_fix] = f
+    out = []
+    for text, f in list(seen.items())[:4]:
+        out.append(Text(f"  fix ({stack_label(f)}): {text}", style="italic"))
+    return out
 
 
 def baseline_view(report: Report) -> Any:
@@ -173,7 +189,7 @@ def baseline_view(report: Report) -> Any:
         line.append(f"  {f.get('rule')}: {f.get('message')}")
         parts.append(line)
     if b.get("unverified"):
-        parts.append(Text(f"  {len(b['unverified'])} baseline finding(s) not rechecked this run (cell not judged: "
+        parts.append(Text(f"  {_n(len(b['unverified']), 'baseline finding')} not rechecked this run (cell not judged: "
                           "filtered out, not probed, no answer or an incomplete run); not counted as fixed", style="dim"))
     parts.append(Text(""))
     return Group(*parts)
@@ -197,12 +213,14 @@ def summary_line(report: Report, fail_on: str) -> Text:
     text = Text()
     if report.kind == "run":
         word, style = STATUS_WORD[report.outcome().status]
+        if (report.incomplete or "").startswith("interrupted"):  # Ctrl-C: never read as a verdict on the API
+            word, style = "INTERRUPTED", "bold yellow"
     else:
         failing = report.failing(fail_on)
         word, style = ("FAIL", "bold red") if failing else ("PASS", "bold green")
     text.append(word, style=style)
     text.append(
-        f"  {s['findings']} finding(s): {sev.get('error', 0)} error, {sev.get('warning', 0)} warning, {sev.get('info', 0)} info"
+        f"  {_n(s['findings'], 'finding')}: {_n(sev.get('error', 0), 'error')}, {_n(sev.get('warning', 0), 'warning')}, {sev.get('info', 0)} info"
         f" · {_n(s['cells'], 'cell')} on {_n(s['paths'], 'path')} · {_n(s['requests'], 'request')} in {s['duration_s']:.1f}s"
     )
     if report.kind == "run" and s["cells"]:
@@ -214,6 +232,6 @@ def summary_line(report: Report, fail_on: str) -> Text:
         text.append(f" · baseline: {s['new']} new, {s['persisting']} persisting, {s['fixed']} fixed")
     if report.ignored:
         text.append(f" · {len(report.ignored)} ignored")
-    if report.incomplete:
+    if report.incomplete and word != "INTERRUPTED":  # the first word says it already
         text.append(f" · INCOMPLETE: {report.incomplete}", style="bold yellow")
     return text

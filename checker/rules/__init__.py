@@ -9,7 +9,7 @@ from here; a test makes sure every rule is documented.
 from __future__ import annotations
 
 from . import allow, cors, gateway, head_depth, head_options, methods, network, overlap, override, redirects, stability
-from . import unknown_method
+from . import responses, unknown_method
 from .base import SEVERITIES, Check, Finding, PathContext, Rule
 
 #: every rule family, in the order their checks run: the method verdicts first (the others read the cells
@@ -18,6 +18,7 @@ from .base import SEVERITIES, Check, Finding, PathContext, Rule
 _FAMILIES = (methods, allow, head_options, network, overlap,
              gateway, override, cors, unknown_method, head_depth,  # gateways, overrides, CORS, unknown methods, HEAD depth
              redirects,  # redirect chains as clients follow them, trailing slashes
+             responses,  # --validate-responses: served answers against the documented responses (openapi-core)
              stability)
 
 RULES: dict[str, Rule] = {rule.id: rule for family in _FAMILIES for rule in family.RULES}

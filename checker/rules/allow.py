@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
+from ..http.headers import parse_allow
 from .base import Finding, PathContext, Rule, finding
 
 ALLOW_MISSING = Rule(
@@ -15,7 +15,8 @@ ALLOW_MISSING = Rule(
     why="RFC 9110 makes it a MUST: the Allow header is how a client (and a developer with curl) learns which methods the resource supports.",
     rfc="RFC 9110 §15.5.6, §10.2.1",
     example="> DELETE /items\n< 405 Method Not Allowed\n(no Allow header)",
-    fix="Send `Allow: GET, POST` (the resource's methods) with every 405. Most routers do this for you when the route lists its methods.",
+    fix="Send with every 405 an Allow header listing exactly the path's methods (each finding names them: `Allow: GET, HEAD` "
+        "for a path that declares only GET). Most routers do this for you when the route lists its methods.",
     family="allow",
 )
 
@@ -69,27 +70,19 @@ ALLOW_INCONSISTENT = Rule(
 
 RULES = (ALLOW_MISSING, ALLOW_MISMATCH, ALLOW_MALFORMED, ALLOW_CASE, ALLOW_INCONSISTENT)
 
-_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _STANDARD = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"}
 _TOLERATED = {"HEAD", "OPTIONS"}
 
 
-def parse_allow(value: str) -> tuple[list[str], list[str]]:
-    """``(tokens, problems)``: the method tokens of an Allow value and what is wrong with its syntax."""
-    problems: list[str] = []
-    tokens: list[str] = []
-    if value.strip() == "":
-        return [], []  # an empty Allow is valid: the resource allows no method
-    for raw in value.split(","):
-        element = raw.strip(" \t")
-        if element == "":
-            problems.append("empty list element")
-            continue
-        if not _TOKEN.match(element):
-            problems.append(f"{element!r} is not a method token")
-            continue
-        tokens.append(element)
-    return tokens, sorted(set(problems))
+#: the order methods are listed in a suggested Allow header
+_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "QUERY", "OPTIONS", "TRACE", "CONNECT")
+
+
+def suggested_allow(declared: set[str] | tuple[str, ...]) -> str:
+    """The Allow value a path's 405 should carry: exactly its declared methods, plus HEAD where GET is declared
+    (a server that serves GET serves HEAD; allow-mismatch never asks for HEAD, and never minds it either)."""
+    methods = set(declared) | ({"HEAD"} if "GET" in declared else set())
+    return ", ".join(sorted(methods, key=lambda m: (_ORDER.index(m) if m in _ORDER else len(_ORDER), m)))
 
 
 def check(ctx: PathContext) -> Iterator[Finding]:
@@ -110,7 +103,9 @@ def check(ctx: PathContext) -> Iterator[Finding]:
             continue
         allow = obs.final.header("allow")
         if allow is None:
-            add(("missing",), ALLOW_MISSING, obs, "405 answered without an Allow header", {})
+            suggested = suggested_allow(declared)
+            add(("missing",), ALLOW_MISSING, obs, f"405 answered without an Allow header, which should be `Allow: {suggested}`",
+                {}, {"suggested_allow": suggested})
             continue
         tokens, problems = parse_allow(allow)
         if problems:

@@ -50,6 +50,10 @@ class Finding:
     reproduce: str | None = None
     facts: tuple[tuple[str, str], ...] = ()  #: the essential facts that identify it across runs
     confidence: str = "high"  #: "high" | "low" (heuristics such as gateway signatures)
+    #: the serving stack recognised from the answers (checker/stacks/): {"stack", "id", "confidence", "evidence",
+    #: "scope"}, and that stack's own fix for the rule; set after judging, never part of the fingerprint
+    stack: dict[str, Any] | None = None
+    stack_fix: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -67,6 +71,8 @@ class Finding:
             "reproduce": self.reproduce,
             "fingerprint": self.fingerprint,
             "confidence": self.confidence,
+            **({"stack": self.stack} if self.stack else {}),
+            **({"stack_fix": self.stack_fix} if self.stack_fix else {}),
         }
 
 
@@ -94,8 +100,10 @@ class PathContext:
     probes: dict[str, list[Observation]]  #: method -> one observation per example
     controls: list[Observation]  #: GETs on the generated-id URL, per example
     get_by_url: dict[str, Observation]  #: url_key -> the GET observed on that URL
-    extras: dict[str, list[Observation]] = field(default_factory=dict)  #: role -> extra probes (checker/probes.py)
+    extras: dict[str, list[Observation]] = field(default_factory=dict)  #: role -> extra probes (checker/probes/__init__.py)
     inconclusive: dict[tuple[str, int], str] = field(default_factory=dict)
+    #: --validate-responses: checker/validate_responses.py's validator (None: the response rules do not judge)
+    response_validator: Any = field(default=None, repr=False, compare=False)
     _observed: list[tuple[Cell, Observation]] | None = field(default=None, repr=False, compare=False)
 
     @property

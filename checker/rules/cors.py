@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..cors import ROLE
+from ..probes.cors import ROLE
 from .base import Finding, PathContext, Rule, finding, is_success
 
 PREFLIGHT = Rule(

@@ -1,7 +1,7 @@
 """Gateways, WAFs and load balancers: refusals that the application never made.
 
 With ``--direct-url`` every cell has a twin answered by the application itself (role ``direct``,
-checker/gateway.py): a method the public URL refuses but the application serves is certain to be
+checker/probes/gateway.py): a method the public URL refuses but the application serves is certain to be
 blocked in between. Without it, a refusal that carries a gateway's own signature, or a ``Server``
 header unlike the application's own answers on the same path, is reported with low confidence.
 """
@@ -12,7 +12,7 @@ import shlex
 from typing import Iterator
 from urllib.parse import urlparse
 
-from ..gateway import ROLE, signature
+from ..probes.gateway import ROLE, signature
 from ..reproduce import curl_command
 from .base import Finding, PathContext, Rule, finding, is_success, served
 

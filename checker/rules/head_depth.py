@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..head_depth import ROLE
+from ..probes.head_depth import ROLE
 from .base import Finding, PathContext, Rule, finding, is_success, url_key
 
 HEAD_BODY = Rule(

@@ -66,6 +66,7 @@ _OWN_RULES = {"HEAD", "OPTIONS", "TRACE"}
 
 
 def check(ctx: PathContext) -> Iterator[Finding]:
+    wrong: dict[tuple, list] = {}  # (URL, status, cause) -> [first obs, message with {methods}, facts, methods]
     for cell, obs in ctx.observed():
         status = obs.status
         assert status is not None
@@ -88,7 +89,13 @@ def check(ctx: PathContext) -> Iterator[Finding]:
             ctx.mark_inconclusive(obs, f"{cell.method} is declared on {route}, whose template also matches this URL: "
                                   f"the {status} may come from that route (see path-overlap)")
         else:
-            yield from _undeclared(ctx, obs, status)
+            yield from _undeclared(ctx, obs, status, wrong)
+    # one router, gateway or middleware refuses the undeclared methods of a URL alike: one finding per cause
+    # (URL, status), seen_on listing the methods, as allow-mismatch does. No method of its own, so the
+    # fingerprint (path, status) stays the same whichever of the methods are refused that way on a given run.
+    for first, message, facts, methods in wrong.values():
+        yield finding(WRONG_STATUS, ctx, first, message.replace("{methods}", ", ".join(methods)), method=None, facts=facts,
+                      extra={"seen_on": methods})
 
 
 def overlapping_route(ctx: PathContext, method: str) -> str | None:
@@ -259,7 +266,18 @@ def _declared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
         ctx.mark_inconclusive(obs, f"{status} is not a method verdict")
 
 
-def _undeclared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
+def _wrong(groups: dict[tuple, list], obs, status: int, message: str, cause: str | None = None) -> None:
+    """A wrong-status refusal of ``obs``, grouped with the same refusal of other methods on the URL;
+    ``message`` says ``{methods}`` where the methods go."""
+    key = (url_key(obs.url), status, cause)
+    if key in groups:
+        if obs.method not in groups[key][3]:
+            groups[key][3].append(obs.method)
+    else:
+        groups[key] = [obs, message, {"status": status, **({"cause": cause} if cause else {})}, [obs.method]]
+
+
+def _undeclared(ctx: PathContext, obs, status: int, wrong: dict[tuple, list]) -> Iterator[Finding]:
     m = obs.method
     if status in (405, 501):
         return
@@ -269,7 +287,7 @@ def _undeclared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
     if status == 404:
         exists, why = _exists(ctx, obs)
         if exists:
-            yield finding(WRONG_STATUS, ctx, obs, f"undeclared {m} answered 404 instead of 405 although the resource exists ({why})", facts={"status": 404})
+            _wrong(wrong, obs, 404, f"undeclared {{methods}} answered 404 instead of 405 although the resource exists ({why})")
         elif not ctx.has_params and _all_404(ctx, obs):
             ctx.mark_inconclusive(obs, "every method on this path answered 404: nothing shows the path exists")
         else:
@@ -280,11 +298,12 @@ def _undeclared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
         return
     if status == 403:
         if _csrf(obs):
-            yield finding(WRONG_STATUS, ctx, obs, f"undeclared {m} answered 403 from CSRF protection instead of 405 (the CSRF check runs before the method is refused)", facts={"status": 403})
+            _wrong(wrong, obs, 403, "undeclared {methods} answered 403 from CSRF protection instead of 405 (the CSRF check runs "
+                   "before the method is refused)", cause="csrf")
         elif _auth_wall(ctx, obs):
             ctx.mark_inconclusive(obs, "403 on GET too: an authorization wall, not a method problem")
         else:
-            yield finding(WRONG_STATUS, ctx, obs, f"undeclared {m} answered 403 instead of 405 (CSRF middleware or a gateway deny rule?)", facts={"status": 403})
+            _wrong(wrong, obs, 403, "undeclared {methods} answered 403 instead of 405 (CSRF middleware or a gateway deny rule?)")
         return
     if status in (429, 502, 503, 504):
         ctx.mark_inconclusive(obs, f"{status}: the server or a gateway was unavailable or rate-limiting")
@@ -296,9 +315,9 @@ def _undeclared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
                       f"(400 from validating the request, while other methods get 405)", facts={"status_class": "400"})
         return
     if status == 400:
-        yield finding(WRONG_STATUS, ctx, obs, f"undeclared {m} answered 400 instead of 405 (a parser, a gateway, or a handler that should not exist)", facts={"status": 400})
+        _wrong(wrong, obs, 400, "undeclared {methods} answered 400 instead of 405 (a parser, a gateway, or a handler that should not exist)")
         return
     if status >= 500:
-        yield finding(WRONG_STATUS, ctx, obs, f"undeclared {m} made the server fail with {status} instead of answering 405", facts={"status": status})
+        _wrong(wrong, obs, status, f"undeclared {{methods}} made the server fail with {status} instead of answering 405")
         return
     ctx.mark_inconclusive(obs, f"{status} is not a method verdict")

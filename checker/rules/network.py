@@ -22,9 +22,9 @@ RULES = (REQUEST_FAILED,)
 
 
 def _raw_head_bodies(ctx: PathContext) -> set[str]:
-    """URLs whose raw-socket HEAD (checker/head_depth.py) saw content after the header block."""
+    """URLs whose raw-socket HEAD (checker/probes/head_depth.py) saw content after the header block."""
     try:
-        from ..head_depth import ROLE
+        from ..probes.head_depth import ROLE
     except ImportError:  # the HEAD-depth feature is not there
         return set()
     return {url_key(o.url) for o in ctx.extras.get(ROLE, ()) if o.final is not None and o.final.body_size > 0}

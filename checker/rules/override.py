@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..override import PLAIN, PLAIN_FORM, ROLE
+from ..probes.override import PLAIN, PLAIN_FORM, ROLE
 from .base import Finding, PathContext, Rule, finding, served
 
 HONOURED = Rule(

@@ -3,7 +3,7 @@
 A probe's own chain is followed as the chosen client profile does while the method is kept (the method
 rules judge what the method itself got); every profile's whole chain is in the ``redirect-profile``
 observations (``checker/http/redirects.py``), and the trailing-slash twins in ``slash-twin`` ones
-(``checker/slashes.py``).
+(``checker/probes/slashes.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ..http.redirects import (BAD_LOCATION, CONTENT_METHODS, CROSS_ORIGIN, DOWNG
                               PROFILE_ROLE, PROFILES, REDIRECT_STATUSES, REFUSED, TOO_LONG, has_redirect, next_hop, origin,
                               parse_profile_tag)
 from ..observe import Exchange, Observation
-from ..slashes import ROLE as TWIN_ROLE
+from ..probes.slashes import ROLE as TWIN_ROLE
 from .base import Finding, PathContext, Rule, finding, served
 
 FAMILY = "redirects"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..unknown_method import ROLE
+from ..probes.unknown_method import ROLE
 from .base import Finding, PathContext, Rule, finding, is_success
 
 ACCEPTED = Rule(

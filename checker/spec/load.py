@@ -83,7 +83,7 @@ def load_spec(source: str | Path, options: LoadOptions | None = None) -> Spec:
     fatal = [p for p in spec.problems if p.fatal or options.strict]
     if fatal:
         first = fatal[0]
-        more = f" (and {len(fatal) - 1} more problem(s))" if len(fatal) > 1 else ""
+        more = f" (and {len(fatal) - 1} more problem{'' if len(fatal) == 2 else 's'})" if len(fatal) > 1 else ""
         raise SpecError(first.message + more, _where(first))
     return spec
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 _NAME_RE = re.compile(r"\{([^{}/]*)\}")
 
@@ -67,3 +67,15 @@ def pointer_unescape(token: str) -> str:
 
 def join_pointer(*tokens: str) -> str:
     return "".join("/" + pointer_escape(t) for t in tokens)
+
+
+def twin_url(url: str) -> str | None:
+    """``url`` with the trailing slash of its path toggled; None for the root path (it has no twin)."""
+    parts = urlsplit(url)
+    path = parts.path
+    if path in ("", "/"):
+        return None
+    path = path[:-1] if path.endswith("/") else path + "/"
+    if not path or path == "/":
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))

@@ -14,9 +14,14 @@ they answer 400 before any routing.
 
 from __future__ import annotations
 
-from .plan import PathPlan
-from .probes import EXTRA_PROBES, ExtraProbe, ProbeContext
-from .spec.model import SAFE_METHODS
+from typing import TYPE_CHECKING
+
+from ..spec.model import SAFE_METHODS
+from .base import ExtraProbe, ProbeContext
+
+if TYPE_CHECKING:  # a path's plan, in annotations only (the plan counts what this family builds)
+    from ..plan import PathPlan
+
 
 ROLE = "unknown-method"
 TOKEN = "C405UNKNOWN"
@@ -38,5 +43,3 @@ def unknown_method_probes(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
     token = token_for(pp)
     return [ExtraProbe(ROLE, token, ctx.write_url, {}, None, tag=token)]
 
-
-EXTRA_PROBES.append(unknown_method_probes)

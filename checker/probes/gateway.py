@@ -12,11 +12,16 @@ themselves; the rules in ``checker/rules/gateway.py`` compare them with the appl
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 
-from .plan import PathPlan
-from .probes import EXTRA_PROBES, ExtraProbe, ProbeContext
-from .spec.paths import request_path
+from ..spec.paths import request_path
+from .base import ExtraProbe, ProbeContext
+
+if TYPE_CHECKING:  # a path's plan, in annotations only (the plan counts what this family builds)
+    from ..plan import PathPlan
+
 
 ROLE = "direct"
 
@@ -54,9 +59,6 @@ def direct_probes(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
             h["host"] = host
         out.append(ExtraProbe(ROLE, method, target, h, body, tag=method))
     return out
-
-
-EXTRA_PROBES.append(direct_probes)
 
 
 # -- signatures of answers a gateway makes itself ------------------------------------------------------

@@ -28,10 +28,14 @@ ids that name nothing -- only after that method was refused too.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from .plan import PathPlan
-from .probes import EXTRA_PROBES, ExtraProbe, ProbeContext
+from .base import ExtraProbe, ProbeContext
+
+if TYPE_CHECKING:  # a path's plan, in annotations only (the plan counts what this family builds)
+    from ..plan import PathPlan
+
 
 ROLE = "override"
 HEADERS = ("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override")
@@ -81,5 +85,3 @@ def override_probes(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
                               only_if_refused=g))
     return out
 
-
-EXTRA_PROBES.append(override_probes)

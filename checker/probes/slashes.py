@@ -16,27 +16,20 @@ allowed that request, not a second one; ``--allow-writes`` sends the twins of ev
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from .plan import PathPlan
-from .probes import EXTRA_PROBES, ExtraProbe, ProbeContext
-from .spec.model import SAFE_METHODS
+from ..spec.model import SAFE_METHODS
+from ..spec.paths import twin_url
+from .base import ExtraProbe, ProbeContext
+
+if TYPE_CHECKING:  # a path's plan, in annotations only (the plan counts what this family builds)
+    from ..plan import PathPlan
+
 
 ROLE = "slash-twin"
 ADDED = "slash-added"
 REMOVED = "slash-removed"
-
-
-def twin_url(url: str) -> str | None:
-    """``url`` with the trailing slash of its path toggled; None for the root path (it has no twin)."""
-    parts = urlsplit(url)
-    path = parts.path
-    if path in ("", "/"):
-        return None
-    path = path[:-1] if path.endswith("/") else path + "/"
-    if not path or path == "/":
-        return None
-    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
 
 
 def twin_methods(pp: PathPlan) -> tuple[str, ...]:
@@ -78,5 +71,3 @@ def count(pp: PathPlan) -> int:
     """Twin requests per example of ``pp`` (for ``Plan.requests``)."""
     return len(twin_methods(pp))
 
-
-EXTRA_PROBES.append(factory)

@@ -9,8 +9,13 @@ Cost: one request per such path; ``--no-head-body-check`` turns it off.
 
 from __future__ import annotations
 
-from .plan import PathPlan
-from .probes import EXTRA_PROBES, ExtraProbe, ProbeContext
+from typing import TYPE_CHECKING
+
+from .base import ExtraProbe, ProbeContext
+
+if TYPE_CHECKING:  # a path's plan, in annotations only (the plan counts what this family builds)
+    from ..plan import PathPlan
+
 
 ROLE = "head-raw"
 
@@ -24,5 +29,3 @@ def head_raw_probes(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
     url, headers, _ = head
     return [ExtraProbe(ROLE, "HEAD", url, dict(headers), None, tag="raw", raw=True)]
 
-
-EXTRA_PROBES.append(head_raw_probes)

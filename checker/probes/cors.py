@@ -9,8 +9,13 @@ method. Cost: one request per declared method; nothing is sent without ``--cors-
 
 from __future__ import annotations
 
-from .plan import PathPlan
-from .probes import EXTRA_PROBES, ExtraProbe, ProbeContext
+from typing import TYPE_CHECKING
+
+from .base import ExtraProbe, ProbeContext
+
+if TYPE_CHECKING:  # a path's plan, in annotations only (the plan counts what this family builds)
+    from ..plan import PathPlan
+
 
 ROLE = "preflight"
 #: methods a browser never sends (Fetch: forbidden methods) or never preflights for
@@ -24,5 +29,3 @@ def preflight_probes(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
     return [ExtraProbe(ROLE, "OPTIONS", ctx.safe_url, {"origin": origin, "access-control-request-method": method}, None, tag=method)
             for method in pp.item.operations if method.upper() not in _NEVER]
 
-
-EXTRA_PROBES.append(preflight_probes)

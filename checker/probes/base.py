@@ -1,18 +1,14 @@
-"""Extra probes: requests beyond the path × method cells (trailing-slash twins, method overrides,
-CORS preflights, unknown method tokens, the direct-to-backend twin of a gateway URL, ...).
-
-A feature registers a *factory* in ``EXTRA_PROBES``; for every path and example the engine
-calls each factory and sends what it returns. Each answer becomes an
-:class:`~checker.observe.Observation` with the probe's ``role`` and ``tag``, and the rules
-read them from ``PathContext.extras[role]``. Factories only describe requests; they send nothing.
-"""
+"""What every probe family builds: an :class:`ExtraProbe` (a request beyond the path × method cells) from a
+:class:`ProbeContext` (what it may know of one path and one example). Factories only describe requests;
+the engine sends them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from .plan import PathPlan
+if TYPE_CHECKING:  # a factory takes a path's plan; the plan counts what factories return
+    from ..plan import PathPlan
 
 
 @dataclass(frozen=True)
@@ -44,21 +40,4 @@ class ProbeContext:
     inert: bool = False
 
 
-ExtraProbeFactory = Callable[[PathPlan, ProbeContext], list[ExtraProbe]]
-
-#: Registered factories, in order. A feature module appends to this at import time and is
-#: imported from ``_load()`` below, so the list is complete before a run starts.
-EXTRA_PROBES: list[ExtraProbeFactory] = []
-
-_FEATURE_MODULES: tuple[str, ...] = ()
-_FEATURE_MODULES += ("checker.gateway", "checker.override", "checker.cors", "checker.unknown_method",
-                      "checker.head_depth")
-_FEATURE_MODULES += ("checker.slashes",)  # trailing-slash twins
-
-
-def factories() -> list[ExtraProbeFactory]:
-    import importlib
-
-    for name in _FEATURE_MODULES:
-        importlib.import_module(name)
-    return EXTRA_PROBES
+ExtraProbeFactory = Callable[["PathPlan", ProbeContext], list[ExtraProbe]]
