@@ -8,8 +8,11 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RW="$ROOT/.realworld"
 C405="${C405:-$ROOT/.venv/bin/conform405}"
 PY="${PY:-python3}"
+# RW_TAG=allow-writes (set by run_all.sh for RW_ALLOW_WRITES=1) files the run's reports as <name>.<tag>.*, beside
+# the default run's; RW_ARGS is appended to conform405's arguments (e.g. --allow-writes).
+OUT="$NAME${RW_TAG:+.$RW_TAG}"
 mkdir -p "$RW/$NAME"
-rm -f "$RW/$NAME.json" "$RW/$NAME.rc" "$RW/$NAME.side-effects.txt" "$RW/$NAME.out" "$RW/$NAME.err"
+rm -f "$RW/$OUT.json" "$RW/$OUT.rc" "$RW/$OUT.side-effects.txt" "$RW/$OUT.out" "$RW/$OUT.err"
 
 log() { printf '[realworld:%s] %s\n' "$NAME" "$*" >&2; }
 
@@ -81,28 +84,30 @@ rw_wait() {
   done
 }
 
-# rw_check SPEC BASEURL [extra conform405 args...]: conform405's default run, JSON report to $RW/$NAME.json.
-# Its exit code lands in $RW/$NAME.rc (1 = findings is the expected outcome here, not a failure).
+# rw_check SPEC BASEURL [extra conform405 args...]: conform405's default run, JSON report to $RW/$OUT.json.
+# Its exit code lands in $RW/$OUT.rc (1 = findings is the expected outcome here, not a failure).
 rw_check() {
   # (no plain 'base' here: launchers keep their own $base, and sh functions share one scope)
   _spec=$1; _base=$2; shift 2
+  # shellcheck disable=SC2086 # RW_ARGS is a list of flags
+  set -- "$@" ${RW_ARGS:-}
   log "conform405 $_spec --base-url $_base $*"
   t0=$(date +%s)
   set +e
-  echo "$_base" >"$RW/$NAME.base"
-  "$C405" "$_spec" --base-url "$_base" --json "$RW/$NAME.json" "$@" >"$RW/$NAME.out" 2>"$RW/$NAME.err"
+  echo "$_base" >"$RW/$OUT.base"
+  "$C405" "$_spec" --base-url "$_base" --json "$RW/$OUT.json" "$@" >"$RW/$OUT.out" 2>"$RW/$OUT.err"
   rc=$?
   set -e
-  echo "$rc" >"$RW/$NAME.rc"
-  echo $(( $(date +%s) - t0 )) >"$RW/$NAME.secs"
-  log "conform405 exit $rc in $(cat "$RW/$NAME.secs") s"
+  echo "$rc" >"$RW/$OUT.rc"
+  echo $(( $(date +%s) - t0 )) >"$RW/$OUT.secs"
+  log "conform405 exit $rc in $(cat "$RW/$OUT.secs") s"
 }
 
 # rw_side_effects FILE: record the before/after state a launcher collected (free text)
-rw_note() { printf '%s\n' "$*" >>"$RW/$NAME.side-effects.txt"; }
+rw_note() { printf '%s\n' "$*" >>"$RW/$OUT.side-effects.txt"; }
 
-# rw_replay [-H header]...: curl every finding again while the server is still up -> $RW/$NAME.replay.txt
+# rw_replay [-H header]...: curl every finding again while the server is still up -> $RW/$OUT.replay.txt
 rw_replay() {
-  [ -f "$RW/$NAME.json" ] || return 0
-  "$PY" "$ROOT/scripts/realworld/replay.py" "$RW/$NAME.json" "$RW/$NAME.replay.txt" "$@" || log "replay failed"
+  [ -f "$RW/$OUT.json" ] || return 0
+  "$PY" "$ROOT/scripts/realworld/replay.py" "$RW/$OUT.json" "$RW/$OUT.replay.txt" "$@" || log "replay failed"
 }

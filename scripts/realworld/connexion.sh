@@ -21,4 +21,4 @@ if kill -0 "$SERVER_PID" 2>/dev/null && curl -s -o /dev/null "$base/api/pets"; t
 rw_note "after: pets $(state)"
 rw_note "server still answering after the run: $alive"
 rw_replay
-cp "$d/server.log" "$RW/$NAME.server.log"
+cp "$d/server.log" "$RW/$OUT.server.log"

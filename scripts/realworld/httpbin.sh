@@ -17,4 +17,4 @@ rw_check "$d/spec.json" "$base"
 if kill -0 "$SERVER_PID" 2>/dev/null && curl -s -o /dev/null "$base/get"; then alive=yes; else alive=NO; fi
 rw_note "server still answering after the run: $alive"
 rw_replay
-cp "$d/server.log" "$RW/$NAME.server.log"
+cp "$d/server.log" "$RW/$OUT.server.log"

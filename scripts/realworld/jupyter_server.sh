@@ -35,4 +35,4 @@ if kill -0 "$SERVER_PID" 2>/dev/null && curl -s -o /dev/null -H "$auth" "$base/a
 rw_note "after: $(state | tr '\n' ';')"
 rw_note "server still answering after the run: $alive"
 rw_replay -H "$auth"
-cp "$RW/$NAME/server.log" "$RW/$NAME.server.log"
+cp "$RW/$NAME/server.log" "$RW/$OUT.server.log"

@@ -33,4 +33,4 @@ if kill -0 "$SERVER_PID" 2>/dev/null && curl -s -o /dev/null "$base/api/status";
 rw_note "after: $(state | tr '\n' ';')"
 rw_note "server still answering after the run: $alive"
 rw_replay
-cp "$d/server.log" "$RW/$NAME.server.log"
+cp "$d/server.log" "$RW/$OUT.server.log"

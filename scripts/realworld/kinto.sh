@@ -58,4 +58,4 @@ case $after in *'"accounts": "error HTTP Error 401'*)
 esac
 rw_note "server still answering after the run: $alive"
 rw_replay -H "Authorization: Basic $(printf %s "$cred" | base64)"
-cp "$d/server.log" "$RW/$NAME.server.log"
+cp "$d/server.log" "$RW/$OUT.server.log"

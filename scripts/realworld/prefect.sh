@@ -29,13 +29,20 @@ con = sqlite3.connect(f"file:{dbs[0]}?mode=ro", uri=True)
 tables = [r[0] for r in con.execute("select name from sqlite_master where type='table' and name not like 'alembic%'")]
 counts = {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
 print(", ".join(f"{t}={n}" for t, n in sorted(counts.items()) if n))
+if counts.get("events"):  # which events: the set-up's own (created) or the run's (deleted, updated, ...)
+    kinds = con.execute("select event, count(*) from events group by event order by event").fetchall()
+    print("events: " + ", ".join(f"{e} x{n}" for e, n in kinds))
 PY
 }
-rw_note "before: $(state)"
+# Prefect writes the events of the set-up above (flow, variable, work pool created) seconds later: wait until they
+# are in the database (at most 30 s), so that they are not counted as the run's.
+i=0
+while now=$(state) && case $now in *'events='*) false;; *) true;; esac && [ $i -lt 30 ]; do i=$((i+1)); sleep 1; done
+rw_note "before: $(echo "$now" | tr '\n' ';')"
 curl -s -o "$d/openapi.json" "$base/api/openapi.json"
 rw_check "$d/openapi.json" "$base/api"
 if kill -0 "$SERVER_PID" 2>/dev/null && curl -s -o /dev/null "$base/api/health"; then alive=yes; else alive=NO; fi
-rw_note "after: $(state)"
+rw_note "after: $(state | tr '\n' ';')"
 rw_note "server still answering after the run: $alive"
 rw_replay
-cp "$d/server.log" "$RW/$NAME.server.log"
+cp "$d/server.log" "$RW/$OUT.server.log"

@@ -19,4 +19,4 @@ rw_check "$spec" "$base"
 if kill -0 "$SERVER_PID" 2>/dev/null && curl -s -o /dev/null "$base/pets"; then alive=yes; else alive=NO; fi
 rw_note "server still answering after the run: $alive"
 rw_replay
-cp "$d/server.log" "$RW/$NAME.server.log"
+cp "$d/server.log" "$RW/$OUT.server.log"

@@ -5,6 +5,10 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 2
 t0=$(date +%s)
 failed=
+hyp_before=$([ -d .hypothesis ] && echo yes || echo no)
+# RW_ALLOW_WRITES=1: the same servers with --allow-writes (fresh throwaway servers: every declared write is sent),
+# reports as .realworld/<name>.allow-writes.*
+if [ "${RW_ALLOW_WRITES:-0}" = 1 ]; then export RW_TAG=allow-writes RW_ARGS="${RW_ARGS:-} --allow-writes"; fi
 for s in ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin connexion prism prefect}; do
   ts=$(date +%s)
   case $s in
@@ -14,7 +18,11 @@ for s in ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin
   echo "[realworld] $s: $(( $(date +%s) - ts )) s (install, start, run, stop)" >&2
 done
 echo
-"${PYTHON:-python3}" scripts/realworld/summary.py ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin connexion prism prefect}
+names=
+for s in ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin connexion prism prefect}; do names="$names $s${RW_TAG:+.$RW_TAG}"; done
+"${PYTHON:-python3}" scripts/realworld/summary.py $names
 echo
+# conform405 draws its values with hypothesis, whose cache must not land in the directory a run starts from
+if [ "$hyp_before" = no ] && [ -d .hypothesis ]; then echo "note: a run left .hypothesis/ in $ROOT (conform405 should not)"; fi
 echo "realworld: $(( $(date +%s) - t0 )) s in all${failed:+; failed:$failed}; reports in .realworld/<name>.json, curl replays in .realworld/<name>.replay.txt"
 [ -z "$failed" ]
