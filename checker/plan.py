@@ -300,11 +300,22 @@ def route_shapes(spec: Spec) -> dict[str, tuple[tuple[str, ...], tuple[tuple[str
     for group in by_length.values():
         if len(group) < 2:
             continue
-        # index by the first literal-or-parameter pattern to avoid comparing every pair of a large group
+        # bucket by the first segment (GitHub: repos, orgs, users...): a template can only overlap those with the
+        # same first segment or a parameter there, so a large group is not compared pair by pair
+        def head_of(segs: list[str]) -> str:
+            first = segs[1] if len(segs) > 1 else ""
+            return "{}" if "{" in first else first
+
+        by_head: dict[str, list[tuple[str, list[str], str]]] = {}
+        for entry in group:
+            by_head.setdefault(head_of(entry[1]), []).append(entry)
+        wild = by_head.get("{}", [])
         for template, segs, shape in group:
             twins: list[str] = []
             overlaps: list[tuple[str, tuple[str, ...]]] = []
-            for other, osegs, oshape in group:
+            head = head_of(segs)
+            candidates = group if head == "{}" else by_head[head] + wild
+            for other, osegs, oshape in candidates:
                 if other == template:
                     continue
                 if oshape == shape:
