@@ -38,6 +38,7 @@ from typing import Any, Callable, Literal
 import httpx
 
 from ..errors import UsageError
+from ..text import plural
 
 #: the origin probes use for an in-process application (the spec's server path is kept)
 APP_ORIGIN = "http://testserver"
@@ -111,7 +112,7 @@ def interface(app: Any) -> Interface:
     if inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(app):
         if signature is None or varargs or len(required) <= 3 <= len(params):
             return "asgi"
-        return _not_an_app(f"an async callable taking {_arguments(len(params))}; ASGI applications take "
+        return _not_an_app(f"an async callable taking {plural(len(params), 'argument')}; ASGI applications take "
                            "(scope, receive, send)")
     if signature is None:
         return "wsgi"
@@ -119,12 +120,8 @@ def interface(app: Any) -> Interface:
         return "asgi"  # a sync wrapper that returns an awaitable
     if len(params) == 2 or varargs:
         return "wsgi"
-    return _not_an_app(f"a callable taking {_arguments(len(params))}, neither ASGI (scope, receive, send) "
+    return _not_an_app(f"a callable taking {plural(len(params), 'argument')}, neither ASGI (scope, receive, send) "
                        "nor WSGI (environ, start_response)")
-
-
-def _arguments(n: int) -> str:
-    return f"{n} argument" + ("" if n == 1 else "s")
 
 
 def _not_an_app(what: str) -> Interface:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ExitCode, UsageError
+from ..text import plural as _n
 
 JUDGED = ("ok", "error", "warning", "info")
 #: the rule whose findings stand for unanswered cells: counted by --max-no-answer, not by --fail-on
@@ -214,10 +215,6 @@ def outcome(matrix: list[dict[str, Any]], *, failing: int, incomplete: str | Non
     if auth:
         out.hint = auth
     return out
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _auth_wall(matrix: list[dict[str, Any]]) -> str | None:

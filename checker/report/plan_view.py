@@ -14,6 +14,7 @@ from rich.text import Text
 
 from ..plan import PathPlan, Plan
 from ..spec.paths import request_path
+from ..text import plural as _n
 
 MAX_ROWS = 200
 DECLARED, IMPLIED, PROBED = "●", "○", "·"
@@ -42,10 +43,6 @@ def short_names(methods: list[str], least: int = 3) -> list[str]:
 KIND_NOUNS = {"cells": "cell", "controls": "control GET", "discovery": "discovery GET", "repeats": "repeat",
               "preflight": "CORS preflight", "head-raw": "raw HEAD", "unknown-method": "unknown-method probe",
               "slash-twin": "slash twin", "override": "override probe", "direct": "direct probe"}
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def print_plan(plan: Plan, console: Console, probe_options: object | None = None) -> None:

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..rules import RULES
+from ..text import plural as _n
 from .model import Report
 
 VERDICT_STYLE = {
@@ -77,10 +78,6 @@ def unjudged_view(report: Report) -> Any:
             parts.append(Text(f"  … and {_n(len(groups) - 8, 'more reason')} (JSON summary.outcome.unjudged_reasons)", style="dim"))
     parts.append(Text(""))
     return Group(*parts)
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def matrix_table(report: Report) -> Any:

@@ -172,7 +172,7 @@ def _router_tells_methods_apart(ctx: PathContext, obs) -> bool:
     return any(o.status == 405 and not (ctx.cell(o.method) and ctx.cell(o.method).declared) for o in _same_url(ctx, obs))
 
 
-def _signature(obs, ctx: PathContext) -> tuple:
+def _signature(obs) -> tuple:
     """A 404's shape with what depends on the request masked: the method and the path (Express:
     "Cannot PUT /items"), so that two refusals by the same router compare equal."""
     final = obs.final
@@ -188,10 +188,10 @@ def _signature(obs, ctx: PathContext) -> tuple:
 
 def _same_404_as_undeclared(ctx: PathContext, obs) -> str | None:
     """An undeclared method on the same URL whose 404 looks exactly like ``obs``'s: the router's 404."""
-    mine = _signature(obs, ctx)
+    mine = _signature(obs)
     for other in _same_url(ctx, obs):
         cell = ctx.cell(other.method)
-        if other.status == 404 and cell is not None and not cell.declared and _signature(other, ctx) == mine:
+        if other.status == 404 and cell is not None and not cell.declared and _signature(other) == mine:
             return other.method
     return None
 
