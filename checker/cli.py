@@ -166,6 +166,7 @@ OutsideRefsOpt = typer.Option(False, "--allow-outside-refs", help="Follow file $
 
 
 #: options of run that change what is sent, so the plan takes them too (it must count what the run sends)
+ExhaustiveOpt = typer.Option(False, "--exhaustive", help="Send every stack-level probe (unknown method, raw HEAD, slash twins, method override, stability repeats) to every path. By default they go to a sample of paths covering every behaviour the cells showed, and to every path only where the sample's answers differ or a finding shows.")
 NoStabilityOpt = typer.Option(False, "--no-stability-check", help="Do not repeat each path's GET twice to detect an unstable answer (rule unstable-answer).")
 RealIdsOpt = typer.Option(False, "--use-real-ids", help="Use example and discovered ids for state-changing probes too (disposable environments only).")
 NoDiscoveryOpt = typer.Option(False, "--no-discovery", help="Do not GET parent collections to find real ids.")
@@ -339,6 +340,7 @@ def run_cmd(
     no_head_body_check: bool = NoHeadBodyOpt,
     validate_responses: bool = typer.Option(False, "--validate-responses", help="Also validate the answers of declared operations against the documented responses: status, media type, body schema (openapi-core; rules response-not-documented, response-schema-mismatch)."),
     no_slash_twins: bool = NoSlashTwinsOpt,
+    exhaustive: bool = ExhaustiveOpt,
     transport: str = typer.Option("auto", "--transport", metavar='auto|socket|httpx', help="HTTP transport: auto (= socket, conform405's lean HTTP/1.1 client) or httpx."),
     shard: Optional[str] = typer.Option(None, "--shard", metavar="K/N", help="Probe only shard K of N: a fixed 1/N share of the paths (by a hash of the path template); join the reports with 'conform405 merge'."),
     client: str = typer.Option("fetch", "--client", metavar='NAME', help="Follow redirects as this client does to judge each cell: fetch (browsers), curl-L, curl-L-X, httpx, requests, aiohttp, node-fetch, axios, go, urllib."),
@@ -529,7 +531,9 @@ def _run_options(args: _Args, cfg, target: _Target):
     options = api.RunOptions(
         probe=api.ProbeOptions(seed=args.seed, path_params=target.params, send_bodies=args.send_bodies,
                                use_real_ids=args.use_real_ids, max_requests=args.max_requests, max_time=args.max_time,
-                               rate_limit=args.rate_limit, client=args.client, **_probe_settings(args)),
+                               rate_limit=args.rate_limit, client=args.client,
+                               exhaustive=args.exhaustive or (cfg is not None and cfg.exhaustive),
+                               **_probe_settings(args)),
         limits=api.Limits(timeout=args.timeout, concurrency=args.concurrency, max_body=args.max_body,
                           max_headers=args.max_headers),
         headers=target.headers,

@@ -74,7 +74,7 @@ _SWITCHES = ("stability_check", "discovery") + _FAMILY_SWITCHES
 _LIMITS = ("max_no_answer", "max_inconclusive")
 _KNOWN = set(_STRINGS) | set(_LISTS) | set(_TABLES) | set(_NUMBERS) | set(_SWITCHES) | set(_LIMITS) | {"read_only", "ignore",
                                                                                                     "allow_writes", "writes",
-                                                                                                    "validate_responses"}
+                                                                                                    "validate_responses", "exhaustive"}
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ class Config:
     fail_on: str | None = None
     read_only: bool = False
     validate_responses: bool = False  #: --validate-responses
+    exhaustive: bool = False  #: --exhaustive
     allow_writes: bool = False
     writes_allow: tuple[str, ...] = ()  #: [writes] allow (checker/writes.py)
     writes_deny: tuple[str, ...] = ()  #: [writes] deny
@@ -206,7 +207,7 @@ def parse(table: dict[str, Any], where: str, prefix: str = "", env: dict[str, st
             values[key] = str(value)
         elif key == "writes":
             values.update(_writes(value, name, where))
-        elif key in ("read_only", "allow_writes", "validate_responses") or key in _SWITCHES:
+        elif key in ("read_only", "allow_writes", "validate_responses", "exhaustive") or key in _SWITCHES:
             if not isinstance(value, bool):
                 raise fail("must be true or false")
             values[key] = value

@@ -28,4 +28,7 @@ class ProbeOptions:
     override_probes: str = "one"  #: --override-probes one|all|off: method-override probes per path (checker/probes/override.py)
     unknown_method: bool = True  #: one made-up method token per path (checker/probes/unknown_method.py)
     head_raw: bool = True  #: one raw-socket HEAD per path with a GET, to see a HEAD body (checker/http/raw.py)
+    #: --exhaustive: every stack-level probe family on every path; by default they are asked of a sample of paths
+    #: and extended where the answers differ (checker/adaptive.py)
+    exhaustive: bool = False
     slash_twins: bool = True  #: the trailing-slash twin of each path's probes (checker/probes/slashes.py; --no-slash-twins)
