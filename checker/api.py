@@ -202,6 +202,12 @@ async def run_async(plan: Plan, options: RunOptions | None = None,
     try:
         report = make_report(plan, observations, options, started_wall, time.perf_counter() - t0, client.sent, incomplete,
                              judged=judged if result is not None and not incomplete else None)
+        if result is not None and result.sampling is not None:
+            from .adaptive import note as sampling_note
+
+            report.sampling = result.sampling
+            if (said := sampling_note(result.sampling)) is not None:
+                report.notes.append(said)
     except Exception as exc:  # noqa: BLE001 - a bug in judging: the answers gathered are still reported, unjudged
         crashed = crashed or exc
         report = _unjudged_report(plan, observations, options, started_wall, time.perf_counter() - t0, client.sent,

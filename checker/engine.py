@@ -25,7 +25,10 @@ from .http.redirects import PROFILE_ROLE, HopCheck, explore, has_redirect, profi
 from .observe import Exchange, Observation
 from .options import ProbeOptions
 from .plan import Cell, PathPlan, Plan
-from .probes import ProbeContext, factories
+from .adaptive import STABILITY, STABILITY_RULES, Sampler, answer_key
+from . import probes
+from .probes import ProbeContext, family
+from .rules.stability import REPEAT_ROLE
 from .spec.model import SAFE_METHODS
 from .spec.paths import fill, template_names
 from .values import ValueSource
@@ -34,6 +37,14 @@ from .writes import WITHHELD_TAG, WRITE_ORDER, first_match, inert_value, inert_v
 #: Answers that show no handler acted on a request: a router's 404, 405, 501.
 _REFUSED = frozenset({404, 405, 501})
 _RANK = {m: n for n, m in enumerate(WRITE_ORDER)}
+
+
+def _questions(options: ProbeOptions) -> dict[str, tuple[str, ...]]:
+    """The stack-level questions a run samples (checker/adaptive.py) and the rules that judge each one."""
+    out = {f.name: f.rules for f in probes.FAMILIES if f.stack_level}
+    if options.repeats:
+        out[STABILITY] = STABILITY_RULES
+    return out
 
 
 def _no_hop(url: str, nxt: str) -> bool:
@@ -102,6 +113,8 @@ class ProbeResult:
     values: ValueSource | None = None
     elapsed: float = 0.0
     notes: list[str] = field(default_factory=list)
+    #: which paths each stack-level question was asked of and which inferred (checker/adaptive.py)
+    sampling: dict[str, Any] | None = None
 
 
 class _Budget:
@@ -195,9 +208,10 @@ async def probe(
     started = time.perf_counter()
     run = _Run(plan, client, options, progress, sink, path_done)
     await run.discover()  # 1. a real id from each parent collection's GET, for the safe probes
-    await run.probe_paths()  # 2. every cell of every path, then the extra probes of the families
+    await run.probe_paths()  # 2. every path's safe cells, then the extra probes (a sample of them) and the writes
     run.observations.sort(key=observation_order(plan))
-    return ProbeResult(run.observations, client.sent, run.budget.reason, run.values, time.perf_counter() - started)
+    return ProbeResult(run.observations, client.sent, run.budget.reason, run.values, time.perf_counter() - started,
+                       sampling=run.sampler.summary() if run.sampler is not None else None)
 
 
 @dataclass
@@ -216,6 +230,17 @@ class _Example:
     inert: bool  #: the generated values name nothing (checker/writes.py)
     urls: _Urls
     cell_requests: dict[str, tuple[str, dict[str, str], bytes | None]] = field(default_factory=dict)
+    #: the extra probes of the families, built once the cells are (family name -> its probes)
+    extras: dict[str, list[Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _PathWork:
+    """One path between its stages: its examples and the state-changing jobs that wait for its last safe probe."""
+
+    pp: PathPlan
+    examples: list[_Example] = field(default_factory=list)
+    writes: list[_Write] = field(default_factory=list)
 
 
 #: a path's state-changing job, made when its turn comes: (its place in the path's sequence, make it)
@@ -227,11 +252,16 @@ class _Run:
     drawn, the budget, the observations so far -- and the steps, top-down:
 
     * :meth:`discover` -- a real id from each parent collection's GET (:meth:`discover_parent`);
-    * :meth:`probe_paths` -- the first job alone (a dead target is told apart in one request), then the rest;
-    * :meth:`jobs` -- every path's jobs in plan order, its state-changing job held back a little;
-    * :meth:`path_jobs` -- one path: per example (:meth:`example`) its cells (:meth:`cell_jobs`), its extra
-      probes (:meth:`extra_jobs`) and its control GET (:meth:`control_job`), then its writes in a fixed order;
-    * :meth:`run_probe` -- one probe and what follows it (repeats, redirect profiles), each :meth:`record`-ed;
+    * :meth:`probe_paths` -- three rounds over the paths: every path's first stage (the first job alone: a dead
+      target is told apart in one request), the sample's last stage, then every other path's last stage;
+    * :meth:`jobs` -- the jobs of one round in plan order, each path's state-changing job held back a little;
+    * :meth:`cell_stage` -- a path's first stage: per example (:meth:`example`) its safe cells (:meth:`cell_jobs`)
+      and its control GET (:meth:`control_job`); its families' probes are built (:meth:`build_extras`);
+    * the sample (checker/adaptive.py): which stack-level questions each path is asked, from the cells' answers
+      (:meth:`applies`), then where the sample's answers (:meth:`answers`, :meth:`sample_findings`) extend them;
+    * :meth:`finish_stage` -- a path's last stage: the families' probes it is asked (:meth:`extra_jobs`) and
+      its stability repeats (:meth:`repeat_job`), then its writes in a fixed order;
+    * :meth:`run_probe` -- one probe and what follows it (redirect profiles), each :meth:`record`-ed;
     * :meth:`send_chain` (redirects) over :meth:`send_one` (retries, Retry-After) over :meth:`send_once`
       (the budget) -- or :meth:`send_raw` for the raw-socket probes.
     """
@@ -247,7 +277,7 @@ class _Run:
         self.values.prepare([p.item for p in getattr(plan, "value_paths", None) or plan.paths])
         self.budget = _Budget(options)
         self.observations: list[Observation] = sink if sink is not None else []
-        self.by_path: dict[str, list[Observation]] = {}  #: kept only for ``path_done``
+        self.by_path: dict[str, list[Observation]] = {}  #: every observation of each path
         self.outstanding: dict[str, int] = {}  #: path template -> its jobs made and not finished yet
         self.made: set[str] = set()  #: paths whose jobs are all made
         #: a path's cell probes, for its state-changing phase
@@ -256,15 +286,16 @@ class _Run:
         # set by probe_paths, once the discovery is done
         self.deny: tuple[Any, ...] = ()  #: the configuration's [writes] deny rules
         self.pp_of: dict[str, PathPlan] = {}
-        self.extra_factories: list[Any] = []
+        self.families: tuple[Any, ...] = ()
+        self.works: dict[str, _PathWork] = {}
+        self.sampler: Sampler | None = None
 
     # -- recording -----------------------------------------------------------------------------------
     def record(self, obs: Observation) -> None:
         self.observations.append(obs)
         if obs.role == "probe":
             self.by_example.setdefault((obs.path, obs.example), []).append(obs)
-        if self.path_done is not None:
-            self.by_path.setdefault(obs.path, []).append(obs)
+        self.by_path.setdefault(obs.path, []).append(obs)
 
     def observations_of(self, template: str, example: int) -> list[Observation]:
         return self.by_example.get((template, example), [])
@@ -326,8 +357,7 @@ class _Run:
 
     async def run_probe(self, obs_args: dict[str, Any], method: str, url: str, headers: dict[str, str],
                         body: bytes | None, raw: bool = False, may_hop: HopCheck | None = None) -> Observation:
-        """Send one probe and record it, then what follows it: the repeated GETs of the unstable-answer rule and,
-        when it was redirected, every client profile's chain."""
+        """Send one probe and record it, then, when it was redirected, every client profile's chain."""
         options = self.options
         chain = (await self.send_raw(method, url, headers, body) if raw
                  else await self.send_chain(method, url, headers, body, may_hop))
@@ -338,14 +368,6 @@ class _Run:
             **obs_args,
         )
         self.record(obs)
-        if (options.repeats and obs_args.get("role") == "probe" and method == "GET" and not raw
-                and obs.status is not None):
-            # the unstable-answer rule (checker/rules/stability.py): the same GET again, back to back
-            for k in range(options.repeats):
-                again = await self.send_chain(method, url, headers, body)
-                if not again:
-                    break
-                self.record(Observation(chain=again, method=method, **{**obs_args, "role": "repeat", "tag": str(k + 1)}))
         if obs_args.get("role") == "probe" and has_redirect(chain):
             # every client profile's whole chain (checker/http/redirects.py): shared requests sent once
             for names, pchain in await explore(self.send_one, method, url, headers, body, self.client.limits.max_hops,
@@ -392,12 +414,15 @@ class _Run:
 
     # -- 2. probes -----------------------------------------------------------------------------------
     async def probe_paths(self) -> None:
-        """Every cell, then the extra probes of the families (checker/probes/__init__.py). The jobs are made as the
-        workers ask for them, so making them overlaps the server's work instead of delaying the first request."""
+        """Every path's safe cells; then the extra probes -- of every path with --exhaustive, else of a sample per
+        stack-level question (checker/adaptive.py) -- and the writes of the sampled paths; then the extra probes
+        the sample's answers extend to the other paths, and their writes. The jobs are made as the workers ask
+        for them, so making them overlaps the server's work instead of delaying the first request."""
         self.deny = parse_rules(self.plan.options.writes_deny)  # checked (with a clear error) when the plan was built
         self.pp_of = {pp.item.template: pp for pp in self.plan.paths}
-        self.extra_factories = factories()
-        pending = self.jobs()
+        self.families = probes.FAMILIES  # read at run time: a host may add a family
+        workers = self.client.limits.concurrency
+        pending = self.jobs((pp.item.template, self.cell_stage(pp), False) for pp in self.plan.paths)
         first = next(pending, None)
         if first is not None:
             try:
@@ -406,19 +431,29 @@ class _Run:
             except BaseException:  # unreachable or interrupted: the other probes are never made
                 pending.close()
                 raise
-            await drain(pending, self.client.limits.concurrency)
+            await drain(pending, workers)
+        sampler = self.sampler = Sampler(_questions(self.options), self.options.exhaustive)
+        paths = [pp for pp in self.plan.paths if pp.item.template in self.works]
+        sample = sampler.choose(paths, self.applies, lambda t: self.by_path.get(t, []), self.informative)
+        await drain(self.jobs((t, self.finish_stage(self.works[t], sample.get(t, set())), True)
+                              for t in (pp.item.template for pp in paths) if t in sample), workers)
+        extend = sampler.decide(self.answers, self.sample_findings)
+        await drain(self.jobs((t, self.finish_stage(self.works[t], extend.get(t, set())), True)
+                              for t in (pp.item.template for pp in paths) if t not in sample), workers)
 
-    def jobs(self) -> Iterator[Coroutine[Any, Any, None]]:
-        # A path's state-changing job waits for the path's safe jobs: it is handed out only after as many other
-        # jobs as there are workers, by which time those have most likely finished -- a worker that took it
-        # earlier would sit idle waiting for them.
+    def jobs(self, stages: Iterable[tuple[str, Iterator[Coroutine[Any, Any, None]], bool]]
+             ) -> Iterator[Coroutine[Any, Any, None]]:
+        """The jobs of each path's stage, in plan order; ``last`` marks a path's final stage (its observations are
+        complete once its jobs have finished). A path's state-changing job waits for the path's safe jobs: it is
+        handed out only after as many other jobs as there are workers, by which time those have most likely
+        finished -- a worker that took it earlier would sit idle waiting for them."""
         deferred: collections.deque[tuple[int, str, Coroutine[Any, Any, None]]] = collections.deque()
         given = 0
         lag = max(1, self.client.limits.concurrency)
 
         def hand_out(template: str, job: Coroutine[Any, Any, None]) -> Coroutine[Any, Any, None]:
             nonlocal given
-            self.outstanding[template] += 1
+            self.outstanding[template] = self.outstanding.get(template, 0) + 1
             given += 1
             return self.tracked(template, job)
 
@@ -427,11 +462,9 @@ class _Run:
             self.maybe_done(template)
 
         try:
-            for pp in self.plan.paths:
-                template = pp.item.template
-                self.outstanding[template] = 0
+            for template, stage, last in stages:
                 waits = False
-                for job in self.path_jobs(pp):
+                for job in stage:
                     if isinstance(job, _Later):
                         deferred.append((given, template, job.job))
                         waits = True
@@ -441,7 +474,7 @@ class _Run:
                         _, later_template, later_job = deferred.popleft()
                         yield hand_out(later_template, later_job)
                         finish(later_template)
-                if not waits:
+                if last and not waits:
                     finish(template)
             while deferred:
                 _, later_template, later_job = deferred.popleft()
@@ -451,23 +484,67 @@ class _Run:
             for _, _, never in deferred:
                 close_unstarted(never)
 
-    def path_jobs(self, pp: PathPlan) -> Iterator[Coroutine[Any, Any, None]]:
-        """A path's jobs: every safe request first (concurrently), then one job that sends its state-changing
-        requests one after another in a fixed order, once every safe one has its answer. So no safe probe
-        sees what a write did, and no write runs beside another on the same URL (checker/writes.py)."""
-        phase = _Phase()
-        writes: list[_Write] = []  #: (order, make the job)
+    def cell_stage(self, pp: PathPlan) -> Iterator[Coroutine[Any, Any, None]]:
+        """A path's first stage: its safe cells and its control GET, concurrently. Its state-changing cells are
+        kept for its last stage (:meth:`finish_stage`), and the families' probes are built on its cells."""
+        work = self.works[pp.item.template] = _PathWork(pp)
         for i in range(self.plan.options.examples):
             ex = self.example(pp, i)
-            yield from self.cell_jobs(pp, ex, phase, writes)
+            work.examples.append(ex)
+            yield from self.cell_jobs(pp, ex, work.writes)
             if not ex.real_err and not ex.gen_err:
-                yield from self.extra_jobs(pp, ex, phase, writes)
+                ex.extras = self.build_extras(pp, ex)
             if pp.needs_control and not ex.gen_err and ex.gen_vals != ex.real_vals:
-                yield phase.wrap(self.control_job(pp, ex))
+                yield self.control_job(pp, ex)
+
+    def finish_stage(self, work: _PathWork, questions: set[str]) -> Iterator[Coroutine[Any, Any, None]]:
+        """A path's last stage: the families' probes it is asked (every family that is not a sampled question,
+        and the sampled ``questions``) and its stability repeats, concurrently; then one job that sends its
+        state-changing requests one after another in a fixed order, once every safe one has its answer. So no
+        safe probe sees what a write did, and no write runs beside another on the same URL (checker/writes.py)."""
+        pp = work.pp
+        phase = _Phase()
+        writes = work.writes
+        for ex in work.examples:
+            for f in self.families:
+                if f.stack_level and f.name not in questions:
+                    continue
+                yield from self.extra_jobs(pp, ex, ex.extras.get(f.name, ()), phase, writes)
+            if STABILITY in questions and self.stability_applies(pp, ex):
+                yield phase.wrap(self.repeat_job(pp, ex))
         phase.close()
         if writes:
             writes.sort(key=lambda w: w[0])  # stable: examples and extras keep their order within a rank
             yield _Later(self.state_changing(phase, writes))  # type: ignore[misc]
+
+    # -- 2b. the sample (checker/adaptive.py) ---------------------------------------------------------
+    def applies(self, template: str, question: str) -> bool:
+        work = self.works[template]
+        if question == STABILITY:
+            return any(self.stability_applies(work.pp, ex) for ex in work.examples)
+        return any(ex.extras.get(question) for ex in work.examples)
+
+    def informative(self, pp: PathPlan, question: str) -> bool:
+        f = next((f for f in self.families if f.name == question), None)
+        return f is None or f.informative is None or f.informative(pp, self.options)
+
+    def stability_applies(self, pp: PathPlan, ex: _Example) -> bool:
+        """The GET cell was sent and answered: the repeats of the unstable-answer rule can follow it."""
+        if not self.options.repeats or "GET" not in ex.cell_requests:
+            return False
+        got = next((o for o in self.observations_of(pp.item.template, ex.index) if o.method == "GET"), None)
+        return got is not None and got.status is not None
+
+    def answers(self, template: str, question: str) -> tuple | None:
+        role = REPEAT_ROLE if question == STABILITY else family(question).role
+        return answer_key([o for o in self.by_path.get(template, []) if o.role == role], question)
+
+    def sample_findings(self, template: str) -> set[str]:
+        """The rule IDs of a sampled path's findings (its probes are all answered by now)."""
+        from .judge import judge_path
+
+        findings, _, _ = judge_path(self.pp_of[template], self.by_path.get(template, []))
+        return {f.rule for f in findings}
 
     async def state_changing(self, phase: _Phase, writes: list[_Write]) -> None:
         await phase.done.wait()  # every safe probe of the path has its answer
@@ -480,9 +557,8 @@ class _Run:
         inert = not gen_err and inert_values(gen_vals, gen_src)
         return _Example(i, real_vals, real_src, real_err, gen_vals, gen_src, gen_err, inert, _Urls(pp.url))
 
-    def cell_jobs(self, pp: PathPlan, ex: _Example, phase: _Phase, writes: list[_Write]
-                  ) -> Iterator[Coroutine[Any, Any, None]]:
-        """The cells of one example: a safe one is a job of the path's safe phase, a state-changing one joins
+    def cell_jobs(self, pp: PathPlan, ex: _Example, writes: list[_Write]) -> Iterator[Coroutine[Any, Any, None]]:
+        """The cells of one example: a safe one is a job of the path's first stage, a state-changing one joins
         ``writes``; one withheld (it could change data) is recorded as not sent, or, when it is a redirect
         probe, waits to see whether nothing is routed at its URL (:meth:`redirect_probe`)."""
         i = ex.index
@@ -509,33 +585,49 @@ class _Run:
             hop = _twin_hop if pp.harmless and cell.declared and not cell.safe and not cell.opened else None
             job = functools.partial(self.run_probe, base, cell.method, rv.url, rv.headers, rv.body, may_hop=hop)
             if cell.safe:
-                yield phase.wrap(job())
+                yield job()
             else:
                 writes.append((_write_rank(cell.method, n), job))
 
-    def extra_jobs(self, pp: PathPlan, ex: _Example, phase: _Phase, writes: list[_Write]
-                   ) -> Iterator[Coroutine[Any, Any, None]]:
-        """The extra probes of one example (checker/probes/__init__.py): a safe one is a job of the safe phase; a
-        state-changing one, unless the configuration's [writes] deny names it, joins ``writes`` after the
-        cells, gated on the refusals it needs (:meth:`gated_probe`)."""
+    def build_extras(self, pp: PathPlan, ex: _Example) -> dict[str, list[Any]]:
+        """Every family's probes of one example (checker/probes/__init__.py), by family name."""
         i = ex.index
         get_url = ex.cell_requests["GET"][0] if "GET" in ex.cell_requests else \
             _request(_GET_CELL(pp), pp, self.values, ex.urls.of(ex.real_vals), i, self.options).url
         pctx = ProbeContext(i, get_url, ex.urls.of(ex.gen_vals), self.options, ex.cell_requests, inert=ex.inert)
-        for factory in self.extra_factories:
-            for extra in factory(pp, pctx):
-                safe = extra.method in SAFE_METHODS  # state-changing extras use the generated-id URL
-                base = {"path": pp.item.template, "role": extra.role, "example": i,
-                        "values": ex.real_vals if safe else ex.gen_vals,
-                        "value_sources": ex.real_src if safe else ex.gen_src, "tag": extra.tag}
-                if safe:
-                    yield phase.wrap(self.run_probe(base, extra.method, extra.url, extra.headers, extra.body, extra.raw))
-                elif (denied := first_match(self.deny, extra.method, pp.item.template, None)) is not None:
-                    # "never send these": conform405's own probes with that method on that path neither
-                    self.record(Observation(method=extra.method, skipped=f"not sent: [writes] deny lists {denied.text!r}",
-                                            **base))
-                else:
-                    writes.append((len(_RANK) + 1, functools.partial(self.gated_probe, base, extra, i)))
+        return {f.name: extras for f in self.families if (extras := f.factory(pp, pctx))}
+
+    def extra_jobs(self, pp: PathPlan, ex: _Example, extras: Iterable[Any], phase: _Phase, writes: list[_Write]
+                   ) -> Iterator[Coroutine[Any, Any, None]]:
+        """One family's probes of one example: a safe one is a job of the last stage's safe phase; a
+        state-changing one, unless the configuration's [writes] deny names it, joins ``writes`` after the
+        cells, gated on the refusals it needs (:meth:`gated_probe`)."""
+        i = ex.index
+        for extra in extras:
+            safe = extra.method in SAFE_METHODS  # state-changing extras use the generated-id URL
+            base = {"path": pp.item.template, "role": extra.role, "example": i,
+                    "values": ex.real_vals if safe else ex.gen_vals,
+                    "value_sources": ex.real_src if safe else ex.gen_src, "tag": extra.tag}
+            if safe:
+                yield phase.wrap(self.run_probe(base, extra.method, extra.url, extra.headers, extra.body, extra.raw))
+            elif (denied := first_match(self.deny, extra.method, pp.item.template, None)) is not None:
+                # "never send these": conform405's own probes with that method on that path neither
+                self.record(Observation(method=extra.method, skipped=f"not sent: [writes] deny lists {denied.text!r}",
+                                        **base))
+            else:
+                writes.append((len(_RANK) + 1, functools.partial(self.gated_probe, base, extra, i)))
+
+    async def repeat_job(self, pp: PathPlan, ex: _Example) -> None:
+        """The unstable-answer rule's samples (checker/rules/stability.py): the GET cell's exact request again,
+        ``repeats`` times back to back; the cell's own answer is the first sample."""
+        url, headers, body = ex.cell_requests["GET"]
+        base = {"path": pp.item.template, "role": REPEAT_ROLE, "example": ex.index, "values": ex.real_vals,
+                "value_sources": ex.real_src}
+        for k in range(self.options.repeats):
+            again = await self.send_chain("GET", url, headers, body)
+            if not again:
+                break
+            self.record(Observation(chain=again, method="GET", **{**base, "tag": str(k + 1)}))
 
     def control_job(self, pp: PathPlan, ex: _Example) -> Coroutine[Any, Any, Observation]:
         """The control GET on the generated-id URL: tells a router's 404 from a resource's 404."""

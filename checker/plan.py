@@ -286,8 +286,10 @@ def route_shapes(spec: Spec) -> dict[str, tuple[tuple[str, ...], tuple[tuple[str
     (other templates whose route also matches this path's URLs, with their declared methods).
 
     ``/user/{username}`` overlaps ``/user/login``: a router that finds no ``PUT`` on ``/user/login`` may hand
-    ``PUT /user/login`` to ``/user/{username}``. Paths are grouped by segment count first, so the work is
-    near-linear on real documents (GitHub's 900 paths)."""
+    ``PUT /user/login`` to ``/user/{username}``. Linear on real documents: twins are found by shape, and the
+    templates a path's URLs could reach by an index per segment position (a literal segment is matched by the
+    same literal or a parameter there, a generated value by a whole-segment parameter only), so ten thousand
+    paths under one prefix are not compared pair by pair."""
     by_length: dict[int, list[tuple[str, list[str], str]]] = {}
     for item in spec.paths:
         if "?" in item.template or "#" in item.template:
@@ -300,31 +302,38 @@ def route_shapes(spec: Spec) -> dict[str, tuple[tuple[str, ...], tuple[tuple[str
     for group in by_length.values():
         if len(group) < 2:
             continue
-        # bucket by the first segment (GitHub: repos, orgs, users...): a template can only overlap those with the
-        # same first segment or a parameter there, so a large group is not compared pair by pair
-        def head_of(segs: list[str]) -> str:
-            first = segs[1] if len(segs) > 1 else ""
-            return "{}" if "{" in first else first
-
-        by_head: dict[str, list[tuple[str, list[str], str]]] = {}
-        for entry in group:
-            by_head.setdefault(head_of(entry[1]), []).append(entry)
-        wild = by_head.get("{}", [])
-        for template, segs, shape in group:
-            twins: list[str] = []
-            overlaps: list[tuple[str, tuple[str, ...]]] = []
-            head = head_of(segs)
-            candidates = group if head == "{}" else by_head[head] + wild
-            for other, osegs, oshape in candidates:
-                if other == template:
-                    continue
-                if oshape == shape:
-                    # the same template up to names: a router with typed parameters may still tell them apart
-                    # (/x/{id:int}), so the twin's methods are an overlap, never declared here
-                    twins.append(other)
-                    overlaps.append((other, methods[other]))
-                elif all(_segment_matches(r, s) for r, s in zip(osegs, segs)):
-                    overlaps.append((other, methods[other]))
+        by_shape: dict[str, list[int]] = {}
+        literal: list[dict[str, set[int]]] = [{} for _ in group[0][1]]  #: position -> literal -> entries
+        whole: list[set[int]] = [set() for _ in group[0][1]]  #: position -> entries with a whole-segment parameter
+        partial: list[set[int]] = [set() for _ in group[0][1]]  #: position -> entries with a parameter in a segment
+        for n, (_, segs, shape) in enumerate(group):
+            by_shape.setdefault(shape, []).append(n)
+            for i, seg in enumerate(segs):
+                if "{" not in seg:
+                    literal[i].setdefault(seg, set()).add(n)
+                elif seg.startswith("{") and seg.endswith("}") and seg.count("{") == 1:
+                    whole[i].add(n)
+                else:
+                    partial[i].add(n)
+        for n, (template, segs, shape) in enumerate(group):
+            twin_ids = [m for m in by_shape[shape] if m != n]
+            reach: set[int] | None = None
+            for i, seg in enumerate(segs):
+                if "{" in seg:  # a generated value: only a whole-segment parameter takes it
+                    here = whole[i]
+                else:
+                    here = literal[i].get(seg, set()) | whole[i] | {m for m in partial[i] if _segment_matches(group[m][1][i], seg)}
+                reach = set(here) if reach is None else reach & here
+                if not reach:
+                    break
+            twins = [group[m][0] for m in twin_ids]
+            # the same template up to names: a router with typed parameters may still tell them apart
+            # (/x/{id:int}), so the twin's methods are an overlap, never declared here
+            # in the order a router would be asked: the same first segment, then a parameter there
+            wild_first = "{" not in (segs[1] if len(segs) > 1 else "")
+            overlap_ids = sorted(set(twin_ids) | ((reach or set()) - {n}),
+                                 key=lambda m: (wild_first and len(group[m][1]) > 1 and "{" in group[m][1][1], m))
+            overlaps = [(group[m][0], methods[group[m][0]]) for m in overlap_ids]
             if twins or overlaps:
                 out[template] = (tuple(twins), tuple(overlaps))
     return out

@@ -92,7 +92,9 @@ CRASHING_PLUGIN = textwrap.dedent("""
             raise RuntimeError("boom in a probe factory\\nsecond line")
         return []
 
-    probes.EXTRA_PROBES = probes.EXTRA_PROBES + (crashing_factory,)  # the families are an explicit tuple
+    crashing = probes.Family("crashing", "crashing", crashing_factory, "crashing", "crashing", "--crashing", "crashing",
+                             None, "", "", (), "")
+    probes.FAMILIES = probes.FAMILIES + (crashing,)  # the families are an explicit tuple
     from checker.cli import main
     main(sys.argv[1:])
 """)

@@ -16,7 +16,7 @@ as observations with the family's role; ``plan`` counts them by asking the facto
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from . import cors, gateway, head_depth, override, slashes, unknown_method
 from .base import ExtraProbe, ExtraProbeFactory, ProbeContext
@@ -40,6 +40,12 @@ class Family:
     help: str  #: the command-line option's help
     #: True for a boolean switch that the command line turns off (``--no-...``) and the file sets true/false
     negated: bool = False
+    #: its answer is a property of the serving stack, not of one route: asked of a sample of paths and extended
+    #: where the sample's answers differ (checker/adaptive.py); False: asked of every path
+    stack_level: bool = False
+    #: whether a path's answers can show the behaviour asked about (path plan, ProbeOptions) -> bool: a sampled
+    #: mount needs such a path (None: every path can)
+    informative: Callable[[Any, Any], bool] | None = None
 
     @property
     def on_by_default(self) -> str:
@@ -75,7 +81,7 @@ FAMILIES: tuple[Family, ...] = (
            "names no method; only where POST is undeclared and refused", "7 (`all`: 12; `off`: 0)",
            ("method-override-honoured",),
            "Method-override probes per path (only where POST is undeclared and refused): one (one overridden method, "
-           "7 requests), all (DELETE and PATCH, 12) or off."),
+           "7 requests), all (DELETE and PATCH, 12) or off.", stack_level=True, informative=override.informative),
     Family("cors", "CORS preflight", cors.preflight_probes, cors.ROLE, "cors_origin", "--cors-origin", "cors-origin", None,
            "`OPTIONS` + `Origin` + `Access-Control-Request-Method` for each declared method", "one per declared method",
            ("cors-preflight-rejected",),
@@ -83,24 +89,22 @@ FAMILIES: tuple[Family, ...] = (
     Family("unknown_method", "unknown method", unknown_method.unknown_method_probes, unknown_method.ROLE, "unknown_method",
            "--no-unknown-method", "unknown-method", True, "`C405UNKNOWN /path`, no body", "1",
            ("unknown-method-accepted", "unknown-method-wrong-status"),
-           "Do not send the made-up method token (one request per path).", negated=True),
+           "Do not send the made-up method token (one request per path).", negated=True, stack_level=True),
     Family("head_depth", "raw HEAD", head_depth.head_raw_probes, head_depth.ROLE, "head_raw", "--no-head-body-check",
            "head-body-check", True, "the HEAD cell's request over a raw socket, to see bytes after the headers",
            "1 where GET is declared", ("head-body-present",),
-           "Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET).", negated=True),
+           "Do not send the raw-socket HEAD that looks for a HEAD body (one request per path with a GET).", negated=True,
+           stack_level=True),
     Family("slashes", "trailing-slash twin", slashes.factory, slashes.ROLE, "slash_twins", "--no-slash-twins", "slash-twins",
            True, "GET and each declared method again with the trailing slash toggled, no body (a withheld cell's twin is "
            "withheld too)", "one per GET and declared method", ("trailing-slash-mismatch", "trailing-slash-twin"),
            "Do not probe each path's trailing-slash twin (rules trailing-slash-mismatch / -twin are then not judged).",
-           negated=True),
+           negated=True, stack_level=True),
 )
 
-#: the families' factories, in the order the engine sends their requests
-EXTRA_PROBES: tuple[ExtraProbeFactory, ...] = tuple(f.factory for f in FAMILIES)
-
-
 def factories() -> tuple[ExtraProbeFactory, ...]:
-    return EXTRA_PROBES
+    """The families' factories, in the order the engine sends their requests."""
+    return tuple(f.factory for f in FAMILIES)
 
 
 def family(name: str) -> Family:
@@ -117,5 +121,5 @@ def readme_table() -> str:
     return "\n".join(rows)
 
 
-__all__ = ["EXTRA_PROBES", "FAMILIES", "ExtraProbe", "ExtraProbeFactory", "Family", "ProbeContext", "factories", "family",
+__all__ = ["FAMILIES", "ExtraProbe", "ExtraProbeFactory", "Family", "ProbeContext", "factories", "family",
            "readme_table"]

@@ -58,6 +58,13 @@ def targets(pp: PathPlan, mode: str) -> list[str]:
     return [(declared or candidates)[0]]
 
 
+def informative(pp: PathPlan, options: object) -> bool:
+    """Whether this path's answers can show an override honoured: only where the method it names is declared
+    (its answer then differs from a refused POST's). Elsewhere the overridden request is refused as the POST
+    is, and an honoured override looks like an ignored one (checker/adaptive.py samples a mount here)."""
+    return any(m in pp.item.operations for m in targets(pp, getattr(options, "override_probes", "one")))
+
+
 def tag(carrier: str, method: str) -> str:
     return f"{carrier}={method}"
 

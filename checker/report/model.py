@@ -39,6 +39,10 @@ class Report:
     #: every state-changing request the run sent (method, url, kind, path, status): the audit of a run;
     #: None for reports that are not runs
     writes_sent: list[dict[str, Any]] | None = None
+    #: which paths each stack-level question was asked of and which got the sample's verdict by inference
+    #: (checker/adaptive.py): {"mode", "questions": {name: {"applies", "sampled", "extended", "inferred",
+    #: "extended_because"}}}; None for reports that are not runs
+    sampling: dict[str, Any] | None = None
 
     # -- derived ----------------------------------------------------------------------------------
     def counted_findings(self) -> list[Finding]:
@@ -138,6 +142,8 @@ class Report:
         }
         if self.writes_sent is not None:
             out["writes_sent"] = self.writes_sent
+        if self.sampling is not None:
+            out["sampling"] = self.sampling
         if self.ignored:
             out["ignored"] = [{**f.to_dict(), "ignore_reason": reason} for f, reason in self.ignored]
         if self.notes:

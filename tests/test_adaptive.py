@@ -1,0 +1,194 @@
+"""Adaptive probing (checker/adaptive.py): the stack-level questions are asked of a sample of paths and the
+verdict is extended by inference only where the sample's answers are alike and conformant -- so a default run
+sends fewer requests than ``--exhaustive`` and reaches the same verdicts, on real Starlette servers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+from checker import api
+from checker.adaptive import NOTE_HEAD
+from checker.options import ProbeOptions
+
+from .support.run import cli
+from .support.servers import serve_asgi
+
+RESOURCES = ("books", "authors", "shelves", "loans", "members", "reviews", "tags", "branches")
+
+
+def spec(mounts: tuple[str, ...]) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for mount in mounts:
+        for name in RESOURCES:
+            paths[f"/{mount}/{name}"] = {"get": {"responses": {"200": {"description": "ok"}}}}
+            paths[f"/{mount}/{name}/{{id}}"] = {
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "get": {"responses": {"200": {"description": "ok"}}},
+                "delete": {"responses": {"204": {"description": "gone"}}},
+            }
+    return {"openapi": "3.1.0", "info": {"title": "library", "version": "1"}, "paths": paths}
+
+
+async def listing(request):
+    return JSONResponse([])
+
+
+async def item(request):
+    if request.method == "DELETE":
+        return JSONResponse({"detail": "no such row"}, status_code=404)
+    return JSONResponse({"id": request.path_params["id"]})
+
+
+def routes() -> list[Route]:
+    out = []
+    for name in RESOURCES:
+        out.append(Route(f"/{name}", listing, methods=["GET"]))
+        out.append(Route(f"/{name}/{{id}}", item, methods=["GET", "DELETE"]))
+    return out
+
+
+class HeaderOverride:
+    """Express's methodOverride('X-HTTP-Method-Override') as ASGI middleware: a POST naming another method
+    becomes that method -- in front of one mount only (a legacy sub-application)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST":
+            wanted = dict(scope["headers"]).get(b"x-http-method-override")
+            if wanted:
+                scope = {**scope, "method": wanted.decode().upper()}
+        await self.app(scope, receive, send)
+
+
+def app(legacy_override: bool = False) -> Starlette:
+    legacy = Starlette(routes=routes())
+    return Starlette(routes=[Mount("/api", routes=routes()),
+                             Mount("/legacy", app=HeaderOverride(legacy) if legacy_override else legacy)])
+
+
+def run(tmp_path, server: Starlette, exhaustive: bool) -> api.Report:
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec(("api", "legacy"))))
+    with serve_asgi(server, http="h11") as url:
+        return api.check(str(path), base_url=url,
+                         options=api.RunOptions(probe=ProbeOptions(exhaustive=exhaustive)))
+
+
+def verdicts(report: api.Report) -> tuple[list, list]:
+    findings = sorted((f.rule, f.path, f.method or "", f.severity) for f in report.findings)
+    matrix = [(c["path"], c["method"], c["verdict"], c["status"]) for c in report.matrix]
+    return findings, matrix
+
+
+def test_a_conformant_server_gets_the_same_verdicts_for_fewer_requests(tmp_path):
+    default = run(tmp_path, app(), exhaustive=False)
+    exhaustive = run(tmp_path, app(), exhaustive=True)
+    assert verdicts(default) == verdicts(exhaustive)
+    assert default.requests_sent < exhaustive.requests_sent
+    assert default.sampling is not None and default.sampling["mode"] == "adaptive"
+    assert exhaustive.sampling["mode"] == "exhaustive"
+    # every question that applies was asked of at least one path of each mount, and inferred for the rest
+    for name in ("head_depth", "stability"):
+        q = default.sampling["questions"][name]
+        assert q["inferred"], name
+        assert {t.split("/")[1] for t in q["sampled"]} == {"api", "legacy"}
+        assert set(q["sampled"]) | set(q["inferred"]) | set(q["extended"]) == \
+            set(exhaustive.sampling["questions"][name]["sampled"])
+        assert not exhaustive.sampling["questions"][name]["inferred"]
+    assert any(n.startswith(NOTE_HEAD) for n in default.notes)
+
+
+def test_a_mount_that_honours_overrides_is_found_on_every_path_of_it(tmp_path):
+    """The override middleware sits in front of /legacy only: the mount's sample finds it, and a finding is
+    never inferred -- the question goes to every path there, so each gets its finding from its own request."""
+    default = run(tmp_path, app(legacy_override=True), exhaustive=False)
+    exhaustive = run(tmp_path, app(legacy_override=True), exhaustive=True)
+    assert verdicts(default) == verdicts(exhaustive)
+    honoured = {f.path for f in default.findings if f.rule == "method-override-honoured"}
+    assert honoured and all(p.startswith("/legacy/") for p in honoured)
+    assert honoured == {f.path for f in exhaustive.findings if f.rule == "method-override-honoured"}
+    q = default.sampling["questions"]["override"]
+    assert set(q["extended"]) >= {p for p in honoured if p not in q["sampled"]}
+    assert q["extended_because"]  # the /legacy sample answered unlike /api's, or made a finding
+    assert default.requests_sent < exhaustive.requests_sent  # /api still inferred
+
+
+def test_the_sample_is_the_same_on_every_run(tmp_path):
+    first = run(tmp_path, app(), exhaustive=False)
+    second = run(tmp_path, app(), exhaustive=False)
+    assert first.sampling == second.sampling
+    assert first.requests_sent == second.requests_sent
+
+
+def test_the_cli_says_what_was_inferred_and_exhaustive_asks_every_path(tmp_path):
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec(("api", "legacy"))))
+    with serve_asgi(app(), http="h11") as url:
+        default = cli(str(path), "--base-url", url, "--json", "-", "--no-progress")
+        exhaustive = cli(str(path), "--base-url", url, "--json", "-", "--no-progress", "--exhaustive")
+    assert default.code == exhaustive.code == 0, default.stderr
+    d, e = default.json(), exhaustive.json()
+    assert d["summary"]["requests"] < e["summary"]["requests"]
+    assert d["matrix"] == e["matrix"]
+    assert any(n.startswith(NOTE_HEAD) and "--exhaustive" in n for n in d["notes"])
+    assert not any(n.startswith(NOTE_HEAD) for n in e.get("notes", []))
+    assert d["sampling"]["questions"]["slashes"]["inferred"]
+
+
+# -- the framework servers of the suite: the same verdicts sampled as exhaustive ------------------------------
+
+def _framework(name: str):
+    from .servers import aiohttp_app, django_app, fastapi_app, flask_app, litestar_app, starlette_conformant
+    from .support.servers import serve_aiohttp, serve_wsgi
+
+    return {
+        "flask": (lambda: serve_wsgi(flask_app.make_app()), "flask_app.yaml"),
+        "fastapi": (lambda: serve_asgi(fastapi_app.make_app()), "fastapi_app.yaml"),
+        "starlette-conformant": (lambda: serve_asgi(starlette_conformant.make_app()), "starlette_conformant.yaml"),
+        "aiohttp": (lambda: serve_aiohttp(aiohttp_app.make_app()), "aiohttp_app.yaml"),
+        "django": (lambda: serve_wsgi(django_app.make_app()), "django_app.yaml"),
+        "litestar": (lambda: serve_asgi(litestar_app.make_app()), "litestar_app.yaml"),
+    }[name]
+
+
+@pytest.mark.parametrize("name", ["flask", "fastapi", "starlette-conformant", "aiohttp", "django", "litestar"])
+def test_the_framework_servers_get_the_same_verdicts_as_exhaustive(name: str):
+    from .servers.common import run_api, spec_path
+
+    serve, spec_file = _framework(name)
+    reports = {}
+    for exhaustive in (False, True):
+        with serve() as url:  # a fresh server each time: --allow-writes changes their rows
+            reports[exhaustive] = run_api(spec_path(spec_file), url, exhaustive=exhaustive)
+    def seen(report):
+        return (sorted((f["rule"], f["path"], f["method"] or "", f["severity"]) for f in report["findings"]),
+                [(c["path"], c["method"], c["verdict"], c["status"]) for c in report["matrix"]])
+    assert seen(reports[False]) == seen(reports[True])
+    assert reports[False]["summary"]["requests"] <= reports[True]["summary"]["requests"]
+
+
+@pytest.mark.parametrize("writes", [(), ("--allow-writes",)], ids=["default", "allow-writes"])
+def test_the_demo_report_is_the_same_as_exhaustive(writes: tuple[str, ...]):
+    from checker.demo.server import DemoServer
+
+    from .support.run import ROOT
+
+    reports = []
+    for mode in ((), ("--exhaustive",)):
+        with DemoServer() as url:
+            result = cli(str(ROOT / "specs" / "bookshop.yaml"), "--base-url", url, "--json", "-", *writes, *mode)
+        assert result.code == 1, result.stderr
+        reports.append(json.loads(result.stdout.replace(url, "http://demo")))  # each server has its own port
+    adaptive, exhaustive = reports
+    assert [(f["rule"], f["path"], f["method"], f["message"]) for f in adaptive["findings"]] == \
+        [(f["rule"], f["path"], f["method"], f["message"]) for f in exhaustive["findings"]]
+    assert adaptive["matrix"] == exhaustive["matrix"]
