@@ -143,7 +143,24 @@ def merge(paths: list[str]) -> Report:
         # the audit of every shard's state-changing requests (absent when no shard report has one)
         writes_sent=[w for _, d in docs for w in d.get("writes_sent") or []]
         if any("writes_sent" in d for _, d in docs) else None,
+        sampling=_merged_sampling([d["sampling"] for _, d in docs if d.get("sampling")]),
     )
+
+
+def _merged_sampling(parts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Each shard sampled its own paths (checker/adaptive.py): the union of what each asked and inferred."""
+    if not parts:
+        return None
+    mode = "adaptive" if any(p.get("mode") == "adaptive" for p in parts) else "exhaustive"
+    questions: dict[str, Any] = {}
+    for part in parts:
+        for name, q in part.get("questions", {}).items():
+            into = questions.setdefault(name, {"applies": 0, "sampled": [], "extended": [], "inferred": [],
+                                               "extended_because": []})
+            into["applies"] += int(q.get("applies") or 0)
+            for key in ("sampled", "extended", "inferred", "extended_because"):
+                into[key] = sorted(set(into[key]) | set(q.get(key) or []))
+    return {"mode": mode, "questions": questions}
 
 
 def _paths_in_order(doc: dict[str, Any]) -> list[str]:

@@ -60,6 +60,11 @@ def test_union_of_shards_is_the_unsharded_run(runs, n):
     assert merged["summary"]["complete"] is True and "shard" not in merged["target"]
     assert merged["target"]["merged_shards"] == {"total": n, "merged": list(range(1, n + 1))}
     assert (runs / f"merged{n}.xml").read_text().startswith("<?xml")
+    # every question was asked of (or inferred for) the same paths as in the whole run
+    def asked(report):
+        return {name: set(q["sampled"]) | set(q["extended"]) | set(q["inferred"])
+                for name, q in report["sampling"]["questions"].items()}
+    assert asked(merged) == asked(full) and merged["sampling"]["mode"] == "adaptive"
     # each shard holds only its own paths, every path in exactly one shard
     seen = []
     for k, path in enumerate(shards, start=1):

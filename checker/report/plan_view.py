@@ -111,6 +111,8 @@ def print_plan(plan: Plan, console: Console, probe_options: object | None = None
                       for k, v in counts.items() if k != "total" and v)
     console.print(f"{_n(len(plan.cells), 'cell')}: {declared} declared, {implied} implied, "
                   f"{len(plan.cells) - declared - implied} undeclared · this run sends at most {_n(counts['total'], 'request')} "
-                  f"({kinds}; plus any redirect hops it follows)", markup=False)
+                  f"({kinds}; plus any redirect hops it follows; a run without --exhaustive asks the repeats, "
+                  "twins, raw HEADs, unknown-method and override probes of a sample of paths and sends fewer)",
+                  markup=False)
     for w in plan.warnings:
         console.print(Text.assemble(("note: ", "yellow"), w))
