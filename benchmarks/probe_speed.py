@@ -167,8 +167,13 @@ class Bench:
     cells: int | None = None
     paths: int | None = None
     withheld: int = 0  # cells conform405 does not send by default (writes), the floor does
+    load: float = 0.0  # the highest 1-minute load average seen while measuring
     rows: list[Measure] = field(default_factory=list)
     note: str = ""  # why nothing (or not everything) was measured
+
+    def add(self, m: Measure) -> None:
+        self.rows.append(m)
+        self.load = max(self.load, os.getloadavg()[0])
 
     def row(self, tool: str) -> Measure | None:
         return next((r for r in self.rows if r.tool == tool), None)
@@ -177,7 +182,7 @@ class Bench:
 def bench_spec(label: str, spec: Path, repeat: int, st_timeout: float, help_text: str) -> Bench:
     from .conformant_server import serve_counted
 
-    bench = Bench(label, spec)
+    bench = Bench(label, spec, load=os.getloadavg()[0])
     work = tempfile.mkdtemp(prefix="c405-bench-")
     try:
         with serve_counted(spec) as server:
@@ -190,29 +195,30 @@ def bench_spec(label: str, spec: Path, repeat: int, st_timeout: float, help_text
             for kind in ("asyncio", "aiohttp"):
                 tool = f"floor ({kind})"
                 if kind == "aiohttp" and not _importable("aiohttp"):
-                    bench.rows.append(Measure(tool, failed=True, notes=["aiohttp is not installed"]))
+                    bench.add(Measure(tool, failed=True, notes=["aiohttp is not installed"]))
                     continue
                 cmd = [sys.executable, "-m", "benchmarks.floor_client", plan_path, f"--kind={kind}"]
-                bench.rows.append(measure(tool, server, cmd, 120, repeat))
+                bench.add(measure(tool, server, cmd, 120, repeat))
             report = os.path.join(work, "report.json")
             c405 = [sys.executable, "-m", "checker", str(spec), "--base-url", url, "--json", report, "--quiet", "--no-progress"]
             cells_only = [a for sw in EXTRA_PROBE_SWITCHES if sw[0] in help_text for a in sw]
             for tool, extra, available in ((DEFAULT, [], True), (EXHAUSTIVE, ["--exhaustive"], "--exhaustive" in help_text),
                                            (CELLS, cells_only, bool(cells_only))):
                 if not available:
-                    bench.rows.append(Measure(tool, failed=True, notes=["this version of conform405 has no such option"]))
+                    bench.add(Measure(tool, failed=True, notes=["this version of conform405 has no such option"]))
                     continue
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(report)
                 m = measure(tool, server, c405 + extra, 300, repeat)
                 m.notes.extend(_report_notes(report, m, bench.cells))
-                bench.rows.append(m)
-            bench.rows.append(_schemathesis(server, spec, url, work, st_timeout))
+                bench.add(m)
+            bench.add(_schemathesis(server, spec, url, work, st_timeout))
     except RuntimeError as exc:  # the server did not start, or the plan failed
         lines = str(exc).strip().splitlines() or [type(exc).__name__]  # the first line says what, the last why
         bench.note = lines[0] if len(lines) == 1 else f"{lines[0].split(': ', 1)[0]}: {lines[-1].strip()}"
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        bench.load = max(bench.load, os.getloadavg()[0])
     return bench
 
 
@@ -330,6 +336,10 @@ def print_targets(bench: Bench) -> list[bool | None]:
     results = targets(bench)
     for line, met in results:
         print(f"    {line} {'ok' if met else 'MISSED' if met is False else '- not judged'}")
+    cpus = os.cpu_count() or 1
+    if bench.load > cpus:  # the bench itself keeps about two processes busy (the server and one tool)
+        print(f"    (the machine was busy, load average up to {bench.load:.1f} on {cpus} CPUs: the walls of the"
+              " CPU-heavy tools suffer most, so the ratios to the floor are inflated; CPU s is the steadier figure)")
     return [met for _, met in results]
 
 
