@@ -154,11 +154,13 @@ def build_app(spec_path: str):
 
 class _KeepEncodedSlashes:
     """Route on the path with ``%2F`` kept encoded: a parameter value may hold a slash
-    (GitHub's ``{ref}`` is ``heads/main``), as on the real API. Counts the requests it sees."""
+    (GitHub's ``{ref}`` is ``heads/main``), as on the real API. Counts the requests it sees
+    (``requests``); the server counts those its HTTP parser refuses before the app (``refused``)."""
 
     def __init__(self, app) -> None:
         self.app = app
         self.requests = 0
+        self.refused = 0
 
     async def __call__(self, scope, receive, send):
         self.requests += 1
@@ -171,6 +173,22 @@ class _KeepEncodedSlashes:
         await self.app(scope, receive, send)
 
 
+def _counting_protocol(http: str, app: _KeepEncodedSlashes):
+    """uvicorn's protocol class for ``http``, counting the requests its parser refuses with 400 before the
+    app sees them (httptools does so for a made-up method token): the server's count is every request."""
+    from uvicorn.config import HTTP_PROTOCOLS
+    from uvicorn.importer import import_from_string
+
+    base = import_from_string(HTTP_PROTOCOLS[http])
+
+    class Counting(base):  # type: ignore[misc, valid-type]
+        def send_400_response(self, msg: str) -> None:
+            app.refused += 1
+            super().send_400_response(msg)
+
+    return Counting
+
+
 def _serve_forever(spec_path: str) -> None:
     import socket
 
@@ -180,7 +198,7 @@ def _serve_forever(spec_path: str) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((HOST, 0))
-    http = os.environ.get("CONFORM405_BENCH_HTTP", "httptools")
+    http = _counting_protocol(os.environ.get("CONFORM405_BENCH_HTTP", "httptools"), app)
     config = uvicorn.Config(app, http=http, loop="auto", log_level="error", access_log=False,
                             lifespan="off", backlog=2048, timeout_keep_alive=30)
     server = uvicorn.Server(config)
@@ -191,7 +209,7 @@ def _serve_forever(spec_path: str) -> None:
         def report_count(*_: object) -> None:  # SIGUSR1: write how many requests were served so far
             tmp = count_file + ".tmp"
             with open(tmp, "w") as fh:
-                fh.write(str(app.requests))
+                fh.write(str(app.requests + app.refused))
             os.replace(tmp, count_file)
 
         signal.signal(signal.SIGUSR1, report_count)
@@ -216,7 +234,8 @@ class Running:
         self.url, self.proc, self._count_file = url, proc, count_file
 
     def requests(self, timeout: float = 10.0) -> int | None:
-        """Requests served so far (asked by signal; None if the server does not answer)."""
+        """Requests served so far, those the HTTP parser refused with 400 included (asked by signal;
+        None if the server does not answer)."""
         import signal
 
         with contextlib.suppress(FileNotFoundError):

@@ -1,103 +1,153 @@
-"""The probe benchmark: the whole matrix of a large real spec against a conformant server.
+"""The probe benchmark (issue #17): the whole matrix of a large real document against a conformant server.
 
-For GitHub's and Stripe's descriptions, side by side in one run, each tool as a whole process
-(wall time, CPU seconds and peak RSS of the child from ``wait4``; requests counted by the server):
+For Twilio's and GitHub's descriptions (../shared/specs-corpus), side by side in one run and against the same
+conformant server, each tool as a whole process (wall time, CPU seconds and peak RSS of the child from ``wait4``):
 
-* **floor**: a minimal client firing exactly the plan's cells, nothing else (benchmarks/floor_client.py), twice:
-  plain asyncio with httptools (the least Python can do per request) and aiohttp (the usual fast client);
-* **conform405**: ``python -m checker SPEC --base-url URL --json ... --quiet --no-progress``;
-* **conform405 --app**: the same spec's app in-process (no socket), when the CLI has ``--app``;
-* **Schemathesis**: ``schemathesis run SPEC -u URL --checks unsupported_method,allow_header_conformance``,
-  bounded by $BENCH_SCHEMATHESIS_TIMEOUT seconds (default 600).
+* **floor**: a minimal client firing exactly one request per cell of the plan, nothing else
+  (benchmarks/floor_client.py), twice: plain asyncio with httptools (the least Python can do per request)
+  and aiohttp (the usual fast client);
+* **conform405**: ``python -m checker SPEC --base-url URL --json ... --quiet --no-progress``, the default run;
+* **conform405 --exhaustive**: the same with every stack-level probe sent to every path;
+* **conform405 cells only**: the same with every extra probe switched off -- about the floor's workload, so
+  its wall over the floor's is the engine's own cost;
+* **Schemathesis**: ``schemathesis run SPEC --url URL --checks unsupported_method,allow_header_conformance``,
+  bounded by $BENCH_SCHEMATHESIS_TIMEOUT seconds (default 600; 0 skips it).
 
-The conformant server is benchmarks/conformant_server.py on uvicorn (httptools) on 127.0.0.1, in its own
-process. Fast runs are repeated $BENCH_REPEAT times (default 3) and the best wall time is shown: the
-machine is shared, and the best of a few is the least disturbed. Skips when ../shared is absent.
+Requests are counted by the server (benchmarks/conformant_server.serve_counted: its count before and after
+each run, those its HTTP parser refuses included); requests per cell divide them by the plan's cells (the
+matrix of ``conform405 plan SPEC --json -``); "x floor" is a wall time over the asyncio floor's. The floors
+and conform405 runs are repeated $BENCH_REPEAT times (default 3) and the median is shown (the machine may be
+shared); Schemathesis runs once. After each table, issue #17's targets, computed from the figures above:
+the default run at most 1.3 requests per cell and at most 2x the floor's wall; Schemathesis at least 25x
+slower than the default run.
+
+The server is benchmarks/conformant_server.py on uvicorn (httptools) on 127.0.0.1, in its own process.
+$BENCH_SPECS=Twilio (or GitHub) runs one document. Anything missing (the corpus, a document, the bench
+extra, Schemathesis) is a note, not an error; the exit status is 0 whether the targets are met or not.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "specs-corpus"
-SPECS = (("GitHub", "github-api.github.com.json"), ("Stripe", "stripe-spec3.yaml"))
+SPECS = (("Twilio", "twilio-api-v2010.json"), ("GitHub", "github-api.github.com.json"))
+
+#: issue #17's targets
+MAX_REQUESTS_PER_CELL = 1.3
+MAX_WALL_OVER_FLOOR = 2.0
+MIN_SCHEMATHESIS_OVER_DEFAULT = 25.0
+
+DEFAULT, EXHAUSTIVE, CELLS, SCHEMATHESIS = "conform405", "conform405 --exhaustive", "conform405 cells only", "Schemathesis"
+FLOOR = "floor (asyncio)"  # the floor the ratios are taken against: the least a Python client can do
+
+#: the switches that turn conform405's extra probes off (those this version has), leaving the matrix cells
+EXTRA_PROBE_SWITCHES = (("--no-stability-check",), ("--override-probes", "off"), ("--no-unknown-method",),
+                        ("--no-head-body-check",), ("--no-discovery",), ("--no-slash-twins",))
 
 
 @dataclass
 class Measure:
     tool: str
-    wall: float | None = None
+    wall: float | None = None  # median over the repeats
     cpu: float | None = None
     rss_mb: float | None = None
     requests: int | None = None
-    note: str = ""
+    notes: list[str] = field(default_factory=list)
+    bounded: bool = False  # stopped at its time bound: the wall is a lower bound
+    failed: bool = False  # did not run, or exited with an unexpected code
 
     @property
-    def rps(self) -> float | None:
-        return self.requests / self.wall if self.requests and self.wall else None
+    def measured(self) -> bool:
+        return self.wall is not None and not self.failed
 
 
-def run_child(cmd: list[str], timeout: float, env: dict[str, str] | None = None,
-              stdout_path: str | None = None) -> tuple[int | None, float, float, float, str]:
-    """Run ``cmd`` as a child; ``(exit code or None on timeout, wall s, CPU s, peak RSS MB, stderr tail)``."""
+@dataclass
+class Child:
+    code: int | None  # None: stopped at the time bound
+    wall: float
+    cpu: float
+    rss_mb: float
+    stderr_tail: str
+
+
+def run_child(cmd: list[str], timeout: float, env: dict[str, str] | None = None) -> Child:
+    """Run ``cmd`` as a child process, killed after ``timeout`` seconds."""
     err = tempfile.TemporaryFile()
-    out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT,
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT,
                             env={**os.environ, **(env or {})})
     code: int | None = None
-    rusage = None
     while True:
         pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
-            code = os.waitstatus_to_exitcode(status)
-            proc.returncode = code
+            code = proc.returncode = os.waitstatus_to_exitcode(status)
             break
         if time.perf_counter() - started > timeout:
             proc.kill()
-            _, status, rusage = os.wait4(proc.pid, 0)
+            _, _, rusage = os.wait4(proc.pid, 0)
             proc.returncode = -9
             break
         time.sleep(0.002)
     wall = time.perf_counter() - started
-    if stdout_path:
-        out.close()  # type: ignore[union-attr]
     err.seek(0)
     tail = err.read().decode(errors="replace").strip()[-400:]
     err.close()
-    return code, wall, rusage.ru_utime + rusage.ru_stime, rusage.ru_maxrss / 1024, tail
+    return Child(code, wall, rusage.ru_utime + rusage.ru_stime, rusage.ru_maxrss / 1024, tail)
 
 
-def measure(tool: str, server, cmd: list[str], timeout: float, repeat: int = 1,
-            env: dict[str, str] | None = None, counted: bool = True, ok_codes=(0, 1)) -> Measure:
-    best: Measure | None = None
+def measure(tool: str, server, cmd: list[str], timeout: float, repeat: int = 1, ok_codes=(0, 1)) -> Measure:
+    """``cmd`` run ``repeat`` times: the median wall, the CPU and memory of the median run, the requests
+    the server counted during it. A run stopped at its bound or failing ends the repeats."""
+    runs: list[tuple[float, float, float, int | None]] = []
     for _ in range(repeat):
-        before = server.requests() if counted else None
-        code, wall, cpu, rss, tail = run_child(cmd, timeout, env)
-        after = server.requests() if counted else None
-        m = Measure(tool, wall, cpu, rss, (after - before) if before is not None and after is not None else None)
-        if code is None or code == -9:
-            m.note = f"stopped at the {timeout:g} s bound"
-        elif code not in ok_codes:
-            m.note = f"exit {code}: {tail.splitlines()[-1] if tail else ''}"[:160]
-        if best is None or (m.wall or 1e9) < (best.wall or 1e9):
-            best = m
-    assert best is not None
-    return best
+        before = server.requests()
+        child = run_child(cmd, timeout)
+        after = server.requests()
+        served = after - before if before is not None and after is not None else None
+        if child.code is None or child.code not in ok_codes:
+            m = Measure(tool, child.wall, child.cpu, child.rss_mb, served)
+            if child.code is None:
+                m.bounded = True
+                m.notes.append(f"stopped at its {timeout:g} s bound")
+            else:
+                m.failed = True
+                last = child.stderr_tail.splitlines()[-1] if child.stderr_tail else ""
+                m.notes.append(f"exit {child.code}: {last}"[:160])
+            return m
+        runs.append((child.wall, child.cpu, child.rss_mb, served))
+    runs.sort(key=lambda r: r[0])
+    wall, cpu, rss, served = runs[len(runs) // 2]
+    m = Measure(tool, statistics.median(r[0] for r in runs), cpu, rss, served)
+    counts = sorted({r[3] for r in runs}, key=lambda n: -1 if n is None else n)
+    if len(counts) > 1:
+        m.notes.append("requests varied between repeats: " + ", ".join("?" if n is None else str(n) for n in counts))
+    if served is None:
+        m.notes.append("the server did not tell its count")
+    return m
 
 
-def plan_json(spec: Path, url: str, dest: str) -> None:
+def write_plan(spec: Path, url: str, dest: str) -> dict:
+    """``conform405 plan SPEC --base-url URL --json -`` written to ``dest`` (the floor's input) and parsed."""
+    done = subprocess.run([sys.executable, "-m", "checker", "plan", str(spec), "--base-url", url, "--json", "-"],
+                          capture_output=True, cwd=ROOT)
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()
+        raise RuntimeError(f"conform405 plan exited {done.returncode}: {tail[-1] if tail else ''}")
     with open(dest, "wb") as fh:
-        subprocess.run([sys.executable, "-m", "checker", "plan", str(spec), "--base-url", url, "--json", "-"],
-                       stdout=fh, stderr=subprocess.DEVNULL, check=True, cwd=ROOT)
+        fh.write(done.stdout)
+    return json.loads(done.stdout)
 
 
 def schemathesis_cmd() -> list[str] | None:
@@ -110,132 +160,224 @@ def run_options() -> str:
                           env={**os.environ, "COLUMNS": "200"}).stdout
 
 
-#: the switches that turn conform405's extra probes off (those this version has), leaving the matrix cells
-EXTRA_PROBE_SWITCHES = (("--no-stability-check",), ("--override-probes", "off"), ("--no-unknown-method",),
-                        ("--no-head-body-check",), ("--no-discovery",), ("--no-slash-twins",))
+@dataclass
+class Bench:
+    label: str
+    spec: Path
+    cells: int | None = None
+    paths: int | None = None
+    withheld: int = 0  # cells conform405 does not send by default (writes), the floor does
+    load: float = 0.0  # the highest 1-minute load average seen while measuring
+    rows: list[Measure] = field(default_factory=list)
+    note: str = ""  # why nothing (or not everything) was measured
+
+    def add(self, m: Measure) -> None:
+        self.rows.append(m)
+        self.load = max(self.load, os.getloadavg()[0])
+
+    def row(self, tool: str) -> Measure | None:
+        return next((r for r in self.rows if r.tool == tool), None)
 
 
-def bench_spec(label: str, spec: Path, repeat: int, st_timeout: float, app: bool, cells_only: list[str]) -> list[Measure]:
+def bench_spec(label: str, spec: Path, repeat: int, st_timeout: float, help_text: str) -> Bench:
     from .conformant_server import serve_counted
 
-    rows: list[Measure] = []
+    bench = Bench(label, spec, load=os.getloadavg()[0])
     work = tempfile.mkdtemp(prefix="c405-bench-")
     try:
         with serve_counted(spec) as server:
             url = server.url
-            plan = os.path.join(work, "plan.json")
-            plan_json(spec, url, plan)
+            plan_path = os.path.join(work, "plan.json")
+            plan = write_plan(spec, url, plan_path)
+            bench.cells = len(plan["matrix"])
+            bench.paths = len({c["path"] for c in plan["matrix"]})
+            bench.withheld = sum(1 for c in plan["matrix"] if c.get("withheld"))
             for kind in ("asyncio", "aiohttp"):
-                rows.append(measure(f"floor ({kind})", server,
-                                    [sys.executable, "-m", "benchmarks.floor_client", plan, f"--kind={kind}"], 120, repeat))
+                tool = f"floor ({kind})"
+                if kind == "aiohttp" and not _importable("aiohttp"):
+                    bench.add(Measure(tool, failed=True, notes=["aiohttp is not installed"]))
+                    continue
+                cmd = [sys.executable, "-m", "benchmarks.floor_client", plan_path, f"--kind={kind}"]
+                bench.add(measure(tool, server, cmd, 120, repeat))
             report = os.path.join(work, "report.json")
             c405 = [sys.executable, "-m", "checker", str(spec), "--base-url", url, "--json", report, "--quiet", "--no-progress"]
-            rows.append(measure("conform405", server, c405, 300, repeat))
-            rows[-1].note = rows[-1].note or _findings_note(report)
-            if cells_only:  # the floor's workload exactly: no extra probes
-                rows.append(measure("conform405 cells", server, c405 + cells_only, 300, repeat))
-                rows[-1].note = rows[-1].note or _findings_note(report)
-            if app:
-                cmd = [sys.executable, "-m", "checker", str(spec), "--app", "benchmarks.conformant_server:app",
-                       "--json", report, "--quiet", "--no-progress"]
-                m = measure("conform405 --app", server, cmd, 300, repeat, env={"CONFORM405_BENCH_SPEC": str(spec)},
-                            counted=False)
-                m.requests = _report_requests(report)
-                m.note = m.note or _findings_note(report)
-                rows.append(m)
-            st = schemathesis_cmd()
-            if st is None:
-                rows.append(Measure("Schemathesis", note="not installed (make bench installs the bench extra)"))
-            else:
-                cmd = st + ["run", str(spec), "--url", url, "--checks", "unsupported_method,allow_header_conformance",
-                            "--report-dir", os.path.join(work, "st")]
-                rows.append(measure("Schemathesis", server, cmd, st_timeout, 1, ok_codes=(0, 1)))
+            cells_only = [a for sw in EXTRA_PROBE_SWITCHES if sw[0] in help_text for a in sw]
+            for tool, extra, available in ((DEFAULT, [], True), (EXHAUSTIVE, ["--exhaustive"], "--exhaustive" in help_text),
+                                           (CELLS, cells_only, bool(cells_only))):
+                if not available:
+                    bench.add(Measure(tool, failed=True, notes=["this version of conform405 has no such option"]))
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(report)
+                m = measure(tool, server, c405 + extra, 300, repeat)
+                m.notes.extend(_report_notes(report, m, bench.cells))
+                bench.add(m)
+            bench.add(_schemathesis(server, spec, url, work, st_timeout))
+    except RuntimeError as exc:  # the server did not start, or the plan failed
+        lines = str(exc).strip().splitlines() or [type(exc).__name__]  # the first line says what, the last why
+        bench.note = lines[0] if len(lines) == 1 else f"{lines[0].split(': ', 1)[0]}: {lines[-1].strip()}"
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return rows
+        bench.load = max(bench.load, os.getloadavg()[0])
+    return bench
 
 
-def _report_json(path: str) -> dict | None:
-    import json
+def _schemathesis(server, spec: Path, url: str, work: str, timeout: float) -> Measure:
+    if timeout <= 0:
+        return Measure(SCHEMATHESIS, failed=True, notes=["skipped: $BENCH_SCHEMATHESIS_TIMEOUT=0"])
+    st = schemathesis_cmd()
+    if st is None:
+        return Measure(SCHEMATHESIS, failed=True, notes=["not installed; make bench installs the bench extra"])
+    cmd = st + ["run", str(spec), "--url", url, "--checks", "unsupported_method,allow_header_conformance",
+                "--report-dir", os.path.join(work, "st")]
+    return measure(SCHEMATHESIS, server, cmd, timeout, 1, ok_codes=(0, 1))
 
+
+def _importable(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+def _report_notes(path: str, m: Measure, cells: int | None) -> list[str]:
+    """The report's findings, and where the report disagrees with the server's count or the plan's cells."""
     try:
         with open(path, "rb") as fh:
-            return json.load(fh)
-    except (OSError, ValueError):
-        return None
+            summary = json.load(fh)["summary"]
+    except (OSError, ValueError, KeyError):
+        return [] if m.failed or m.bounded else ["no report written"]
+    by = summary.get("by_severity") or {}
+    parts = ", ".join(f"{n} {sev}" for sev, n in by.items() if n)
+    notes = [f"{summary.get('findings')} findings" + (f" ({parts})" if parts else "")]
+    if m.requests is not None and summary.get("requests") not in (None, m.requests):
+        notes.append(f"its report says {summary['requests']} requests")
+    if cells is not None and summary.get("cells") not in (None, cells):
+        notes.append(f"its report says {summary['cells']} cells")
+    return notes
 
 
-def _report_requests(path: str) -> int | None:
-    report = _report_json(path)
-    return report["summary"].get("requests") if report else None
+# -- the table and the targets ---------------------------------------------------------------------------------
 
 
-def _findings_note(path: str) -> str:
-    report = _report_json(path)
-    if not report:
-        return "no report written"
-    s = report["summary"]
-    judged = s.get("judged")
-    per = f", {s['requests'] / judged:.2f} requests per judged cell ({judged} judged)" if judged else ""
-    return f"{s['findings']} findings, {s['cells']} cells{per}"
+def _num(value: float | None, width: int, spec: str, prefix: str = "") -> str:
+    return ("-" if value is None else prefix + format(value, spec)).rjust(width)
 
 
-def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
+def _shown(value: float, target: float, spec: str = ".2f") -> str:
+    """``value`` as printed beside ``target``: more digits when the rounding would hide which side it is on."""
+    text = format(value, spec)
+    digits = int(spec[1:-1]) if spec.startswith(".") else 2
+    while float(text) == target and value != target and digits < 6:
+        digits += 1
+        text = format(value, f".{digits}f")
+    return text
 
 
-def print_table(label: str, rows: list[Measure]) -> None:
-    by = {r.tool: r for r in rows}
-    c405, st = by.get("conform405"), by.get("Schemathesis")
-    cells = by.get("conform405 cells")
-    print(f"\n{label}: whole process, against the generated conformant server on 127.0.0.1")
-    print(f"  {'tool':18} {'wall s':>8} {'requests':>9} {'req/s':>8} {'CPU s':>7} {'peak MB':>8}  note")
-    for r in rows:
-        print(f"  {r.tool:18} {_fmt(r.wall, '8.2f')} {_fmt(r.requests, '9d') if r.requests is not None else '        -'} "
-              f"{_fmt(r.rps, '8.0f')} {_fmt(r.cpu, '7.2f')} {_fmt(r.rss_mb, '8.0f')}  {r.note}")
-    for name in ("floor (asyncio)", "floor (aiohttp)"):
-        floor = by.get(name)
-        if not floor or not floor.wall:
-            continue
-        if cells and cells.wall:
-            print(f"  conform405 cells / {name} (wall): {cells.wall / floor.wall:.2f}x   (the same requests)")
-        if c405 and c405.wall:
-            print(f"  conform405 / {name} (wall): {c405.wall / floor.wall:.2f}x"
-                  + (f"   (every probe: {c405.requests} requests against the floor's {floor.requests};"
-                     f" per request {floor.rps / c405.rps:.2f}x)" if c405.rps and floor.rps else ""))
-    if st and c405 and st.wall and c405.wall:
-        bound = " (Schemathesis stopped at its bound: at least this)" if "bound" in st.note else ""
-        print(f"  Schemathesis / conform405 (wall): {st.wall / c405.wall:.1f}x{bound}")
+def print_table(bench: Bench) -> None:
+    floor = bench.row(FLOOR)
+    floor_wall = floor.wall if floor and floor.measured else None
+    print(f"\n{bench.label} ({bench.spec.name}): {bench.cells} cells on {bench.paths} paths,"
+          " one conformant server on 127.0.0.1 for every tool")
+    print(f"  {'tool':24} {'wall s':>8} {'requests':>9} {'req/cell':>9} {'x floor':>8} {'CPU s':>7} {'peak MB':>8}  note")
+    for r in bench.rows:
+        bound = ">" if r.bounded else ""
+        per_cell = r.requests / bench.cells if r.requests is not None and bench.cells else None
+        ratio = r.wall / floor_wall if r.wall is not None and floor_wall and not r.failed else None
+        print(f"  {r.tool:24} {_num(r.wall, 8, '.2f', bound)} {_num(r.requests, 9, 'd')} {_num(per_cell, 9, '.2f')}"
+              f" {_num(ratio, 8, '.2f', bound)} {_num(r.cpu, 7, '.2f')} {_num(r.rss_mb, 8, '.0f')}  {'; '.join(r.notes)}")
+    print(f"  wall: median of the repeats (Schemathesis: one run); requests: counted by the server;"
+          f" x floor: wall over the {FLOOR} wall;\n  the floor sends one request per cell, the {bench.withheld}"
+          " writes conform405 withholds by default included")
+
+
+def targets(bench: Bench) -> list[tuple[str, bool | None]]:
+    """Issue #17's targets for one document: ``(line, met)``, met None when the figures cannot tell."""
+    floor, default, st = bench.row(FLOOR), bench.row(DEFAULT), bench.row(SCHEMATHESIS)
+    if default is None or not default.measured:
+        why = f"the default run: {'; '.join(default.notes) if default else 'not run'}"
+        return [(f"default: requests per cell not measured ({why})", None),
+                (f"default: wall over the floor's not measured ({why})", None),
+                (f"Schemathesis / default: not measured ({why})", None)]
+    out: list[tuple[str, bool | None]] = []
+    if default.requests is not None and bench.cells:
+        per_cell = default.requests / bench.cells
+        out.append((f"default: {_shown(per_cell, MAX_REQUESTS_PER_CELL)} req/cell"
+                    f" ({default.requests} / {bench.cells}; target ≤ {MAX_REQUESTS_PER_CELL:g})",
+                    per_cell <= MAX_REQUESTS_PER_CELL))
+    else:
+        out.append(("default: requests per cell unknown (the server did not tell its count)", None))
+    if floor is not None and floor.measured and floor.wall and default.wall is not None:
+        ratio = default.wall / floor.wall
+        out.append((f"default: wall {_shown(ratio, MAX_WALL_OVER_FLOOR)}× the floor's"
+                    f" ({default.wall:.2f} s / {floor.wall:.2f} s; target ≤ {MAX_WALL_OVER_FLOOR:g}×)",
+                    ratio <= MAX_WALL_OVER_FLOOR))
+    else:
+        why = "; ".join(floor.notes) if floor else "not run"
+        out.append((f"default: wall over the floor's unknown (the floor: {why})", None))
+    target = f"target ≥ {MIN_SCHEMATHESIS_OVER_DEFAULT:g}×"
+    if st is None or st.failed or st.wall is None or not default.wall:
+        why = "; ".join(st.notes) if st else "not run"
+        out.append((f"Schemathesis / default: not measured (Schemathesis: {why})", None))
+    elif not st.bounded:
+        ratio = st.wall / default.wall
+        out.append((f"Schemathesis / default: {ratio:.1f}× ({st.wall:.1f} s / {default.wall:.2f} s; {target})",
+                    ratio >= MIN_SCHEMATHESIS_OVER_DEFAULT))
+    else:  # stopped at its bound: the true ratio is larger still
+        ratio = st.wall / default.wall
+        enough = ratio >= MIN_SCHEMATHESIS_OVER_DEFAULT
+        out.append((f"Schemathesis / default: more than {ratio:.1f}× (Schemathesis stopped at its {st.wall:.0f} s bound"
+                    + ("" if enough else " too early to tell: raise $BENCH_SCHEMATHESIS_TIMEOUT") + f"; {target})",
+                    True if enough else None))
+    return out
+
+
+def print_targets(bench: Bench) -> list[bool | None]:
+    print(f"  targets (issue #17), {bench.label}:")
+    results = targets(bench)
+    for line, met in results:
+        print(f"    {line} {'ok' if met else 'MISSED' if met is False else '- not judged'}")
+    cpus = os.cpu_count() or 1
+    if bench.load > cpus:  # the bench itself keeps about two processes busy (the server and one tool)
+        print(f"    (the machine was busy, load average up to {bench.load:.1f} on {cpus} CPUs: the walls of the"
+              " CPU-heavy tools suffer most, so the ratios to the floor are inflated; CPU s is the steadier figure)")
+    return [met for _, met in results]
 
 
 def main() -> None:
-    print("\n== probe speed: floor vs conform405 vs Schemathesis ==")
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdout.reconfigure(errors="replace")  # type: ignore[attr-defined]  # ≤ and × on any terminal
+    print("\n== probe speed: floor vs conform405 (default, --exhaustive) vs Schemathesis ==")
     if not CORPUS.is_dir():
-        print(f"[probe_speed] skipped: {CORPUS} is absent (the shared corpus holds the GitHub and Stripe specs)")
+        print(f"[probe_speed] skipped: {CORPUS} is absent (the shared corpus holds the Twilio and GitHub documents)")
         return
-    try:
-        import aiohttp  # noqa: F401
-        import uvicorn  # noqa: F401
-    except ImportError as exc:
-        print(f"[probe_speed] skipped: {exc} (make bench installs the bench extra)")
+    missing = [name for name in ("uvicorn", "starlette", "httptools") if not _importable(name)]
+    if missing:
+        print(f"[probe_speed] skipped: {', '.join(missing)} not installed (make bench installs the bench extra)")
         return
-    repeat = int(os.environ.get("BENCH_REPEAT", "3"))
+    repeat = max(1, int(os.environ.get("BENCH_REPEAT", "3")))
     st_timeout = float(os.environ.get("BENCH_SCHEMATHESIS_TIMEOUT", "600"))
-    only = os.environ.get("BENCH_SPECS")  # e.g. "GitHub" to run one
+    only = os.environ.get("BENCH_SPECS")  # e.g. "Twilio" to run one
     help_text = run_options()
-    app = "--app" in help_text
-    cells_only = [a for sw in EXTRA_PROBE_SWITCHES if sw[0] in help_text for a in sw]
-    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; best of {repeat} for floor and conform405")
+    st_run = f"one run bounded at {st_timeout:g} s" if st_timeout > 0 else "skipped"
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f};"
+          f" floors and conform405: median of {repeat} runs; Schemathesis: {st_run}")
+    verdicts: list[bool | None] = []
     for label, name in SPECS:
         if only and label not in only.split(","):
             continue
         spec = CORPUS / name
         if not spec.is_file():
-            print(f"[probe_speed] {label}: {spec} is absent, skipped")
+            print(f"\n{label}: {spec} is absent, skipped")
             continue
-        print_table(label, bench_spec(label, spec, repeat, st_timeout, app, cells_only))
-    if cells_only:
-        print(f"\n'conform405 cells' runs with {' '.join(cells_only)}: the matrix cells only, the floor's workload")
+        bench = bench_spec(label, spec, repeat, st_timeout, help_text)
+        if bench.note:
+            print(f"\n{label} ({name}): not measured: {bench.note}")
+            continue
+        print_table(bench)
+        verdicts += print_targets(bench)
+    if verdicts:
+        met, missed = verdicts.count(True), verdicts.count(False)
+        print(f"\ntargets: {met} met, {missed} missed, {len(verdicts) - met - missed} not judged, of {len(verdicts)}")
 
 
 if __name__ == "__main__":
