@@ -12,7 +12,6 @@ from typing import Any
 
 from .observe import Observation
 from .plan import Plan
-from .rules import CHECKS, RULES
 from .rules.base import Finding, PathContext, url_key
 from .writes import WITHHELD_TAG, withheld_verdict
 
@@ -85,6 +84,8 @@ def judge_one(pp, obs_list: list[Observation], options: JudgeOptions) -> PathJud
 def judge_path(pp, obs_list: list[Observation], options: JudgeOptions | None = None
                ) -> tuple[list[Finding], list[tuple[Finding, str]], PathContext]:
     """Every check on one path's observations: ``(findings, ignored, context)``."""
+    from .rules import CHECKS  # the rule families: imported when the first path is judged
+
     options = options or JudgeOptions()
     ctx = path_context(pp, obs_list)
     ctx.response_validator = options.response_validator
@@ -170,6 +171,7 @@ def _with_shrunk(f: Finding, obs: Observation, ctx: PathContext) -> Finding:
     import json
 
     from .reproduce import curl_command
+    from .rules import RULES
     from .rules.base import finding as make
 
     meta = json.loads(obs.tag or "{}")
