@@ -11,7 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-MODULES = ("benchmarks.load_plan", "benchmarks.large_document", "benchmarks.probe_speed")
+MODULES = ("benchmarks.startup", "benchmarks.load_plan", "benchmarks.large_document", "benchmarks.probe_speed")
 
 
 def main() -> None:

@@ -45,7 +45,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,6 +140,8 @@ def find(explicit: str | None = None, cwd: str | Path | None = None) -> Path | N
         return own
     py = folder / "pyproject.toml"
     if py.is_file():
+        import tomllib  # only when there is a file to read (3 ms of every start otherwise)
+
         try:
             data = tomllib.loads(py.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
@@ -156,6 +157,8 @@ def load(explicit: str | None = None, cwd: str | Path | None = None, env: dict[s
     if path is None:
         return None
     where = _display(path)
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

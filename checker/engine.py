@@ -130,6 +130,11 @@ class _Budget:
         self.pause_until = 0.0  #: a 429/503 Retry-After holds every new request until then
         self.paused = 0.0  #: seconds of such holds so far (at most ProbeOptions.retry_after_cap in a run)
 
+    def extend(self, seconds: float) -> None:
+        """Move the deadline ``seconds`` later: time the run spent on preparation that --max-time does not count."""
+        if self.deadline is not None:
+            self.deadline += seconds
+
     def remaining(self) -> float | None:
         """Seconds left before --max-time (None: no deadline)."""
         return None if self.deadline is None else self.deadline - time.monotonic()
@@ -273,9 +278,13 @@ class _Run:
         self.progress, self.path_done = progress, path_done
         self.values = ValueSource(plan.spec, seed=options.seed, user=dict(options.path_params),
                                   examples=plan.options.examples)
-        # a shard (checker/shard.py) draws values for the whole plan, so its requests are the unsharded run's
-        self.values.prepare([p.item for p in getattr(plan, "value_paths", None) or plan.paths])
         self.budget = _Budget(options)
+        # a shard (checker/shard.py) draws values for the whole plan, so its requests are the unsharded run's.
+        # Drawn when first needed (at the latest once the first probe is answered: probe_paths), so the first
+        # request does not wait for hypothesis; the drawing does not count against --max-time, as when it
+        # came before the budget's clock started.
+        self.values.prepare_later([p.item for p in getattr(plan, "value_paths", None) or plan.paths],
+                                  done=self.budget.extend)
         self.observations: list[Observation] = sink if sink is not None else []
         self.by_path: dict[str, list[Observation]] = {}  #: every observation of each path
         self.outstanding: dict[str, int] = {}  #: path template -> its jobs made and not finished yet
@@ -428,6 +437,7 @@ class _Run:
             try:
                 await first  # the first probe alone: a dead target is told apart in one request
                 _check_reachable(self.observations, self.client)
+                self.values.ready()  # now, while no request is in flight, if making the first job did not need them
             except BaseException:  # unreachable or interrupted: the other probes are never made
                 pending.close()
                 raise

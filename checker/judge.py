@@ -12,11 +12,27 @@ from typing import Any
 
 from .observe import Observation
 from .plan import Plan
-from .rules import CHECKS, RULES
 from .rules.base import Finding, PathContext, url_key
 from .writes import WITHHELD_TAG, withheld_verdict
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+
+
+def _registry(name: str) -> Any:
+    """``CHECKS`` or ``RULES`` of :mod:`checker.rules`, imported when the first path is judged (a run's first
+    request does not wait for the rule families) and then kept here, as ``judge.CHECKS`` and ``judge.RULES``."""
+    value = globals().get(name)
+    if value is None:
+        from . import rules
+
+        value = globals()[name] = getattr(rules, name)
+    return value
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("CHECKS", "RULES"):
+        return _registry(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -90,7 +106,7 @@ def judge_path(pp, obs_list: list[Observation], options: JudgeOptions | None = N
     ctx.response_validator = options.response_validator
     path_findings: list[Finding] = []
     ignored: list[tuple[Finding, str]] = []
-    for check in CHECKS:
+    for check in _registry("CHECKS"):
         for f in check(ctx):
             sev = options.severity.get(f.rule)
             if sev == "off":
@@ -175,7 +191,8 @@ def _with_shrunk(f: Finding, obs: Observation, ctx: PathContext) -> Finding:
     meta = json.loads(obs.tag or "{}")
     if f.rule not in meta.get("rules", ()) or not obs.chain:
         return f
-    fresh = make(RULES[f.rule], ctx, obs, f.message) if f.rule in RULES else None
+    rules = _registry("RULES")
+    fresh = make(rules[f.rule], ctx, obs, f.message) if f.rule in rules else None
     evidence = dict(f.evidence)
     if fresh is not None:
         for key in ("request", "response", "chain", "path_values"):

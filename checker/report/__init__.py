@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from .model import FAIL_ON, SCHEMA_VERSION, Report
@@ -43,6 +42,8 @@ def write(report: Report, fmt: str, destination: str) -> None:
 
 
 def write_atomic(path: Path, text: str) -> None:
+    import tempfile  # not imported before a run's first request: its report is written at the end
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -7,7 +7,6 @@ function from a :class:`PathContext` (all observations of one path) to findings.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -57,6 +56,8 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
+        import hashlib  # when a finding is reported, not at the start of every run
+
         raw = json.dumps([self.rule, self.path, self.method, sorted(self.facts)], separators=(",", ":"))
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
