@@ -11,7 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-MODULES = ("benchmarks.load_plan", "benchmarks.large_document", "benchmarks.probe_speed")
+MODULES = ("benchmarks.load_plan", "benchmarks.large_document", "benchmarks.probe_speed", "benchmarks.scale")
 
 
 def main() -> None:
