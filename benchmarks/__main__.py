@@ -11,7 +11,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-MODULES = ("benchmarks.startup", "benchmarks.load_plan", "benchmarks.large_document", "benchmarks.probe_speed")
+MODULES = ("benchmarks.startup", "benchmarks.load_plan", "benchmarks.large_document", "benchmarks.probe_speed",
+           "benchmarks.scale")
 
 
 def main() -> None:

@@ -204,7 +204,9 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
     from .values import ValueSource
 
     values = ValueSource(spec)  # only its schema look-ups: nothing is generated here
-    templates = {p.template for p in spec.paths}
+    items: dict[str, PathItem] = {}  # template -> its (first) path item, for the parent collection look-up
+    for p in spec.paths:
+        items.setdefault(p.template, p)
     shapes = route_shapes(spec)
     plans: list[PathPlan] = []
     moved: list[str] = []  # operations whose own servers differ from their path's
@@ -230,7 +232,7 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
                               policy.inert_only, policy.opened))
         writes = any(not c.safe and c.withheld is None for c in cells)
         needs_control = has_params and writes and "GET" in declared and "GET" in methods
-        parent = _parent_collection(item, templates, spec) if options.discover and has_params else None
+        parent = _parent_collection(item, items) if options.discover and has_params else None
         plans.append(PathPlan(item, tuple(cells), url, needs_control, parent, twins, overlaps, harmless, inert))
         if not options.base_url:
             for op in item.operations.values():
@@ -416,15 +418,14 @@ def _check_target_options(options: PlanOptions) -> None:
             raise UsageError(f"{flag} must not carry a query or fragment, got {value!r}")
 
 
-def _parent_collection(item: PathItem, templates: set[str], spec: Spec) -> str | None:
-    """``/items`` for ``/items/{id}``: a parameter-free collection with a declared GET."""
+def _parent_collection(item: PathItem, items: dict[str, PathItem]) -> str | None:
+    """``/items`` for ``/items/{id}``: a parameter-free collection with a declared GET (``items``: template -> item)."""
     template = request_path(item.template).rstrip("/")
     head, _, last = template.rpartition("/")
     if not (last.startswith("{") and last.endswith("}")) or template_names(head):
         return None
     for candidate in (head, head + "/"):
-        if candidate in templates:
-            parent = next(p for p in spec.paths if p.template == candidate)
-            if "GET" in parent.operations:
-                return candidate
+        parent = items.get(candidate)
+        if parent is not None and "GET" in parent.operations:
+            return candidate
     return None

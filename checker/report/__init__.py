@@ -31,7 +31,11 @@ def render(report: Report, fmt: str) -> str:
 
 def write(report: Report, fmt: str, destination: str) -> None:
     """Render ``report`` as ``fmt`` to ``destination`` ("-" is standard output)."""
-    text = render(report, fmt)
+    module = importlib.import_module(FORMATS[fmt])
+    if destination != "-" and os.linesep == "\n" and hasattr(module, "render_bytes"):
+        write_atomic(Path(destination), module.render_bytes(report))  # the same bytes, without a text copy
+        return
+    text = module.render(report)
     if destination == "-":
         sys.stdout.write(text)
         if not text.endswith("\n"):
@@ -41,13 +45,14 @@ def write(report: Report, fmt: str, destination: str) -> None:
     write_atomic(Path(destination), text)
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes, as they are) to ``path`` through a temporary file and a rename."""
     import tempfile  # not imported before a run's first request: its report is written at the end
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
