@@ -22,8 +22,9 @@ one probe_speed measures. Starlette matches routes one by one, but that server a
 router per (segment count, first segment), and each mount prefix is a first segment of its own: a request is
 matched against the routes of its own copy only, so the server's work per request does not grow with the
 document (about 70 us per request in-process at both 1x and 10x), and the run measures conform405, not the
-server's router. (httptools answers a made-up method token with 400 before the app sees it: every path has
-an info finding ``unknown-method-wrong-status``, as in probe_speed.)
+server's router. (httptools answers a made-up method token with 400 before the app sees it: the reports hold
+``unknown-method-wrong-status`` info findings, as in probe_speed.) The child processes are timed by this
+module's own :func:`run_child`, so a change to another benchmark's helpers does not break this one.
 
 The GitHub description lives in ../shared/specs-corpus; without it this prints why and returns.
 $BENCH_SCALE_SIZES (default ``1,3,10``) picks the sizes, $BENCH_SCALE_RUNS (default 1) how many runs of each
@@ -37,6 +38,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,10 +113,34 @@ def _cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def run_child(cmd: list[str], timeout: float) -> tuple[int | None, float, float, float, str]:
+    """Run ``cmd`` as a child process: ``(exit code, or None when stopped at the time bound; wall s; CPU s;
+    peak RSS MB; the end of its standard error)``, CPU and peak RSS the child's own (``wait4``)."""
+    err = tempfile.TemporaryFile()
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT)
+    code: int | None = None
+    while True:
+        pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            code = proc.returncode = os.waitstatus_to_exitcode(status)
+            break
+        if time.perf_counter() - started > timeout:
+            proc.kill()
+            _, _, rusage = os.wait4(proc.pid, 0)
+            proc.returncode = -9
+            break
+        time.sleep(0.005)
+    wall = time.perf_counter() - started
+    err.seek(0)
+    tail = err.read().decode(errors="replace").strip()[-400:]
+    err.close()
+    return code, wall, rusage.ru_utime + rusage.ru_stime, rusage.ru_maxrss / 1024, tail
+
+
 def run_once(spec: Path, work: str) -> tuple[float | None, float | None, float | None, int | None, float | None, str]:
     """One default run against the generated server: ``(wall, CPU, peak RSS MB, requests, server CPU, note)``."""
     from .conformant_server import serve_counted
-    from .probe_speed import run_child
 
     report = os.path.join(work, "report.json")
     with serve_counted(spec, timeout=300) as server:
@@ -125,7 +151,7 @@ def run_once(spec: Path, work: str) -> tuple[float | None, float | None, float |
         after = _cpu_seconds(server.proc.pid)
     server_cpu = after - before if before is not None and after is not None else None
     note = ""
-    if code is None or code == -9:
+    if code is None:
         note = f"stopped at the {RUN_TIMEOUT:g} s bound"
     elif code not in (0, 1):
         note = f"exit {code}: {tail.splitlines()[-1] if tail else ''}"[:160]

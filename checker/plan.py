@@ -283,15 +283,49 @@ def _segment_matches(route: str, seg: str) -> bool:
     return re.fullmatch(pattern, seg) is not None
 
 
+class _RouteNode:
+    """A node of a segment trie: children by literal segment, and by segment holding a parameter."""
+
+    __slots__ = ("literal", "param", "ends")
+
+    def __init__(self) -> None:
+        self.literal: dict[str, _RouteNode] = {}
+        self.param: dict[str, _RouteNode] = {}
+        self.ends: list[int] = []  #: indices of the templates whose segments end here
+
+
+def _matching_routes(root: _RouteNode, segs: list[str]) -> list[int]:
+    """Indices of the templates in ``root`` whose route matches, segment by segment, the URLs ``segs`` is probed at."""
+    nodes = [root]
+    for seg in segs:
+        following = []
+        for node in nodes:
+            child = node.literal.get(seg)  # a literal route segment matches as written (never a parameter's value)
+            if child is not None:
+                following.append(child)
+            for route, child in node.param.items():
+                if _segment_matches(route, seg):
+                    following.append(child)
+        if not following:
+            return []
+        nodes = following
+    return [i for node in nodes for i in node.ends]
+
+
 def route_shapes(spec: Spec) -> dict[str, tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]]:
     """For each path template: its *twins* (the same template up to parameter names) and its *overlaps*
     (other templates whose route also matches this path's URLs, with their declared methods).
 
     ``/user/{username}`` overlaps ``/user/login``: a router that finds no ``PUT`` on ``/user/login`` may hand
-    ``PUT /user/login`` to ``/user/{username}``. Linear on real documents: twins are found by shape, and the
-    templates a path's URLs could reach by an index per segment position (a literal segment is matched by the
-    same literal or a parameter there, a generated value by a whole-segment parameter only), so ten thousand
-    paths under one prefix are not compared pair by pair."""
+    ``PUT /user/login`` to ``/user/{username}``. Twins are found by shape; the templates a path's URLs could
+    reach, by walking a trie of segments per segment count (a literal segment is matched by the same literal or
+    a parameter there, a generated value by a whole-segment parameter only): each template visits only the
+    routes its own segments lead to, so the work grows with the number of paths and overlaps, even with every
+    path under one prefix. (An index per segment position grows with the square: for each template it unites,
+    at each position, every template with a parameter there. GitHub's paths ten times under ``/api{k}``, 8,110,
+    took 0.50 s that way against 0.12 s here, and 0.80 s against 0.15 s under one common ``/api``.) Overlaps are
+    listed in the order of the document, except that for a template with a literal first segment, those with
+    a parameter there come last."""
     by_length: dict[int, list[tuple[str, list[str], str]]] = {}
     for item in spec.paths:
         if "?" in item.template or "#" in item.template:
@@ -304,40 +338,27 @@ def route_shapes(spec: Spec) -> dict[str, tuple[tuple[str, ...], tuple[tuple[str
     for group in by_length.values():
         if len(group) < 2:
             continue
+        root = _RouteNode()
         by_shape: dict[str, list[int]] = {}
-        literal: list[dict[str, set[int]]] = [{} for _ in group[0][1]]  #: position -> literal -> entries
-        whole: list[set[int]] = [set() for _ in group[0][1]]  #: position -> entries with a whole-segment parameter
-        partial: list[set[int]] = [set() for _ in group[0][1]]  #: position -> entries with a parameter in a segment
-        for n, (_, segs, shape) in enumerate(group):
-            by_shape.setdefault(shape, []).append(n)
-            for i, seg in enumerate(segs):
-                if "{" not in seg:
-                    literal[i].setdefault(seg, set()).add(n)
-                elif seg.startswith("{") and seg.endswith("}") and seg.count("{") == 1:
-                    whole[i].add(n)
-                else:
-                    partial[i].add(n)
-        for n, (template, segs, shape) in enumerate(group):
-            twin_ids = [m for m in by_shape[shape] if m != n]
-            reach: set[int] | None = None
-            for i, seg in enumerate(segs):
-                if "{" in seg:  # a generated value: only a whole-segment parameter takes it
-                    here = whole[i]
-                else:
-                    here = literal[i].get(seg, set()) | whole[i] | {m for m in partial[i] if _segment_matches(group[m][1][i], seg)}
-                reach = set(here) if reach is None else reach & here
-                if not reach:
-                    break
-            twins = [group[m][0] for m in twin_ids]
+        wild: list[bool] = []  # a parameter in (or as) the first segment
+        for i, (_, segs, shape) in enumerate(group):
+            by_shape.setdefault(shape, []).append(i)
+            wild.append(len(segs) > 1 and "{" in segs[1])
+            node = root
+            for seg in segs:
+                children = node.param if "{" in seg else node.literal
+                node = children.get(seg) or children.setdefault(seg, _RouteNode())
+            node.ends.append(i)
+        for i, (template, segs, shape) in enumerate(group):
             # the same template up to names: a router with typed parameters may still tell them apart
             # (/x/{id:int}), so the twin's methods are an overlap, never declared here
-            # in the order a router would be asked: the same first segment, then a parameter there
-            wild_first = "{" not in (segs[1] if len(segs) > 1 else "")
-            overlap_ids = sorted(set(twin_ids) | ((reach or set()) - {n}),
-                                 key=lambda m: (wild_first and len(group[m][1]) > 1 and "{" in group[m][1][1], m))
-            overlaps = [(group[m][0], methods[group[m][0]]) for m in overlap_ids]
-            if twins or overlaps:
-                out[template] = (tuple(twins), tuple(overlaps))
+            twins = [j for j in by_shape[shape] if group[j][0] != template]
+            found = {j for j in _matching_routes(root, segs) if group[j][0] != template}
+            found.update(twins)
+            if not found:
+                continue
+            order = sorted(found) if wild[i] else sorted(found, key=lambda j: (wild[j], j))
+            out[template] = (tuple(group[j][0] for j in twins), tuple((group[j][0], methods[group[j][0]]) for j in order))
     return out
 
 
