@@ -55,7 +55,7 @@ lock: $(CORE_STAMP)
 	@$(LOCK) --extra test --extra bench -c constraints/test.txt -o constraints/bench.txt
 	@echo "lock: constraints/*.txt rewritten; run make test, then commit them"
 
-## bench: load/plan figures and the probe benchmark (ratios side by side)
+## bench: start-up, load/plan figures and the probe benchmark (ratios side by side)
 bench: $(BENCH_STAMP)
 	@$(BIN)/python -m benchmarks
 
