@@ -197,6 +197,7 @@ def _serve_forever(spec_path: str) -> None:
     app = build_app(spec_path)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((HOST, 0))
     http = _counting_protocol(os.environ.get("CONFORM405_BENCH_HTTP", "httptools"), app)
     config = uvicorn.Config(app, http=http, loop="auto", log_level="error", access_log=False,
