@@ -32,6 +32,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -89,17 +90,24 @@ def run_child(cmd: list[str], timeout: float, env: dict[str, str] | None = None)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT,
                             env={**os.environ, **(env or {})})
     code: int | None = None
-    while True:
-        pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            code = proc.returncode = os.waitstatus_to_exitcode(status)
-            break
-        if time.perf_counter() - started > timeout:
+    try:
+        while True:
+            pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                code = proc.returncode = os.waitstatus_to_exitcode(status)
+                break
+            if time.perf_counter() - started > timeout:
+                proc.kill()
+                _, _, rusage = os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                break
+            time.sleep(0.002)
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM): no tool left running on its own for minutes
+        if proc.returncode is None:
             proc.kill()
-            _, _, rusage = os.wait4(proc.pid, 0)
+            os.wait4(proc.pid, 0)
             proc.returncode = -9
-            break
-        time.sleep(0.002)
+        raise
     wall = time.perf_counter() - started
     err.seek(0)
     tail = err.read().decode(errors="replace").strip()[-400:]
@@ -343,9 +351,14 @@ def print_targets(bench: Bench) -> list[bool | None]:
     return [met for _, met in results]
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     with contextlib.suppress(AttributeError, ValueError):
         sys.stdout.reconfigure(errors="replace")  # type: ignore[attr-defined]  # ≤ and × on any terminal
+    signal.signal(signal.SIGTERM, _terminated)  # unwind, so the running tool and the server are stopped too
     print("\n== probe speed: floor vs conform405 (default, --exhaustive) vs Schemathesis ==")
     if not CORPUS.is_dir():
         print(f"[probe_speed] skipped: {CORPUS} is absent (the shared corpus holds the Twilio and GitHub documents)")
