@@ -106,7 +106,7 @@ def answer_key(observations: Iterable[Observation], question: str) -> tuple | No
             return None
         where = ""
         if 300 <= final.status < 400 and o.chain:
-            where = _points_to(o.chain[0].url, final.header("location") if len(o.chain) == 1 else o.chain[0].header("location"))
+            where = _points_to(o.chain[0].url, o.chain[0].header("location"))
         out.append((o.tag, o.method, final.status, len(o.chain), final.body_size > 0 if o.role == "head-raw" else None,
                     where))
     return tuple(out) if out else None

@@ -27,7 +27,7 @@ from .options import ProbeOptions
 from .plan import Cell, PathPlan, Plan
 from .adaptive import STABILITY, STABILITY_RULES, Sampler, answer_key
 from . import probes
-from .probes import ProbeContext, family
+from .probes import ProbeContext
 from .rules.stability import REPEAT_ROLE
 from .spec.model import SAFE_METHODS
 from .spec.paths import fill, template_names
@@ -39,9 +39,9 @@ _REFUSED = frozenset({404, 405, 501})
 _RANK = {m: n for n, m in enumerate(WRITE_ORDER)}
 
 
-def _questions(options: ProbeOptions) -> dict[str, tuple[str, ...]]:
+def _questions(families: Iterable[Any], options: ProbeOptions) -> dict[str, tuple[str, ...]]:
     """The stack-level questions a run samples (checker/adaptive.py) and the rules that judge each one."""
-    out = {f.name: f.rules for f in probes.FAMILIES if f.stack_level}
+    out = {f.name: f.rules for f in families if f.stack_level}
     if options.repeats:
         out[STABILITY] = STABILITY_RULES
     return out
@@ -295,7 +295,8 @@ class _Run:
         # set by probe_paths, once the discovery is done
         self.deny: tuple[Any, ...] = ()  #: the configuration's [writes] deny rules
         self.pp_of: dict[str, PathPlan] = {}
-        self.families: tuple[Any, ...] = ()
+        self.families: dict[str, Any] = {}  #: name -> the probe family (checker/probes/__init__.py)
+        self.sample_rules: dict[str, set[str]] = {}  #: a sampled path -> the rule IDs of its findings
         self.works: dict[str, _PathWork] = {}
         self.sampler: Sampler | None = None
 
@@ -429,7 +430,7 @@ class _Run:
         for them, so making them overlaps the server's work instead of delaying the first request."""
         self.deny = parse_rules(self.plan.options.writes_deny)  # checked (with a clear error) when the plan was built
         self.pp_of = {pp.item.template: pp for pp in self.plan.paths}
-        self.families = probes.FAMILIES  # read at run time: a host may add a family
+        self.families = {f.name: f for f in probes.FAMILIES}  # read at run time: a host may add a family
         workers = self.client.limits.concurrency
         pending = self.jobs((pp.item.template, self.cell_stage(pp), False) for pp in self.plan.paths)
         first = next(pending, None)
@@ -442,7 +443,7 @@ class _Run:
                 pending.close()
                 raise
             await drain(pending, workers)
-        sampler = self.sampler = Sampler(_questions(self.options), self.options.exhaustive)
+        sampler = self.sampler = Sampler(_questions(self.families.values(), self.options), self.options.exhaustive)
         paths = [pp for pp in self.plan.paths if pp.item.template in self.works]
         sample = sampler.choose(paths, self.applies, lambda t: self.by_path.get(t, []), self.informative)
         await drain(self.jobs((t, self.finish_stage(self.works[t], sample.get(t, set())), True)
@@ -516,7 +517,7 @@ class _Run:
         phase = _Phase()
         writes = work.writes
         for ex in work.examples:
-            for f in self.families:
+            for f in self.families.values():
                 if f.stack_level and f.name not in questions:
                     continue
                 yield from self.extra_jobs(pp, ex, ex.extras.get(f.name, ()), phase, writes)
@@ -535,7 +536,7 @@ class _Run:
         return any(ex.extras.get(question) for ex in work.examples)
 
     def informative(self, pp: PathPlan, question: str) -> bool:
-        f = next((f for f in self.families if f.name == question), None)
+        f = self.families.get(question)
         return f is None or f.informative is None or f.informative(pp, self.options)
 
     def stability_applies(self, pp: PathPlan, ex: _Example) -> bool:
@@ -546,15 +547,18 @@ class _Run:
         return got is not None and got.status is not None
 
     def answers(self, template: str, question: str) -> tuple | None:
-        role = REPEAT_ROLE if question == STABILITY else family(question).role
+        role = REPEAT_ROLE if question == STABILITY else self.families[question].role
         return answer_key([o for o in self.by_path.get(template, []) if o.role == role], question)
 
     def sample_findings(self, template: str) -> set[str]:
-        """The rule IDs of a sampled path's findings (its probes are all answered by now)."""
-        from .judge import judge_path
+        """The rule IDs of a sampled path's findings (its probes are all answered by now), judged once for every
+        question that reads them."""
+        if template not in self.sample_rules:
+            from .judge import judge_path
 
-        findings, _, _ = judge_path(self.pp_of[template], self.by_path.get(template, []))
-        return {f.rule for f in findings}
+            findings, _, _ = judge_path(self.pp_of[template], self.by_path.get(template, []))
+            self.sample_rules[template] = {f.rule for f in findings}
+        return self.sample_rules[template]
 
     async def state_changing(self, phase: _Phase, writes: list[_Write]) -> None:
         await phase.done.wait()  # every safe probe of the path has its answer
@@ -605,7 +609,7 @@ class _Run:
         get_url = ex.cell_requests["GET"][0] if "GET" in ex.cell_requests else \
             _request(_GET_CELL(pp), pp, self.values, ex.urls.of(ex.real_vals), i, self.options).url
         pctx = ProbeContext(i, get_url, ex.urls.of(ex.gen_vals), self.options, ex.cell_requests, inert=ex.inert)
-        return {f.name: extras for f in self.families if (extras := f.factory(pp, pctx))}
+        return {name: extras for name, f in self.families.items() if (extras := f.factory(pp, pctx))}
 
     def extra_jobs(self, pp: PathPlan, ex: _Example, extras: Iterable[Any], phase: _Phase, writes: list[_Write]
                    ) -> Iterator[Coroutine[Any, Any, None]]:
