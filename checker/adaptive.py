@@ -24,19 +24,25 @@ cells' own answers mostly show. So a default run (checker/engine.py):
    compared by :func:`answer_key` (the statuses, tags, HEAD body bytes, where a redirect points). When every
    sampled path answered, all answers are alike and none of them made a finding of the question's rules, the
    verdict -- conformant -- is **inferred** for the key's other paths, and nothing more is sent to them.
-   Otherwise the question is **extended** to every path of the key: a finding is never inferred, it is
-   always shown on the path's own request;
+   Otherwise the question is **extended** to every path of the key, so a finding is shown on the path's own
+   request -- except for a question the server may answer *before routing* (``Family.before_routing``: the
+   made-up method, which an HTTP parser refuses before any route is looked up). When its sample answered alike
+   and made a finding, the engine sends the same probe once to a path no route serves (:func:`unrouted_url`);
+   if that answer is the very same (:func:`carry_key`: status, media type, body bytes, no redirect), the
+   server did not route it, and the sample's answer is **carried over** to the key's other paths: recorded as
+   each path's answer to its own request (``Observation.inferred_from``) and judged against that path's own
+   cells, so the findings are the ones an exhaustive run makes, each saying where its answer came from;
 5. sends the extension's probes, then every other path's writes (a path's writes always come after all of
    its safe probes, as in an exhaustive run: no safe probe sees what a write did).
 
 ``--exhaustive`` (``ProbeOptions.exhaustive``) makes every path a sample of every question. The report
-says, per question, which paths were probed and which inferred (:meth:`Sampler.summary`).
+says, per question, which paths were probed, inferred and carried over to (:meth:`Sampler.summary`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from .observe import Observation
@@ -91,6 +97,26 @@ def _base_path(pp: Any) -> str:
     return path[: len(path) - len(template)] if template and path.endswith(template) else ""
 
 
+#: the last segment of the URL no route serves (:func:`unrouted_url`)
+UNROUTED = "c405-no-such-route"
+
+
+def unrouted_url(pp: Any) -> str:
+    """A URL on the path's server, under its base path, that no route of the document serves: a question
+    answered the same there and on a route is answered before routing (the HTTP parser, the server)."""
+    split = urlsplit(pp.url)
+    return f"{split.scheme}://{split.netloc}{_base_path(pp)}/{UNROUTED}"
+
+
+def carry_key(o: Observation) -> tuple | None:
+    """What must be the very same for an answer to be carried over to another path: one exchange (no redirect),
+    its status, media type and body bytes; None when it was not answered or was redirected."""
+    final = o.final
+    if o.skipped or o.inferred_from or len(o.chain) != 1 or final is None or final.status is None:
+        return None
+    return (o.tag, o.method, final.status, final.header("content-type") or "", final.body, final.body_size)
+
+
 def prefix(pp: Any) -> str:
     """The template's first segment, the mount a gateway or a sub-application routes by."""
     return pp.item.template.lstrip("/").split("/", 1)[0]
@@ -131,14 +157,21 @@ class _Question:
     extended: set[str] = field(default_factory=set)  #: sent to them after the decision
     inferred: set[str] = field(default_factory=set)
     reasons: dict[tuple, str] = field(default_factory=dict)  #: behaviour key -> why it was extended
+    #: answered before routing: a finding the sample shares with a path no route serves is carried over
+    before_routing: bool = False
+    carried: dict[str, str] = field(default_factory=dict)  #: template -> the sampled path whose answer it got
+    #: the paths no route serves that were asked (by the engine): {"url", "status", "same"} each
+    unrouted: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Sampler:
     """Which paths each stack-level question is asked of (:meth:`choose`), and where it is extended after the
     sample's answers (:meth:`decide`)."""
 
-    def __init__(self, questions: dict[str, tuple[str, ...]], exhaustive: bool) -> None:
-        self.questions = {name: _Question(name, rules) for name, rules in questions.items()}
+    def __init__(self, questions: dict[str, tuple[str, ...]], exhaustive: bool,
+                 before_routing: Iterable[str] = ()) -> None:
+        early = set(before_routing)
+        self.questions = {name: _Question(name, rules, before_routing=name in early) for name, rules in questions.items()}
         self.exhaustive = exhaustive
         self.keys: dict[str, tuple] = {}
         self.qkeys: dict[tuple[str, str], tuple] = {}  #: (question, template) -> the key it is compared by
@@ -178,29 +211,53 @@ class Sampler:
                     q.sample.add(template)
         return chosen
 
-    def decide(self, answers: Callable[[str, str], tuple | None], findings: Callable[[str], set[str]]
-               ) -> dict[str, set[str]]:
-        """``{template: the questions to extend to it}``, from the sampled paths' answers (``answers(template,
-        question)``: :func:`answer_key` of its probes) and their findings' rule IDs (``findings(template)``)."""
+    def carry_candidates(self, answers: Callable[[str, str], tuple | None], findings: Callable[[str], set[str]]
+                         ) -> list[tuple[str, tuple, list[str]]]:
+        """``(question, key, sampled paths)`` of every key whose sample answered alike and made a finding, for a
+        question that can be answered before routing: :meth:`decide` carries their answer over when a path no
+        route serves gets it too (the engine asks such a path first)."""
+        return [(q.name, key, sampled) for q, key, sampled, rest in self._groups()
+                if q.before_routing and rest and _found(self._refusal(q, sampled, answers, findings))]
+
+    def decide(self, answers: Callable[[str, str], tuple | None], findings: Callable[[str], set[str]],
+               carry: Callable[[str, tuple, list[str]], str | None] = lambda q, key, sampled: None
+               ) -> tuple[dict[str, set[str]], dict[str, dict[str, str]]]:
+        """``({template: the questions to extend to it}, {template: {question: the sampled path whose answer it
+        is given}})``, from the sampled paths' answers (``answers(template, question)``: :func:`answer_key` of
+        its probes), their findings' rule IDs (``findings(template)``) and, where a sample's finding answers a
+        question that can come before routing, ``carry(question, key, sampled)``: the sampled path whose answer
+        the key's other paths get (None: a path no route serves answered otherwise: it is the routes' answer)."""
         extend: dict[str, set[str]] = {}
+        carried: dict[str, dict[str, str]] = {}
+        for q, key, sampled, rest in self._groups():
+            if not rest:
+                continue
+            why = self._refusal(q, sampled, answers, findings)
+            if why is None:
+                q.inferred.update(rest)
+                continue
+            if q.before_routing and _found(why):
+                source = carry(q.name, key, sampled)
+                if source is not None:
+                    for t in rest:
+                        q.carried[t] = source
+                        carried.setdefault(t, {})[q.name] = source
+                    continue
+                why += ", and a path no route serves answered otherwise"
+            q.reasons[key] = why
+            q.extended.update(rest)
+            for t in rest:
+                extend.setdefault(t, set()).add(q.name)
+        return extend, carried
+
+    def _groups(self) -> Iterator[tuple[_Question, tuple, list[str], list[str]]]:
+        """Per question and key: the key's sampled paths and its other paths, in plan order."""
         for q in self.questions.values():
             by_key: dict[tuple, list[str]] = {}
             for template in q.applies:
                 by_key.setdefault(self.qkeys[(q.name, template)], []).append(template)
             for key, templates in by_key.items():
-                rest = [t for t in templates if t not in q.sample]
-                if not rest:
-                    continue
-                sampled = [t for t in templates if t in q.sample]
-                why = self._refusal(q, sampled, answers, findings)
-                if why is None:
-                    q.inferred.update(rest)
-                    continue
-                q.reasons[key] = why
-                q.extended.update(rest)
-                for t in rest:
-                    extend.setdefault(t, set()).add(q.name)
-        return extend
+                yield q, key, [t for t in templates if t in q.sample], [t for t in templates if t not in q.sample]
 
     @staticmethod
     def _refusal(q: _Question, sampled: list[str], answers: Callable[[str, str], tuple | None],
@@ -213,7 +270,7 @@ class Sampler:
             return "the sampled paths answered differently"
         found = next((t for t in sampled if findings(t) & set(q.rules)), None)
         if found is not None:
-            return f"a finding on {found}"
+            return f"{_FOUND} on {found}"
         return None
 
     def summary(self) -> dict[str, Any]:
@@ -227,9 +284,19 @@ class Sampler:
                 "sampled": sorted(q.sample),
                 "extended": sorted(q.extended),
                 "inferred": sorted(q.inferred),
+                "carried": sorted(q.carried),
                 "extended_because": sorted(set(q.reasons.values())),
+                **({"unrouted": q.unrouted} if q.unrouted else {}),
             }
         return out
+
+
+_FOUND = "a finding"
+
+
+def _found(why: str | None) -> bool:
+    """The sample answered alike, and made a finding."""
+    return why is not None and why.startswith(_FOUND)
 
 
 #: how the report's note on sampling begins
@@ -241,15 +308,26 @@ def note(summary: dict[str, Any] | None) -> str | None:
     if not summary or summary.get("mode") != "adaptive":
         return None
     parts = []
-    inferred_any = False
+    inferred_any = carried_any = False
     for name, q in summary["questions"].items():
         probed = len(q["sampled"]) + len(q["extended"])
-        if q["inferred"]:
+        carried = q.get("carried") or ()
+        if q["inferred"] or carried:
             inferred_any = True
-            parts.append(f"{name} asked of {probed} of {q['applies']} paths, inferred for {len(q['inferred'])}")
+            part = f"{name} asked of {probed} of {q['applies']} paths"
+            if q["inferred"]:
+                part += f", inferred for {len(q['inferred'])}"
+            if carried:
+                carried_any = True
+                part += f", its answer carried over to {len(carried)}"
+            parts.append(part)
         elif q["extended"]:
             parts.append(f"{name} asked of every path ({', '.join(q['extended_because'])})")
     if not inferred_any:
         return None
-    return (f"{NOTE_HEAD}: " + "; ".join(parts) + ". An inferred path got the sampled paths' verdict "
-            "(conformant: alike answers, no finding); --exhaustive asks every path.")
+    text = (f"{NOTE_HEAD}: " + "; ".join(parts) + ". An inferred path got the sampled paths' verdict "
+            "(conformant: alike answers, no finding)")
+    if carried_any:
+        text += ("; a carried-over answer (the sample's, which a path no route serves got too: the server answers "
+                 "it before routing) is judged against each path's own cells, and its findings say so")
+    return text + "; --exhaustive asks every path."

@@ -25,7 +25,7 @@ from .http.redirects import PROFILE_ROLE, HopCheck, explore, has_redirect, profi
 from .observe import Exchange, Observation
 from .options import ProbeOptions
 from .plan import Cell, PathPlan, Plan
-from .adaptive import STABILITY, STABILITY_RULES, Sampler, answer_key
+from .adaptive import STABILITY, STABILITY_RULES, Sampler, answer_key, carry_key, unrouted_url
 from . import probes
 from .probes import ProbeContext
 from .rules.stability import REPEAT_ROLE
@@ -443,13 +443,15 @@ class _Run:
                 pending.close()
                 raise
             await drain(pending, workers)
-        sampler = self.sampler = Sampler(_questions(self.families.values(), self.options), self.options.exhaustive)
+        sampler = self.sampler = Sampler(_questions(self.families.values(), self.options), self.options.exhaustive,
+                                         [f.name for f in self.families.values() if f.before_routing])
         paths = [pp for pp in self.plan.paths if pp.item.template in self.works]
         sample = sampler.choose(paths, self.applies, lambda t: self.by_path.get(t, []), self.informative)
         await drain(self.jobs((t, self.finish_stage(self.works[t], sample.get(t, set())), True)
                               for t in (pp.item.template for pp in paths) if t in sample), workers)
-        extend = sampler.decide(self.answers, self.sample_findings)
-        await drain(self.jobs((t, self.finish_stage(self.works[t], extend.get(t, set())), True)
+        carry = await self.ask_unrouted(sampler.carry_candidates(self.answers, self.sample_findings))
+        extend, carried = sampler.decide(self.answers, self.sample_findings, carry)
+        await drain(self.jobs((t, self.finish_stage(self.works[t], extend.get(t, set()), carried.get(t, {})), True)
                               for t in (pp.item.template for pp in paths) if t not in sample), workers)
 
     def jobs(self, stages: Iterable[tuple[str, Iterator[Coroutine[Any, Any, None]], bool]]
@@ -508,17 +510,21 @@ class _Run:
             if pp.needs_control and not ex.gen_err and ex.gen_vals != ex.real_vals:
                 yield self.control_job(pp, ex)
 
-    def finish_stage(self, work: _PathWork, questions: set[str]) -> Iterator[Coroutine[Any, Any, None]]:
+    def finish_stage(self, work: _PathWork, questions: set[str], carried: dict[str, str] | None = None
+                     ) -> Iterator[Coroutine[Any, Any, None]]:
         """A path's last stage: the families' probes it is asked (every family that is not a sampled question,
         and the sampled ``questions``) and its stability repeats, concurrently; then one job that sends its
         state-changing requests one after another in a fixed order, once every safe one has its answer. So no
-        safe probe sees what a write did, and no write runs beside another on the same URL (checker/writes.py)."""
+        safe probe sees what a write did, and no write runs beside another on the same URL (checker/writes.py).
+        A ``carried`` question's probes get a sampled path's answer instead (:meth:`carried_over`)."""
         pp = work.pp
         phase = _Phase()
         writes = work.writes
         for ex in work.examples:
             for f in self.families.values():
                 if f.stack_level and f.name not in questions:
+                    if carried and f.name in carried:
+                        yield from self.carried_over(pp, ex, ex.extras.get(f.name, ()), carried[f.name], phase, writes)
                     continue
                 yield from self.extra_jobs(pp, ex, ex.extras.get(f.name, ()), phase, writes)
             if STABILITY in questions and self.stability_applies(pp, ex):
@@ -559,6 +565,56 @@ class _Run:
             findings, _, _ = judge_path(self.pp_of[template], self.by_path.get(template, []))
             self.sample_rules[template] = {f.rule for f in findings}
         return self.sample_rules[template]
+
+    async def ask_unrouted(self, candidates: list[tuple[str, tuple, list[str]]]
+                           ) -> Callable[[str, tuple, list[str]], str | None]:
+        """Where a sample answered a question that can be answered before routing alike and made a finding, the
+        same probe at a path no route serves on that server (:func:`unrouted_url`, one request per server and
+        question). The ``carry`` of :meth:`Sampler.decide`: the first sampled path, when every sampled path and
+        that path got the very same answer (:func:`carry_key`: status, media type, body bytes, no redirect) --
+        the server answered before routing, so the key's other paths get it too; else None."""
+        asked: dict[tuple[str, str], Observation | None] = {}
+        jobs = []
+        for question, _, sampled in candidates:
+            url = unrouted_url(self.pp_of[sampled[0]])
+            extra = next((e for ex in self.works[sampled[0]].examples for e in ex.extras.get(question, ())), None)
+            if extra is None or (question, url) in asked:
+                continue
+            asked[(question, url)] = None
+            jobs.append(self.unrouted_job(question, url, extra, asked))
+        await drain(jobs, self.client.limits.concurrency)
+
+        def carry(question: str, key: tuple, sampled: list[str]) -> str | None:
+            got = asked.get((question, unrouted_url(self.pp_of[sampled[0]])))
+            role = self.families[question].role
+            keys = {carry_key(o) for t in sampled for o in self.by_path.get(t, []) if o.role == role}
+            return sampled[0] if got is not None and keys == {carry_key(got)} and None not in keys else None
+        return carry
+
+    async def unrouted_job(self, question: str, url: str, extra: Any, asked: dict[tuple[str, str], Any]) -> None:
+        chain = await self.send_chain(extra.method, url, extra.headers, extra.body, may_hop=_no_hop)
+        obs = Observation(path="", method=extra.method, role=extra.role, example=0, tag=extra.tag, chain=chain)
+        asked[(question, url)] = obs if chain else None
+        if self.sampler is not None:  # the report's sampling block says what was asked and what came back
+            self.sampler.questions[question].unrouted.append(
+                {"method": extra.method, "url": url, "status": obs.status if chain else None})
+
+    def carried_over(self, pp: PathPlan, ex: _Example, extras: Iterable[Any], source: str, phase: _Phase,
+                     writes: list[_Write]) -> Iterator[Coroutine[Any, Any, None]]:
+        """A question's probes of one example, answered by inference: each is recorded with this path's request
+        and the answer the ``source`` sampled path got to the same probe (``inferred_from``), and judged against
+        this path's own cells like any answer. A probe the source has no answer to is sent."""
+        for extra in extras:
+            got = next((o for o in self.by_path.get(source, ()) if o.role == extra.role and o.example == ex.index
+                        and o.tag == extra.tag and o.method == extra.method and carry_key(o) is not None), None)
+            if got is None:
+                yield from self.extra_jobs(pp, ex, (extra,), phase, writes)
+                continue
+            safe = extra.method in SAFE_METHODS
+            self.record(Observation(
+                path=pp.item.template, method=extra.method, role=extra.role, example=ex.index, tag=extra.tag,
+                values=ex.real_vals if safe else ex.gen_vals, value_sources=ex.real_src if safe else ex.gen_src,
+                chain=(replace(got.chain[0], url=extra.url, elapsed=0.0),), inferred_from=source))
 
     async def state_changing(self, phase: _Phase, writes: list[_Write]) -> None:
         await phase.done.wait()  # every safe probe of the path has its answer

@@ -156,10 +156,13 @@ def _merged_sampling(parts: list[dict[str, Any]]) -> dict[str, Any] | None:
     for part in parts:
         for name, q in part.get("questions", {}).items():
             into = questions.setdefault(name, {"applies": 0, "sampled": [], "extended": [], "inferred": [],
-                                               "extended_because": []})
+                                               "carried": [], "extended_because": []})
             into["applies"] += int(q.get("applies") or 0)
-            for key in ("sampled", "extended", "inferred", "extended_because"):
+            for key in ("sampled", "extended", "inferred", "carried", "extended_because"):
                 into[key] = sorted(set(into[key]) | set(q.get(key) or []))
+            for check in q.get("unrouted") or ():
+                if check not in into.setdefault("unrouted", []):
+                    into["unrouted"].append(check)
     return {"mode": mode, "questions": questions}
 
 

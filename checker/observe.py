@@ -85,6 +85,9 @@ class Observation:
     value_sources: dict[str, str] = field(default_factory=dict)
     chain: tuple[Exchange, ...] = ()  #: every exchange, first to last (redirects followed)
     skipped: str | None = None  #: why nothing was sent (could not generate a value, bound reached)
+    #: a sampled path whose answer this is, carried over to this path (checker/adaptive.py): the request was not
+    #: sent here; ``chain`` holds this path's request and the sampled path's answer
+    inferred_from: str | None = None
 
     @property
     def first(self) -> Exchange | None:

@@ -5,7 +5,9 @@ sends fewer requests than ``--exhaustive`` and reaches the same verdicts, on rea
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -75,10 +77,10 @@ def app(legacy_override: bool = False) -> Starlette:
                              Mount("/legacy", app=HeaderOverride(legacy) if legacy_override else legacy)])
 
 
-def run(tmp_path, server: Starlette, exhaustive: bool) -> api.Report:
+def run(tmp_path, server: Starlette, exhaustive: bool, http: str = "h11") -> api.Report:
     path = tmp_path / "spec.json"
     path.write_text(json.dumps(spec(("api", "legacy"))))
-    with serve_asgi(server, http="h11") as url:
+    with serve_asgi(server, http=http) as url:
         return api.check(str(path), base_url=url,
                          options=api.RunOptions(probe=ProbeOptions(exhaustive=exhaustive)))
 
@@ -142,6 +144,60 @@ def test_the_cli_says_what_was_inferred_and_exhaustive_asks_every_path(tmp_path)
     assert any(n.startswith(NOTE_HEAD) and "--exhaustive" in n for n in d["notes"])
     assert not any(n.startswith(NOTE_HEAD) for n in e.get("notes", []))
     assert d["sampling"]["questions"]["slashes"]["inferred"]
+
+
+# -- a finding carried over: the server answers the question before routing --------------------------------
+
+def test_a_parser_refusal_is_carried_over_with_the_same_findings_as_exhaustive(tmp_path):
+    """uvicorn's httptools parser answers a made-up method 400 before the application sees it, on every path and
+    on a path no route serves alike: the sample's answer is carried over to the other paths, judged there, and
+    each carried finding says where its answer came from -- the findings are exhaustive's, for fewer requests."""
+    pytest.importorskip("httptools")
+    default = run(tmp_path, app(), exhaustive=False, http="httptools")
+    exhaustive = run(tmp_path, app(), exhaustive=True, http="httptools")
+    assert verdicts(default) == verdicts(exhaustive)
+    wrong = [f for f in default.findings if f.rule == "unknown-method-wrong-status"]
+    assert len(wrong) == len(spec(("api", "legacy"))["paths"])  # every path: the parser refuses it everywhere
+    q = default.sampling["questions"]["unknown_method"]
+    assert q["carried"] and not q["extended"]
+    assert [c["status"] for c in q["unrouted"]] == [400]
+    carried = {f.path: f for f in wrong if f.inferred_from}
+    assert set(carried) == set(q["carried"])
+    for path, f in carried.items():
+        assert f.inferred_from in q["sampled"] and f.inferred_from != path
+        assert f.evidence["response"]["status"] == 400
+        sent_to = urlsplit(f.evidence["request"]["url"]).path  # this path's own request, the sample's answer
+        assert re.fullmatch(re.sub(r"\\\{[^/]*\\\}", "[^/]+", re.escape(path)), sent_to), (path, sent_to)
+        assert f.reproduce and f.evidence["request"]["url"] in f.reproduce
+    assert not any(f.inferred_from for f in exhaustive.findings)
+    assert default.requests_sent < exhaustive.requests_sent - len(carried)  # none of them was sent
+
+
+class RoutedRefusal:
+    """A made-up method refused 400 by the *routes* (a method whitelist in front of each mount), while a path no
+    route serves gets the router's 404: the answer is the routes', so it is not carried over."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH",
+                                                                  "DELETE", "TRACE") \
+                and scope["path"].startswith(("/api/", "/legacy/")):
+            await JSONResponse({"detail": "bad method"}, status_code=400)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def test_a_refusal_that_a_path_no_route_serves_does_not_share_is_asked_of_every_path(tmp_path):
+    default = run(tmp_path, RoutedRefusal(app()), exhaustive=False)
+    exhaustive = run(tmp_path, RoutedRefusal(app()), exhaustive=True)
+    assert verdicts(default) == verdicts(exhaustive)
+    q = default.sampling["questions"]["unknown_method"]
+    assert not q["carried"] and q["extended"]
+    assert [c["status"] for c in q["unrouted"]] == [404]
+    assert any("a path no route serves answered otherwise" in why for why in q["extended_because"])
+    assert not any(f.inferred_from for f in default.findings)
 
 
 # -- the framework servers of the suite: the same verdicts sampled as exhaustive ------------------------------

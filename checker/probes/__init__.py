@@ -46,6 +46,10 @@ class Family:
     #: whether a path's answers can show the behaviour asked about (path plan, ProbeOptions) -> bool: a sampled
     #: mount needs such a path (None: every path can)
     informative: Callable[[Any, Any], bool] | None = None
+    #: a stack-level question the server may answer before any routing (an HTTP parser's method table): when the
+    #: sample's answer makes a finding and a path no route serves gets the very same answer, that answer is
+    #: carried over to the other paths of its behaviour key and judged there (checker/adaptive.py)
+    before_routing: bool = False
 
     @property
     def on_by_default(self) -> str:
@@ -89,7 +93,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("unknown_method", "unknown method", unknown_method.unknown_method_probes, unknown_method.ROLE, "unknown_method",
            "--no-unknown-method", "unknown-method", True, "`C405UNKNOWN /path`, no body", "1",
            ("unknown-method-accepted", "unknown-method-wrong-status"),
-           "Do not send the made-up method token (one request per path).", negated=True, stack_level=True),
+           "Do not send the made-up method token (one request per path).", negated=True, stack_level=True,
+           before_routing=True),
     Family("head_depth", "raw HEAD", head_depth.head_raw_probes, head_depth.ROLE, "head_raw", "--no-head-body-check",
            "head-body-check", True, "the HEAD cell's request over a raw socket, to see bytes after the headers",
            "1 where GET is declared", ("head-body-present",),

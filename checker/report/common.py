@@ -31,6 +31,14 @@ def rows_of(report: Report) -> dict[str, dict[str, dict[str, Any]]]:
     return rows
 
 
+def carried_text(f: Finding) -> str | None:
+    """How a finding made from a carried-over answer says so (checker/adaptive.py), or None."""
+    if not f.inferred_from:
+        return None
+    return (f"inferred: the answer {f.inferred_from} got, carried over (the server answers before routing); "
+            "not sent to this path, --exhaustive sends it")
+
+
 def finding_methods(f: Finding) -> list[str]:
     """The cells a finding belongs to: its method and every method it was also seen on."""
     seen = list(f.evidence.get("seen_on") or ())

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..rules import RULES
 from ..rules.base import Finding
-from .common import cell_label, finding_methods, fixed_findings, methods_of, ordered, rows_of
+from .common import carried_text, cell_label, finding_methods, fixed_findings, methods_of, ordered, rows_of
 from .model import Report
 
 VERDICTS = ("ok", "error", "warning", "info", "inconclusive", "no-answer", "skipped")
@@ -163,7 +163,8 @@ def _finding(report: Report, f: Finding, anchor: str) -> str:
     head = (f'<summary><span class="badge {e(f.severity)}">{e(f.severity)}</span>'
             + (' <span class="badge new">NEW</span>' if new else "")
             + f'<span class="where">{e(where)}</span>{e(f.message)} <span class="badge rule">{e(f.rule)}</span>'
-            + (' <span class="muted">(low confidence)</span>' if f.confidence == "low" else "") + "</summary>")
+            + (' <span class="muted">(low confidence)</span>' if f.confidence == "low" else "")
+            + (f' <span class="muted">({e(carried_text(f))})</span>' if f.inferred_from else "") + "</summary>")
     body = ['<div class="body">']
     rule = RULES.get(f.rule)
     if rule:

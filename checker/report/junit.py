@@ -17,7 +17,7 @@ from typing import Any
 
 from ..rules import RULES
 from ..rules.base import Finding
-from .common import finding_methods, findings_by_cell, rows_of, xml_safe
+from .common import carried_text, finding_methods, findings_by_cell, rows_of, xml_safe
 from .model import Report
 
 
@@ -98,6 +98,8 @@ def _cell_line(cell: dict[str, Any]) -> str:
 
 def _details(f: Finding) -> str:
     lines = [f"{f.rule} ({f.severity}): {f.message}"]
+    if f.inferred_from:
+        lines.append(str(carried_text(f)))
     resp = f.evidence.get("response") or {}
     if "status" in resp:
         hdrs = resp.get("headers") or {}

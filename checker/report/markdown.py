@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..rules.base import Finding
-from .common import cell_label, fixed_findings, methods_of, ordered, rows_of
+from .common import carried_text, cell_label, fixed_findings, methods_of, ordered, rows_of
 from .model import Report
 
 MAX_FINDINGS = 50
@@ -92,7 +92,7 @@ def _findings_table(heading: str, findings: list[Finding]) -> list[str]:
     for f in items[:MAX_FINDINGS]:
         methods = f.evidence.get("seen_on")
         method = ", ".join(methods) if methods else (f.method or "*")
-        out.append(f"| {SYMBOL.get(f.severity, '')} {f.severity} | `{esc(f.rule)}` | {esc(method)} | `{esc(f.path)}` | {esc(f.message)} |")
+        out.append(f"| {SYMBOL.get(f.severity, '')} {f.severity} | `{esc(f.rule)}` | {esc(method)} | `{esc(f.path)}` | {esc(f.message)}{_carried(f)} |")
     if len(items) > MAX_FINDINGS:
         out.append(f"\n… and {len(items) - MAX_FINDINGS} more (see the JSON report).")
     out += _stack_fixes(items[:MAX_FINDINGS])
@@ -136,3 +136,8 @@ def _matrix(report: Report) -> list[str]:
         out.append(f"\n{len(rows) - len(paths)} path(s) with every cell ok are not shown.")
     out += ["", "</details>"]
     return out
+
+
+def _carried(f: Finding) -> str:
+    text = carried_text(f)
+    return f" *({esc(text)})*" if text else ""

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..rules import RULES
 from ..rules.base import Finding
-from .common import finding_methods, ordered
+from .common import carried_text, finding_methods, ordered
 from .model import Report
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -92,6 +92,8 @@ def _rule(rule_id: str) -> dict[str, Any]:
 def _result(report: Report, f: Finding, index: dict[str, int], ignore_reason: str | None) -> dict[str, Any]:
     where = "the path" if not f.method else f"{f.method}"
     text = f"{f.method + ' ' if f.method else ''}{f.path}: {f.message}"
+    if f.inferred_from:
+        text += f" — {carried_text(f)}"
     if f.reproduce:
         text += f" — reproduce: {f.reproduce}"
     if f.stack_fix:  # the fix in the recognised stack's own terms (checker/stacks/)
@@ -111,6 +113,8 @@ def _result(report: Report, f: Finding, index: dict[str, int], ignore_reason: st
         out["properties"]["stack"] = f.stack
     if f.stack_fix:
         out["properties"]["stackFix"] = f.stack_fix
+    if f.inferred_from:
+        out["properties"]["inferredFrom"] = f.inferred_from
     loc = report.location_of(f)
     if loc and loc.get("file"):
         physical: dict[str, Any] = {"artifactLocation": {"uri": loc["file"]}}

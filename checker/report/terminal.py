@@ -15,6 +15,7 @@ from rich.text import Text
 
 from ..rules import RULES
 from ..text import plural as _n
+from .common import carried_text
 from .model import Report
 
 VERDICT_STYLE = {
@@ -142,6 +143,8 @@ def findings_view(report: Report) -> Any:
             line.append(f"  {f.message}")
             if f.confidence == "low":
                 line.append("  (low confidence)", style="dim")
+            if f.inferred_from:
+                line.append(f"  ({carried_text(f)})", style="dim")
             parts.append(line)
             resp = f.evidence.get("response")
             if resp and "status" in resp:

@@ -53,6 +53,9 @@ class Finding:
     #: "scope"}, and that stack's own fix for the rule; set after judging, never part of the fingerprint
     stack: dict[str, Any] | None = None
     stack_fix: str | None = None
+    #: the sampled path whose answer, carried over, made this finding (checker/adaptive.py): the request was not
+    #: sent to this path (``--exhaustive`` sends it); never part of the fingerprint
+    inferred_from: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -74,6 +77,7 @@ class Finding:
             "confidence": self.confidence,
             **({"stack": self.stack} if self.stack else {}),
             **({"stack_fix": self.stack_fix} if self.stack_fix else {}),
+            **({"inferred_from": self.inferred_from} if self.inferred_from else {}),
         }
 
 
@@ -189,6 +193,7 @@ def finding(rule: Rule, ctx: PathContext, obs: Observation | None, message: str,
         reproduce=reproduce,
         facts=tuple(sorted((k, json.dumps(v, sort_keys=True, default=str)) for k, v in (facts or {}).items())),
         confidence=confidence,
+        inferred_from=obs.inferred_from if obs is not None else None,
     )
 
 
