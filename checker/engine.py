@@ -25,7 +25,7 @@ from .http.redirects import PROFILE_ROLE, HopCheck, explore, has_redirect, profi
 from .observe import Exchange, Observation
 from .options import ProbeOptions
 from .plan import Cell, PathPlan, Plan
-from .adaptive import STABILITY, STABILITY_RULES, Sampler, answer_key, carry_key, unrouted_url
+from .adaptive import STABILITY, STABILITY_RULES, UNROUTED, Sampler, answer_key, carry_key, unrouted_url
 from . import probes
 from .probes import ProbeContext
 from .rules.stability import REPEAT_ROLE
@@ -593,7 +593,10 @@ class _Run:
 
     async def unrouted_job(self, question: str, url: str, extra: Any, asked: dict[tuple[str, str], Any]) -> None:
         chain = await self.send_chain(extra.method, url, extra.headers, extra.body, may_hop=_no_hop)
-        obs = Observation(path="", method=extra.method, role=extra.role, example=0, tag=extra.tag, chain=chain)
+        # recorded (the audit of state-changing requests lists it) under a path no template has: never judged
+        obs = Observation(path=f"/{UNROUTED}", method=extra.method, role=extra.role, example=0, tag=extra.tag,
+                          chain=chain, skipped=None if chain else (self.budget.reason or "not sent"))
+        self.record(obs)
         asked[(question, url)] = obs if chain else None
         if self.sampler is not None:  # the report's sampling block says what was asked and what came back
             self.sampler.questions[question].unrouted.append(

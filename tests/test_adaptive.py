@@ -4,8 +4,10 @@ sends fewer requests than ``--exhaustive`` and reaches the same verdicts, on rea
 
 from __future__ import annotations
 
+import io
 import json
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -171,6 +173,29 @@ def test_a_parser_refusal_is_carried_over_with_the_same_findings_as_exhaustive(t
         assert f.reproduce and f.evidence["request"]["url"] in f.reproduce
     assert not any(f.inferred_from for f in exhaustive.findings)
     assert default.requests_sent < exhaustive.requests_sent - len(carried)  # none of them was sent
+    # the audit of state-changing requests lists what was sent -- the sample's and the path no route serves --
+    # and nothing carried over
+    tokens = [w for w in default.writes_sent if w["basis"] == "unknown method token"]
+    assert sorted(w["path"] for w in tokens) == sorted(q["sampled"] + ["/c405-no-such-route"])
+    # every format says which findings were inferred; the JSON report stays valid against its schema
+    import jsonschema
+
+    from rich.console import Console
+
+    from checker.report import render
+    from checker.report.terminal import print_report
+
+    doc = json.loads(render(default, "json"))
+    schema = json.loads((Path(__file__).resolve().parents[1] / "checker/report/report.schema.json").read_text())
+    jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
+    assert {f["path"] for f in doc["findings"] if f.get("inferred_from")} == set(carried)
+    assert {p for f in json.loads(render(default, "sarif"))["runs"][0]["results"]
+            if (p := f["properties"]["path"]) and "inferredFrom" in f["properties"]} == set(carried)
+    console = Console(record=True, width=400, file=io.StringIO())
+    print_report(default, console)
+    for text in (render(default, "junit"), render(default, "markdown"), render(default, "html"), console.export_text()):
+        assert "not sent to this path" in text
+    assert "not sent to this path" not in render(exhaustive, "markdown")
 
 
 class RoutedRefusal:

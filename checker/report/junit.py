@@ -64,6 +64,8 @@ def render(report: Report) -> str:
                     continue
                 known = " (in the baseline)" if new(f) is False else ""
                 out_lines.append(f"{f.severity}{known}: {f.rule}: {f.message}")
+                if f.inferred_from:
+                    out_lines.append(f"  ({carried_text(f)})")
                 if f.reproduce:
                     out_lines.append(f"  $ {f.reproduce}")
             for f, reason in report.ignored:
