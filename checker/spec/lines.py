@@ -9,10 +9,10 @@ and only as far as the pointers asked for need: a container's members are read u
 one wanted (the rest when a later pointer asks), and a value whose container is already
 indexed is stepped over by its known end, so each part of the text is decoded at most once
 and the parts after the last one asked for (GitHub's ``components``, 8 of its 13 MB) not
-at all. A JSON file is read as bytes seen one character per byte (latin-1, no UTF-8 decode
-of the whole text): every character that gives JSON its structure is ASCII, and no byte of
-a multi-byte UTF-8 character is, so offsets, keys and skips are those of the decoded text;
-the keys and the columns that hold other bytes are decoded where they are. Lines are
+at all. A JSON document is read as bytes seen one character per byte (latin-1, no UTF-8
+decode of the whole text): every character that gives JSON its structure is ASCII, and no
+byte of a multi-byte UTF-8 character is, so offsets, keys and skips are those of the decoded
+text; the keys and the columns that hold other bytes are decoded where they are. Lines are
 counted block by block, as far as the furthest offset asked for.
 """
 
@@ -65,13 +65,14 @@ class Locator:
         self._yaml_roots.clear()
 
     # -- text ---------------------------------------------------------------------------------
-    def _loaded_text(self, uri: str) -> str | None:
-        """The text the loader kept (documents that are not files), if any."""
+    def _loaded(self, uri: str) -> bytes | None:
+        """The bytes the loader kept (documents that are not files), if any."""
         return self.resolver.texts.get(uri) if hasattr(self.resolver, "texts") else None
 
     def _text(self, uri: str) -> str | None:
         if uri not in self._texts:
-            text = self._loaded_text(uri)
+            data = self._loaded(uri)
+            text = data.decode("utf-8", errors="replace") if data is not None else None
             if text is None and uri.startswith("file:"):
                 try:
                     text = uri_to_path(uri).read_bytes().decode("utf-8-sig", errors="replace")
@@ -82,16 +83,16 @@ class Locator:
 
     def _json_text(self, uri: str) -> _JsonText | None:
         if uri not in self._json:
-            text = self._loaded_text(uri)
-            source = _JsonText(text, 0, raw=False) if text is not None else None
-            if text is None and uri.startswith("file:"):
+            data = self._loaded(uri)
+            base = 0  # a BOM in fetched bytes is not skipped (nothing past it is located), as in the text the loader kept
+            if data is None and uri.startswith("file:"):
                 try:
                     data = uri_to_path(uri).read_bytes()
                 except OSError:
                     data = None
-                if data is not None:  # offsets count from after a UTF-8 BOM, as in the text decoded with utf-8-sig
-                    source = _JsonText(data.decode("latin-1"), len(BOM_UTF8) if data.startswith(BOM_UTF8) else 0, raw=True)
-            self._json[uri] = source
+                if data is not None and data.startswith(BOM_UTF8):  # offsets count past it, as utf-8-sig decodes
+                    base = len(BOM_UTF8)
+            self._json[uri] = _JsonText(data.decode("latin-1"), base) if data is not None else None
         return self._json[uri]
 
     # -- YAML ----------------------------------------------------------------------------------
@@ -141,19 +142,18 @@ class _Container:
 
 
 class _JsonText:
-    """One JSON document's text: its containers, indexed as far as asked, and its line map.
+    """One JSON document's bytes, seen one character per byte: its containers, indexed as far as asked, and its line map.
 
-    ``raw``: the text is the document's bytes decoded as latin-1 (one character per byte), so
-    keys that hold other bytes are decoded again as UTF-8, and columns count UTF-8 characters;
-    offsets start at ``base`` (past a BOM).
+    Offsets start at ``base`` (past a BOM). When some bytes are not ASCII (``multibyte``), keys that
+    hold them are decoded again as UTF-8, and columns count the characters UTF-8 decodes to.
     """
 
-    def __init__(self, text: str, base: int, raw: bool) -> None:
+    def __init__(self, text: str, base: int) -> None:
         self.text = text
         self.base = base
-        self.raw = raw and not text.isascii()  # all ASCII: one byte is one character
+        self.multibyte = not text.isascii()
         self._containers: dict[int, _Container] = {}
-        self.lines = _LineMap(text, base, self.raw)
+        self.lines = _LineMap(text, base, self.multibyte)
 
     def locate(self, pointer: str) -> tuple[int, int] | None:
         offset = self.offset(pointer)
@@ -206,7 +206,7 @@ class _JsonText:
             if container.is_object:
                 key_pos = i
                 key, i = scanstring(text, i + 1)
-                if self.raw and not key.isascii():  # the key as the UTF-8 text spells it
+                if self.multibyte and not key.isascii():  # the key as the UTF-8 text spells it
                     key = scanstring(text[key_pos:i].encode("latin-1").decode("utf-8", errors="replace"), 1)[0]
                 i = _WS.match(text, i).end() + 1  # past ':'
                 i = _WS.match(text, i).end()
@@ -244,20 +244,20 @@ class _LineMap:
 
     Block ``k`` starts at ``starts[k]``, after ``lines[k]`` newlines and ``chars[k]`` characters of
     the text (from ``base``), on the line that starts at ``line_starts[k]``; ``ascii[k]``: it holds
-    ASCII characters only. The last entry of ``starts`` is the end of the blocks counted. In a ``raw`` text
-    (UTF-8 bytes seen as latin-1) blocks start at an ASCII byte, so that each decodes alone, and a
-    column counts the characters the bytes decode to.
+    ASCII characters only. The last entry of ``starts`` is the end of the blocks counted. In a
+    ``multibyte`` text (UTF-8 bytes seen as latin-1, not all ASCII) blocks start at an ASCII byte, so
+    that each decodes alone, and a column counts the characters the bytes decode to.
     """
 
-    def __init__(self, text: str, base: int, raw: bool) -> None:
+    def __init__(self, text: str, base: int, multibyte: bool) -> None:
         self.text = text
         self.base = base
-        self.raw = raw
+        self.multibyte = multibyte
         self.starts = [base]
         self.lines = [0]
         self.chars = [0]
         self.line_starts = [base]
-        self.ascii: list[bool] = []  # block k holds only ASCII characters (always, unless raw)
+        self.ascii: list[bool] = []  # block k holds only ASCII characters (always, unless multibyte)
 
     def line_col(self, offset: int) -> tuple[int, int]:
         k = self._block(offset)
@@ -271,11 +271,11 @@ class _LineMap:
         while starts[-1] <= offset and starts[-1] < len(text):
             start = starts[-1]
             end = min(start + _BLOCK, len(text))
-            if self.raw and end < len(text) and text[end] >= "\x80":
+            if self.multibyte and end < len(text) and text[end] >= "\x80":
                 m = _ASCII.search(text, end)
                 end = m.start() if m else len(text)
             last = text.rfind("\n", start, end)
-            ascii = not self.raw or text[start:end].isascii()
+            ascii = not self.multibyte or text[start:end].isascii()
             starts.append(end)
             self.lines.append(self.lines[-1] + text.count("\n", start, end))
             self.chars.append(self.chars[-1] + (end - start if ascii else self._decoded(start, end)))
@@ -284,7 +284,7 @@ class _LineMap:
         return bisect.bisect_right(starts, offset) - 1
 
     def _chars_before(self, offset: int) -> int:
-        if not self.raw:
+        if not self.multibyte:
             return offset - self.base
         k = self._block(offset)
         start = self.starts[k]
