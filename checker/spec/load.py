@@ -65,7 +65,7 @@ def load_spec(source: str | Path, options: LoadOptions | None = None) -> Spec:
         if path.is_dir():
             raise SpecError("is a folder, not an OpenAPI document", source)
         uri = path_to_uri(path)
-    texts: dict[str, str] = {}
+    texts: dict[str, bytes] = {}
     nodes: dict[str, Any] = {}  # YAML node trees, kept only while the problems are given their lines
     with _gc_paused():
         doc, syntax = _fetch(uri, options, texts, nodes)
@@ -112,7 +112,7 @@ def _where(problem: Problem) -> str:
     return f"{loc} {problem.pointer or '/'}".strip()
 
 
-def _fetch(uri: str, options: LoadOptions, texts: dict[str, str], nodes: dict[str, Any] | None = None) -> tuple[Any, str]:
+def _fetch(uri: str, options: LoadOptions, texts: dict[str, bytes], nodes: dict[str, Any] | None = None) -> tuple[Any, str]:
     where = display(uri)
     limit = options.max_spec_size
     if uri.startswith("file:"):
@@ -133,7 +133,7 @@ def _fetch(uri: str, options: LoadOptions, texts: dict[str, str], nodes: dict[st
             raise SpecError(f"cannot read: {exc.strerror}", where) from None
     else:
         data = _fetch_url(uri, options.fetch_timeout, limit)
-        texts[uri] = data.decode("utf-8", errors="replace")
+        texts[uri] = data  # for the line map, which decodes what it needs (a file is read again instead)
     composed: list[Any] = []
     doc, syntax = parse_document(data, where, composed, limit)
     if nodes is not None and composed:

@@ -76,7 +76,7 @@ class Resolver:
         self.root_uri = root_uri
         self.documents: dict[str, Any] = {root_uri: root}
         self.syntax: dict[str, str] = {}
-        self.texts: dict[str, str] = {}  # source text of documents that are not files (for the line map)
+        self.texts: dict[str, bytes] = {}  # source bytes of documents that are not files (for the line map)
         self._fetch = fetch
         self.allow_remote = allow_remote
         self.allow_outside = allow_outside
