@@ -84,14 +84,13 @@ class Locator:
     def _json_text(self, uri: str) -> _JsonText | None:
         if uri not in self._json:
             data = self._loaded(uri)
-            base = 0  # a BOM in fetched bytes is not skipped (nothing past it is located), as in the text the loader kept
             if data is None and uri.startswith("file:"):
                 try:
                     data = uri_to_path(uri).read_bytes()
                 except OSError:
                     data = None
-                if data is not None and data.startswith(BOM_UTF8):  # offsets count past it, as utf-8-sig decodes
-                    base = len(BOM_UTF8)
+            # a BOM (a file's or a fetched document's): offsets count past it, as utf-8-sig decodes
+            base = len(BOM_UTF8) if data is not None and data.startswith(BOM_UTF8) else 0
             self._json[uri] = _JsonText(data.decode("latin-1"), base) if data is not None else None
         return self._json[uri]
 
