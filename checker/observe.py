@@ -102,8 +102,8 @@ class Observation:
 
     @property
     def status(self) -> int | None:
-        final = self.final
-        return final.status if final is not None else None
+        chain = self.chain  # not self.final: the rules read this often
+        return chain[-1].status if chain else None
 
     @property
     def url(self) -> str | None:
