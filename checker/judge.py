@@ -226,60 +226,83 @@ def path_context(pp, obs_list: list[Observation]) -> PathContext:
 
 
 def _cells(pp, probes, path_findings: list[Finding], ctx: PathContext) -> list[dict[str, Any]]:
+    by_method = _findings_by_method(path_findings)
+    shrunk: dict[str, Observation] = {}
+    for o in ctx.extras.get(SHRUNK_ROLE, ()):
+        shrunk.setdefault(o.method, o)
     rows = []
     for cell in pp.cells:
         obs_list = probes.get(cell.method, [])
-        mine = [f for f in path_findings if f.method == cell.method or cell.method in f.evidence.get("seen_on", ())]
+        mine = by_method.get(cell.method, [])
         first = obs_list[0] if obs_list else None
         final = first.final if first else None
-        statuses = [o.status for o in obs_list]
-        answered = [o for o in obs_list if not o.skipped and o.final is not None and o.final.status is not None]
-        if mine and not answered and all(f.rule == "request-failed" for f in mine):
-            verdict = "no-answer"  # the finding says it too; the verdict keeps the documented name
-            reason = final.error if final and final.error else "no HTTP answer"
-        elif mine:
-            verdict = max((f.severity for f in mine), key=lambda s: SEVERITY_RANK.get(s, 0))
-            reason = "; ".join(sorted({f.rule for f in mine}))
-        elif not obs_list or all(o.skipped for o in obs_list):
-            verdict = "skipped"
-            reason = next((o.skipped for o in obs_list if o.skipped), "not probed")
-        elif all(o.final is not None and o.final.status is None for o in obs_list if not o.skipped):
-            verdict = "no-answer"
-            reason = final.error if final else ""
-        elif all((cell.method, o.example) in ctx.inconclusive for o in answered) and answered:
-            # with --examples N, one example judged ok is enough for an ok cell
-            verdict = "inconclusive"
-            reason = next(ctx.inconclusive[(cell.method, o.example)] for o in obs_list if (cell.method, o.example) in ctx.inconclusive)
-        else:
-            verdict = "ok"
-            reason = ""
+        verdict, reason = _verdict(cell, obs_list, mine, final, ctx)
         withheld = bool(obs_list) and all(o.skipped and o.tag == WITHHELD_TAG for o in obs_list)
         if withheld and verdict == "skipped":  # no request (it could change data): what other answers prove
             verdict, reason = withheld_verdict(ctx, cell.method, reason)
-        rows.append({
+        row = {
             "path": cell.path,
             "method": cell.method,
             "declared": cell.declared,
             "implied": cell.implied,
             "url": first.url if first and first.url else cell.url,
             "status": final.status if final else None,
-            "statuses": statuses if len(statuses) > 1 else None,
+            "statuses": [o.status for o in obs_list] if len(obs_list) > 1 else None,
             "allow": final.header("allow") if final else None,
             "redirects": len(first.chain) - 1 if first and first.chain else 0,
             "verdict": verdict,
             "reason": reason,
-            "rules": sorted({f.rule for f in mine}),
-            **({"withheld": True} if withheld else {}),
-            **_shrunk_cell(ctx, cell.method),
-        })
+            "rules": sorted({f.rule for f in mine}) if mine else [],
+        }
+        if withheld:
+            row["withheld"] = True
+        if cell.method in shrunk:
+            obs = shrunk[cell.method]
+            row["shrunk"] = {"minimal_values": dict(obs.values), "status": obs.status}
+        rows.append(row)
     return rows
 
 
-def _shrunk_cell(ctx: PathContext, method: str) -> dict[str, Any]:
-    obs = next((o for o in ctx.extras.get(SHRUNK_ROLE, ()) if o.method == method), None)
-    if obs is None:
-        return {}
-    return {"shrunk": {"minimal_values": dict(obs.values), "status": obs.status}}
+def _findings_by_method(findings: list[Finding]) -> dict[str, list[Finding]]:
+    """Each method's findings, in order: its own, and those grouped over methods that were ``seen_on`` it."""
+    out: dict[str, list[Finding]] = {}
+    for f in findings:
+        methods = [] if f.method is None else [f.method]
+        for m in f.evidence.get("seen_on") or ():
+            if m not in methods:
+                methods.append(m)
+        for m in methods:
+            out.setdefault(m, []).append(f)
+    return out
+
+
+def _verdict(cell, obs_list: list[Observation], mine: list[Finding], final, ctx: PathContext) -> tuple[str, str | None]:
+    """A cell's verdict and its reason, from its probes' observations and the findings on its method."""
+    if not mine and len(obs_list) == 1:  # the common case: one probe, no finding
+        obs = obs_list[0]
+        if obs.skipped:
+            return "skipped", obs.skipped
+        if final is not None and final.status is None:
+            return "no-answer", final.error
+        if final is not None and (cell.method, obs.example) in ctx.inconclusive:
+            return "inconclusive", ctx.inconclusive[(cell.method, obs.example)]
+        return "ok", ""
+    answered = [o for o in obs_list if not o.skipped and o.final is not None and o.final.status is not None]
+    if mine and not answered and all(f.rule == "request-failed" for f in mine):
+        # the finding says it too; the verdict keeps the documented name
+        return "no-answer", final.error if final and final.error else "no HTTP answer"
+    if mine:
+        return (max((f.severity for f in mine), key=lambda s: SEVERITY_RANK.get(s, 0)),
+                "; ".join(sorted({f.rule for f in mine})))
+    if not obs_list or all(o.skipped for o in obs_list):
+        return "skipped", next((o.skipped for o in obs_list if o.skipped), "not probed")
+    if all(o.final is not None and o.final.status is None for o in obs_list if not o.skipped):
+        return "no-answer", final.error if final else ""
+    if all((cell.method, o.example) in ctx.inconclusive for o in answered) and answered:
+        # with --examples N, one example judged ok is enough for an ok cell
+        return "inconclusive", next(ctx.inconclusive[(cell.method, o.example)] for o in obs_list
+                                    if (cell.method, o.example) in ctx.inconclusive)
+    return "ok", ""
 
 
 def worst(findings: list[Finding]) -> str | None:

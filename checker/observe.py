@@ -34,12 +34,18 @@ class Exchange:
     def header(self, name: str) -> str | None:
         """All values of ``name`` joined with ", " (RFC 9110 §5.3), or None when absent."""
         name = name.lower()
-        values = [v for k, v in self.headers if k == name]
-        return ", ".join(values) if values else None
+        found = None
+        for k, v in self.headers:  # a handful of fields: one pass, no list (the rules call this ~4 times an answer)
+            if k == name:
+                found = v if found is None else f"{found}, {v}"
+        return found
 
     def has_header(self, name: str) -> bool:
         name = name.lower()
-        return any(k == name for k, _ in self.headers)
+        for k, _ in self.headers:
+            if k == name:
+                return True
+        return False
 
     @property
     def ok(self) -> bool:
@@ -99,8 +105,8 @@ class Observation:
 
     @property
     def status(self) -> int | None:
-        final = self.final
-        return final.status if final is not None else None
+        chain = self.chain  # not self.final: the rules read this often
+        return chain[-1].status if chain else None
 
     @property
     def url(self) -> str | None:

@@ -77,6 +77,7 @@ class _Conn(asyncio.Protocol):
     def __init__(self, pool: "Pool", key: tuple) -> None:
         self.pool = pool
         self.key = key
+        self.limits = pool.limits
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.closed = False
@@ -97,7 +98,7 @@ class _Conn(asyncio.Protocol):
         self.headers_done = False
         self.status: int | None = None
         self.reason = b""
-        self.headers: list[tuple[bytes, bytes]] = []
+        self.headers: list[tuple[str, str]] = []  #: names lower-cased, as an Exchange holds them
         self.chunks: list[bytes] = []
         self.size = 0
         self.truncated = False
@@ -144,8 +145,8 @@ class _Conn(asyncio.Protocol):
         if not self.headers_done:
             # a header line that never ends is never handed to on_header: the bytes before the blank line are counted
             self.header_bytes += len(data)
-            if self.header_bytes > 2 * self.pool.limits.max_header_bytes + 65536:
-                self._fail_limit(_header_bytes_error(self.pool.limits))
+            if self.header_bytes > 2 * self.limits.max_header_bytes + 65536:
+                self._fail_limit(_header_bytes_error(self.limits))
                 return
         try:
             self.parser.feed_data(data)
@@ -183,7 +184,7 @@ class _Conn(asyncio.Protocol):
 
     def _framed(self) -> bool:
         """Content-Length or Transfer-Encoding given: the body does not end with the connection."""
-        return any(name.lower() in (b"content-length", b"transfer-encoding") for name, _ in self.headers)
+        return any(name in ("content-length", "transfer-encoding") for name, _ in self.headers)
 
     # -- httptools callbacks --------------------------------------------------------------------------
     def on_message_begin(self) -> None:
@@ -196,10 +197,11 @@ class _Conn(asyncio.Protocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         if self._unasked():
             return
-        self.headers.append((name, value))
+        headers = self.headers
+        headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
         self.header_total += len(name) + len(value) + 4
-        limits = self.pool.limits
-        if len(self.headers) > limits.max_headers:
+        limits = self.limits
+        if len(headers) > limits.max_headers:
             self._fail_limit(f"limit: the answer has more than {limits.max_headers} header fields, the cap (--max-headers)")
             raise _Stop
         if self.header_total > limits.max_header_bytes:
@@ -232,7 +234,7 @@ class _Conn(asyncio.Protocol):
             return
         self.chunks.append(body)
         self.size += len(body)
-        if self.size > self.pool.limits.max_body:
+        if self.size > self.limits.max_body:
             self.truncated = True  # the rest is never read: the connection is closed
             self.reusable = False
             self._complete()
@@ -516,7 +518,7 @@ async def send(client: _Client, pool: Pool, method: str, url: str, headers: dict
     data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if truncated:
         data = data[: client.limits.max_body]
-    resp_headers = tuple([(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw])
+    resp_headers = tuple(raw)
     if client.masked:
         resp_headers = tuple((k, client._scrub(v)) for k, v in resp_headers)
         data = client._scrub_bytes(data)

@@ -98,36 +98,21 @@ def check(ctx: PathContext) -> Iterator[Finding]:
             groups[key] = [rule, obs, message, facts, extra or {}, [obs.method]]
 
     allow_sets: dict[frozenset[str], str] = {}
+    #: Allow value -> (its problems as add()'s arguments but obs, its methods less HEAD and OPTIONS): a path's
+    #: 405s mostly carry one value, read once
+    judged: dict[str | None, tuple[list[tuple], frozenset[str]]] = {}
     for cell, obs in ctx.observed():
         if obs.status != 405:
             continue
         allow = obs.final.header("allow")
-        if allow is None:
-            suggested = suggested_allow(declared)
-            add(("missing",), ALLOW_MISSING, obs, f"405 answered without an Allow header, which should be `Allow: {suggested}`",
-                {}, {"suggested_allow": suggested})
-            continue
-        tokens, problems = parse_allow(allow)
-        if problems:
-            add(("malformed", allow), ALLOW_MALFORMED, obs, f"Allow: {allow!r} is malformed ({'; '.join(problems)})", {"allow": allow})
-        lower = sorted({t for t in tokens if t.upper() in _STANDARD and t != t.upper()})
-        if lower:
-            add(("case", tuple(lower)), ALLOW_CASE, obs, f"Allow lists {', '.join(lower)}: method names are case-sensitive", {"tokens": lower})
-        listed = {t.upper() for t in tokens}
-        # HEAD and OPTIONS are tolerated in Allow, so they do not make two Allow values differ either
-        allow_sets.setdefault(frozenset(listed - _TOLERATED), obs.method)
-        extra = sorted(listed - declared - _TOLERATED)
-        missing = sorted(declared - listed - {"HEAD"})
-        if extra or missing:
-            parts = []
-            if missing:
-                parts.append(f"omits declared {', '.join(missing)}")
-            if extra:
-                parts.append(f"lists undeclared {', '.join(extra)}")
-            add(("mismatch", tuple(extra), tuple(missing)), ALLOW_MISMATCH, obs,
-                f"Allow: {allow!r} {' and '.join(parts)} (spec: {', '.join(sorted(declared)) or 'no methods'})",
-                {"extra": extra, "missing": missing},
-                {"allow": {"header": allow, "declared": sorted(declared), "extra": extra, "missing": missing}})
+        verdict = judged.get(allow)
+        if verdict is None:
+            verdict = judged[allow] = _judge_allow(allow, declared)
+        problems, listed = verdict
+        for key, rule, message, facts, extra in problems:
+            add(key, rule, obs, message, facts, extra)
+        if allow is not None:
+            allow_sets.setdefault(listed, obs.method)
     for rule, obs, message, facts, extra, methods in groups.values():
         if len(methods) > 1:
             message += f" (405 for {', '.join(methods)})"
@@ -138,3 +123,36 @@ def check(ctx: PathContext) -> Iterator[Finding]:
                       + "; ".join(f"{a!r} (for {m})" for a, m in variants.items()),
                       method=None, facts={"sets": sorted(variants)},
                       extra={"allow_sets": [{"allow": a, "first_seen_on": m} for a, m in variants.items()]})
+
+
+def _judge_allow(allow: str | None, declared: set[str]) -> tuple[list[tuple], frozenset[str]]:
+    """What is wrong with one 405's Allow value on a path that declares ``declared``: ``([(group key, rule,
+    message, facts, extra)], the methods it lists less HEAD and OPTIONS)``."""
+    if allow is None:
+        suggested = suggested_allow(declared)
+        return [(("missing",), ALLOW_MISSING, f"405 answered without an Allow header, which should be `Allow: {suggested}`",
+                 {}, {"suggested_allow": suggested})], frozenset()
+    out: list[tuple] = []
+    tokens, problems = parse_allow(allow)
+    if problems:
+        out.append((("malformed", allow), ALLOW_MALFORMED, f"Allow: {allow!r} is malformed ({'; '.join(problems)})",
+                    {"allow": allow}, None))
+    lower = sorted({t for t in tokens if t.upper() in _STANDARD and t != t.upper()})
+    if lower:
+        out.append((("case", tuple(lower)), ALLOW_CASE, f"Allow lists {', '.join(lower)}: method names are case-sensitive",
+                    {"tokens": lower}, None))
+    listed = {t.upper() for t in tokens}
+    extra = sorted(listed - declared - _TOLERATED)
+    missing = sorted(declared - listed - {"HEAD"})
+    if extra or missing:
+        parts = []
+        if missing:
+            parts.append(f"omits declared {', '.join(missing)}")
+        if extra:
+            parts.append(f"lists undeclared {', '.join(extra)}")
+        out.append((("mismatch", tuple(extra), tuple(missing)), ALLOW_MISMATCH,
+                    f"Allow: {allow!r} {' and '.join(parts)} (spec: {', '.join(sorted(declared)) or 'no methods'})",
+                    {"extra": extra, "missing": missing},
+                    {"allow": {"header": allow, "declared": sorted(declared), "extra": extra, "missing": missing}}))
+    # HEAD and OPTIONS are tolerated in Allow, so they do not make two Allow values differ either
+    return out, frozenset(listed - _TOLERATED)

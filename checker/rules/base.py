@@ -8,6 +8,7 @@ function from a :class:`PathContext` (all observations of one path) to findings.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import urlparse
@@ -89,10 +90,16 @@ def is_success(status: int | None) -> bool:
     return status is not None and 200 <= status < 300
 
 
+#: an absolute http(s) URL without params, query, fragment, brackets (IPv6) or the characters urlparse drops
+_PLAIN_URL = re.compile(r"https?://[^;?#\[\]\t\r\n]*")
+
+
 def url_key(url: str | None) -> str:
     """Scheme, host and path of a URL (the query differs between operations)."""
     if not url:
         return ""
+    if _PLAIN_URL.fullmatch(url) and url.isascii():
+        return url  # nothing urlparse would take off or reject: the common probe URL as it is
     p = urlparse(url)
     return f"{p.scheme}://{p.netloc}{p.path}"
 

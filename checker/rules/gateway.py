@@ -87,9 +87,7 @@ def check(ctx: PathContext) -> Iterator[Finding]:
     # not make every public refusal look like a gateway's
     direct_works = any(is_success(o.status) for o in direct.values())
     suspects: dict[tuple[str, bool], list] = {}
-    baseline = [o for _, o in ctx.observed() if is_success(o.status)]
-    servers = {o.final.header("server") for o in baseline}
-    baseline_signatures = {signature(dict(b.final.headers), b.final.body, b.status) for b in baseline}
+    baseline: _Baseline | None = None
     for cell, obs in ctx.observed():
         status = obs.status
         if not _refused(status):
@@ -103,7 +101,9 @@ def check(ctx: PathContext) -> Iterator[Finding]:
             continue
         if direct:
             continue  # the direct run says more than any heuristic
-        reason = _suspect_reason(obs, baseline, servers, baseline_signatures)
+        if baseline is None:
+            baseline = _Baseline(ctx)
+        reason = _suspect_reason(obs, baseline)
         if reason:
             entry = suspects.setdefault((reason, cell.declared), [obs, []])
             entry[1].append(cell.method)
@@ -114,6 +114,22 @@ def check(ctx: PathContext) -> Iterator[Finding]:
                       facts={"reason": reason, "declared": declared},
                       extra={"seen_on": methods, "gateway_signature": reason},
                       severity="warning" if declared else "info", confidence="low")
+
+
+class _Baseline:
+    """The path's 2xx answers, what a refusal is compared with: made when the path has a refusal, and their
+    gateway signatures only when a refusal carries one (an application's refusals mostly carry none)."""
+
+    def __init__(self, ctx: PathContext) -> None:
+        self.answers = [o for _, o in ctx.observed() if is_success(o.status)]
+        self.servers = {o.final.header("server") for o in self.answers}
+        self._signatures: set[str | None] | None = None
+
+    @property
+    def signatures(self) -> set[str | None]:
+        if self._signatures is None:
+            self._signatures = {signature(dict(b.final.headers), b.final.body, b.status) for b in self.answers}
+        return self._signatures
 
 
 def _blocked(ctx: PathContext, cell, obs, twin) -> Finding:
@@ -134,15 +150,16 @@ def _blocked(ctx: PathContext, cell, obs, twin) -> Finding:
                    severity=None if declared else "warning")
 
 
-def _suspect_reason(obs, baseline, servers: set[str | None], baseline_signatures: set[str | None]) -> str | None:
+def _suspect_reason(obs, baseline: _Baseline) -> str | None:
     final = obs.final
     sig = signature(dict(final.headers), final.body, final.status)
     if sig:
         # a signature the application's own answers carry too is the platform, not a gateway's refusal
-        if sig not in baseline_signatures:
+        if sig not in baseline.signatures:
             return sig
     server = final.header("server")
-    if baseline and len(servers) == 1 and server is not None:
+    servers = baseline.servers
+    if baseline.answers and len(servers) == 1 and server is not None:
         (app_server,) = servers
         if app_server is not None and server != app_server:
             return f"Server: {server!r} while the application's 2xx answers on this path say {app_server!r}"

@@ -36,9 +36,9 @@ _LOWER = {"high": "medium", "medium": "low", "low": "low"}
 
 
 #: the headers a signature reads (with the status and the body's head: the cache key of an answer's signals)
-_READ = ("server", "x-powered-by", "content-type", "content-length", "allow", "via", "x-content-type-options",
-         "x-aspnet-version", "x-envoy-upstream-service-time", "x-amzn-requestid", "x-amz-apigw-id", "x-amzn-errortype",
-         "cf-ray", "cf-mitigated", "x-runtime", "x-request-id")
+_READ = frozenset({"server", "x-powered-by", "content-type", "content-length", "allow", "via", "x-content-type-options",
+                   "x-aspnet-version", "x-envoy-upstream-service-time", "x-amzn-requestid", "x-amz-apigw-id",
+                   "x-amzn-errortype", "cf-ray", "cf-mitigated", "x-runtime", "x-request-id"})
 _cache: dict[tuple[Any, ...], list[Signal]] = {}
 
 
@@ -46,7 +46,10 @@ def _signals_of(ex: Exchange) -> list[Signal]:
     """The signals of one answer. A run's refusals repeat a handful of bodies: each distinct one is read once."""
     if ex.status is None:
         return []
-    headers = {k: v for k, v in _headers(ex.headers).items() if k in _READ}
+    headers: dict[str, str] = {}
+    for k, v in ex.headers:
+        if k in _READ:  # only these: the others (Date) would make every answer a new key
+            headers[k] = f"{headers[k]}, {v}" if k in headers else v
     body = ex.body[:4096]
     key = (ex.status, tuple(sorted(headers.items())), body)
     got = _cache.get(key)
@@ -55,13 +58,6 @@ def _signals_of(ex: Exchange) -> list[Signal]:
             _cache.clear()
         got = _cache[key] = answer_signals(ex.status, headers, body)
     return got
-
-
-def _headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for k, v in pairs:
-        out[k] = f"{out[k]}, {v}" if k in out else v
-    return out
 
 
 def _result(signals: list[Signal], scope: str, lower: bool = False) -> dict[str, Any] | None:
