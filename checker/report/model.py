@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,8 +200,10 @@ def _where(spec: Any, pointer: str, source: str, cwd: str) -> dict[str, Any]:
     return out
 
 
+@functools.lru_cache(maxsize=64)
 def display_file(uri: str, cwd: str) -> str:
-    """A file URI as a path relative to ``cwd`` (POSIX separators) when under it; else absolute; URLs as they are."""
+    """A file URI as a path relative to ``cwd`` (POSIX separators) when under it; else absolute; URLs as they are.
+    Remembered: a report names the same few files for every path and operation it locates."""
     import os
 
     if not uri.startswith("file:"):
