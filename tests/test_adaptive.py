@@ -112,8 +112,9 @@ def test_a_conformant_server_gets_the_same_verdicts_for_fewer_requests(tmp_path)
 
 
 def test_a_mount_that_honours_overrides_is_found_on_every_path_of_it(tmp_path):
-    """The override middleware sits in front of /legacy only: the mount's sample finds it, and a finding is
-    never inferred -- the question goes to every path there, so each gets its finding from its own request."""
+    """The override middleware sits in front of /legacy only: the mount's sample finds it, and an override is
+    the routes' answer, never carried over -- the question goes to every path there, so each gets its finding
+    from its own request."""
     default = run(tmp_path, app(legacy_override=True), exhaustive=False)
     exhaustive = run(tmp_path, app(legacy_override=True), exhaustive=True)
     assert verdicts(default) == verdicts(exhaustive)
