@@ -109,6 +109,10 @@ def test_a_conformant_server_gets_the_same_verdicts_for_fewer_requests(tmp_path)
             set(exhaustive.sampling["questions"][name]["sampled"])
         assert not exhaustive.sampling["questions"][name]["inferred"]
     assert any(n.startswith(NOTE_HEAD) for n in default.notes)
+    # the made-up method reaches the routes (h11) and is refused 405 there: no finding, so nothing is asked of a
+    # path no route serves, and nothing is carried over
+    q = default.sampling["questions"]["unknown_method"]
+    assert q["inferred"] and not q["carried"] and "unrouted" not in q
 
 
 def test_a_mount_that_honours_overrides_is_found_on_every_path_of_it(tmp_path):
