@@ -10,9 +10,9 @@ conformant server, each tool as a whole process (wall time, CPU seconds and peak
 * **conform405 --exhaustive**: the same with every stack-level probe sent to every path;
 * **conform405 cells only**: the same with every extra probe switched off -- about the floor's workload, so
   its wall over the floor's is the engine's own cost;
-* **conform405 one request**: the default run with ``--max-requests 1`` (exit 4, incomplete): what a run costs
-  before and after its probing -- interpreter, imports, loading and planning the document, drawing the values,
-  judging and writing the report -- which the floor, reading a ready-made list of requests, does not pay;
+* **conform405 one path**: the default run of the document's first templated path alone (``--include-path``):
+  what a run costs besides its probing -- interpreter, imports, loading and planning the whole document, drawing
+  values (hypothesis), writing the report -- which the floor, reading a ready-made list of requests, does not pay;
 * **Schemathesis**: ``schemathesis run SPEC --url URL --checks unsupported_method,allow_header_conformance``,
   bounded by $BENCH_SCHEMATHESIS_TIMEOUT seconds (default 600; 0 skips it).
 
@@ -54,7 +54,7 @@ MAX_WALL_OVER_FLOOR = 2.0
 MIN_SCHEMATHESIS_OVER_DEFAULT = 25.0
 
 DEFAULT, EXHAUSTIVE, CELLS, SCHEMATHESIS = "conform405", "conform405 --exhaustive", "conform405 cells only", "Schemathesis"
-FIXED = "conform405 one request"  # --max-requests 1: the run's fixed cost (start-up, load, plan, values, report)
+FIXED = "conform405 one path"  # --include-path: the run's fixed cost (start-up, load, plan, values, report)
 FLOOR = "floor (asyncio)"  # the floor the ratios are taken against: the least a Python client can do
 
 #: the switches that turn conform405's extra probes off (those this version has), leaving the matrix cells
@@ -225,9 +225,10 @@ def bench_spec(label: str, spec: Path, repeat: int, st_timeout: float, help_text
                 m = measure(tool, server, c405 + extra, 300, repeat)
                 m.notes.extend(_report_notes(report, m, bench.cells))
                 bench.add(m)
-            if "--max-requests" in help_text:  # exit 4: incomplete, as it should be
-                m = measure(FIXED, server, c405 + ["--max-requests", "1"], 300, repeat, ok_codes=(4,))
-                m.notes.append("the fixed cost: start-up, load, plan, values, report; no probing")
+            one = next((c["path"] for c in plan["matrix"] if "{" in c["path"] and "[" not in c["path"]), None)
+            if one is not None and "--include-path" in help_text:
+                m = measure(FIXED, server, c405 + ["--include-path", one], 300, repeat)
+                m.notes.append(f"{one} alone: the fixed cost")
                 bench.add(m)
             bench.add(_schemathesis(server, spec, url, work, st_timeout))
     except RuntimeError as exc:  # the server did not start, or the plan failed
@@ -354,8 +355,8 @@ def print_targets(bench: Bench) -> list[bool | None]:
         print(f"    {line} {'ok' if met else 'MISSED' if met is False else '- not judged'}")
     fixed, floor, default = bench.row(FIXED), bench.row(FLOOR), bench.row(DEFAULT)
     if fixed and fixed.measured and floor and floor.measured and floor.wall and default and default.measured:
-        print(f"    (not a target: the fixed cost alone, one request sent, is {fixed.wall / floor.wall:.2f}× the floor's"
-              f" whole run; the default run's wall less it is {(default.wall - fixed.wall) / floor.wall:.2f}×)")
+        print(f"    (not a target: the fixed cost alone, one path probed, is {fixed.wall / floor.wall:.2f}× the floor's"
+              f" whole run; the default run's wall less it is {(default.wall - fixed.wall) / floor.wall:.2f}× the floor's)")
     cpus = os.cpu_count() or 1
     if bench.load > cpus + 1:  # beyond the bench's own two busy processes (the server and one tool)
         print(f"    (the machine was busy, load average up to {bench.load:.1f} on {cpus} CPUs: the walls of the"
