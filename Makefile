@@ -71,7 +71,8 @@ dist: $(STAMP)
 ## realworld: conform405 against real open-source servers that ship their own OpenAPI document
 ## (jupyter_server, jupyverse, kinto, httpbin, connexion, prism, prefect), each installed from pinned versions into
 ## .realworld/ and started on 127.0.0.1; not part of `make test` (minutes, and it needs PyPI and npm).
-## RW_SERVERS="httpbin prism" picks some, RW_ALLOW_WRITES=1 adds --allow-writes (reports as .realworld/<name>.allow-writes.*).
+## RW_SERVERS="httpbin prism" picks some (prefect-httptools, not run by default: prefect parsed by httptools),
+## RW_ALLOW_WRITES=1 adds --allow-writes (reports as .realworld/<name>.allow-writes.*).
 ## Findings checked by hand: docs/realworld.md.
 realworld: $(STAMP)
 	@PYTHON=$(BIN)/python sh scripts/realworld/run_all.sh

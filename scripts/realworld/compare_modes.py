@@ -3,7 +3,7 @@
     python scripts/realworld/compare_modes.py NAME [TAG_A [TAG_B]]   # TAG '' = the default run's <name>.json
 
 Prints requests, findings as (rule, path, method, severity) and the matrix verdicts per (path, method) that differ,
-and each report's sampling per question (applies / sampled / extended / inferred). Exit 1 when they differ.
+and each report's sampling per question (applies / sampled / extended / inferred / carried). Exit 1 when they differ.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def verdicts(d: dict) -> dict:
 
 def sampling(d: dict) -> str:
     qs = (d.get("sampling") or {}).get("questions") or {}
-    return "; ".join(f"{q} {v['applies']}/{len(v['sampled'])}/{len(v['extended'])}/{len(v['inferred'])}"
+    return "; ".join(f"{q} {v['applies']}/{len(v['sampled'])}/{len(v['extended'])}/{len(v['inferred'])}/{len(v.get('carried') or ())}"
                      + (f" ({', '.join(v['extended_because'])})" if v["extended_because"] else "")
                      for q, v in qs.items())
 
@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
     print(f"  findings {'equal' if fa == fb else 'DIFFER'} ({sum(fa.values())} / {sum(fb.values())}); "
           f"{differ} difference(s)")
     for label, d in ((la, a), (lb, b)):
-        print(f"  sampling {label} (applies/sampled/extended/inferred): {sampling(d) or '-'}")
+        print(f"  sampling {label} (applies/sampled/extended/inferred/carried): {sampling(d) or '-'}")
     return 1 if differ else 0
 
 

@@ -2,9 +2,11 @@
 # Prefect: the workflow orchestration server (FastAPI + SQLite). FastAPI generates its OpenAPI 3.1 document
 # (150 paths) and serves it at /api/openapi.json. Analytics and the UI are off; PREFECT_HOME is under
 # .realworld/, so the SQLite database is fresh and private to the run.
-NAME=prefect
+# PREFECT_HTTPTOOLS=1 (the launcher prefect-httptools): the same server with httptools installed, which uvicorn
+# then parses requests with -- a made-up method is refused 400 by the parser, before any route is looked up.
+if [ "${PREFECT_HTTPTOOLS:-0}" = 1 ]; then NAME=prefect-httptools; else NAME=prefect; fi
 . "$(dirname "$0")/common.sh"
-rw_venv 'prefect==3.9.1'
+if [ "$NAME" = prefect-httptools ]; then rw_venv 'prefect==3.9.1' 'httptools==0.9.0'; else rw_venv 'prefect==3.9.1'; fi
 
 d="$RW/$NAME"
 rm -rf "$d/home"; mkdir -p "$d/home"

@@ -13,6 +13,7 @@ for s in ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin
   ts=$(date +%s)
   case $s in
     kinto-keep-account) KINTO_KEEP_ACCOUNT=1 sh scripts/realworld/kinto.sh ;;
+    prefect-httptools) PREFECT_HTTPTOOLS=1 sh scripts/realworld/prefect.sh ;;
     *) sh "scripts/realworld/$s.sh" ;;
   esac || { failed="$failed $s"; echo "[realworld] $s: launcher failed" >&2; }
   echo "[realworld] $s: $(( $(date +%s) - ts )) s (install, start, run, stop)" >&2
