@@ -835,13 +835,28 @@ def _run_with_progress(plan, options, show: bool):
     if not sys.stderr.isatty():  # a CI log: a line every few seconds, so a long run is never silent until the end
         log = ProgressLog(counts["total"], counts["cells"])
         with log:
-            return api.run(plan, options, progress=log.advance)
+            return api.run(plan, options, progress=log)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(TextColumn("probing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("ETA"), TimeRemainingColumn(), console=_err(), transient=True) as bar:
         task = bar.add_task("probe", total=counts["total"])
-        return api.run(plan, options, progress=lambda obs: bar.advance(task, len(obs.chain) or 1))
+        return api.run(plan, options, progress=_BarProgress(bar, task))
+
+
+class _BarProgress:
+    """The terminal bar's progress: each observation's requests, and :meth:`fewer` when adaptive probing spares
+    some of the requests the plan counted (checker/adaptive.py), so the bar ends full and its ETA holds."""
+
+    def __init__(self, bar: Any, task: Any) -> None:
+        self.bar, self.task = bar, task
+
+    def __call__(self, obs) -> None:
+        self.bar.advance(self.task, len(obs.chain) or 1)
+
+    def fewer(self, n: int) -> None:
+        task = next(t for t in self.bar.tasks if t.id == self.task)
+        self.bar.update(self.task, total=max(task.completed, (task.total or 0) - n))
 
 
 #: seconds between two progress lines when standard error is not a terminal (the tests make it shorter)
@@ -874,6 +889,12 @@ class ProgressLog:
         self.requests += len(obs.chain) or 1
         if obs.role == "probe":
             self.cells += 1
+
+    __call__ = advance
+
+    def fewer(self, n: int) -> None:
+        """Adaptive probing spared ``n`` of the requests planned (checker/adaptive.py)."""
+        self.total_requests = max(1, self.requests, self.total_requests - n)
 
     def line(self, elapsed: float) -> str:
         done = min(self.requests, self.total_requests)

@@ -451,6 +451,9 @@ class _Run:
                               for t in (pp.item.template for pp in paths) if t in sample), workers)
         carry = await self.ask_unrouted(sampler.carry_candidates(self.answers, self.sample_findings))
         extend, carried = sampler.decide(self.answers, self.sample_findings, carry)
+        fewer = getattr(self.progress, "fewer", None)
+        if fewer is not None:  # a progress bar counts every question of every path (the plan's count): fewer now
+            fewer(self.unasked(paths, sample, extend))
         await drain(self.jobs((t, self.finish_stage(self.works[t], extend.get(t, set()), carried.get(t, {})), True)
                               for t in (pp.item.template for pp in paths) if t not in sample), workers)
 
@@ -540,6 +543,22 @@ class _Run:
         if question == STABILITY:
             return any(self.stability_applies(work.pp, ex) for ex in work.examples)
         return any(ex.extras.get(question) for ex in work.examples)
+
+    def unasked(self, paths: list[PathPlan], sample: dict[str, set[str]], extend: dict[str, set[str]]) -> int:
+        """The requests the sample's answers spared: every stack-level probe of a path that is neither in the
+        sample nor extended to (inferred, or carried over), as the plan counted them."""
+        spared = 0
+        for pp in paths:
+            t = pp.item.template
+            if t in sample:
+                continue
+            asked = extend.get(t, set())
+            for ex in self.works[t].examples:
+                spared += sum(len(extras) for q, extras in ex.extras.items()
+                              if q not in asked and self.families[q].stack_level)
+                if STABILITY not in asked and self.stability_applies(pp, ex):
+                    spared += self.options.repeats
+        return spared
 
     def informative(self, pp: PathPlan, question: str) -> bool:
         f = self.families.get(question)

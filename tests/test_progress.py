@@ -89,3 +89,20 @@ def test_the_terminal_bar_shows_the_eta(tmp_path: Path):
     text = out.decode("utf-8", "replace")
     assert "probing" in text and "ETA" in text
     assert "conform405: probing:" not in text  # the plain lines are for logs, not terminals
+
+
+def test_the_planned_requests_shrink_to_what_adaptive_probing_sends(tmp_path: Path):
+    """The plan counts every stack-level probe of every path; once the sample's answers spare the other paths
+    some of them (checker/adaptive.py), the lines' total says so -- and the run never sends more than it says."""
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(spec_for([f"/delay/{i}" for i in range(12)])))
+    with FaultServer() as srv:
+        result = cli(str(spec), "--base-url", srv.url, "--methods", "GET,PUT", "--concurrency", "4", "--json", "-",
+                     env=FAST)
+    assert result.code in (0, 1), result.stderr
+    totals = [int(LINE.match(ln).group(4)) for ln in result.stderr.splitlines() if ln.startswith("conform405: probing:")]
+    assert len(totals) >= 2, result.stderr
+    report = result.json()
+    assert any(q["inferred"] or q["carried"] for q in report["sampling"]["questions"].values())
+    assert totals[-1] < totals[0]  # the plan's count, then what the sample's answers leave
+    assert report["summary"]["requests"] <= totals[-1]
