@@ -599,6 +599,8 @@ class _Run:
             extra = next((e for ex in self.works[sampled[0]].examples for e in ex.extras.get(question, ())), None)
             if extra is None or (question, url) in asked:
                 continue
+            if first_match(self.deny, extra.method, f"/{UNROUTED}", None) is not None:
+                continue  # "never send these" names it: not asked, so nothing is carried over
             asked[(question, url)] = None
             jobs.append(self.unrouted_job(question, url, extra, asked))
         await drain(jobs, self.client.limits.concurrency)

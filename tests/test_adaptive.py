@@ -203,6 +203,22 @@ def test_a_parser_refusal_is_carried_over_with_the_same_findings_as_exhaustive(t
     assert "not sent to this path" not in render(exhaustive, "markdown")
 
 
+def test_a_path_no_route_serves_that_the_configuration_denies_is_not_asked(tmp_path):
+    """[writes] deny naming the path no route serves: it is never sent, so nothing is carried over -- the question
+    goes to every path, and the findings are still exhaustive's."""
+    pytest.importorskip("httptools")
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec(("api", "legacy"))))
+    with serve_asgi(app(), http="httptools") as url:
+        report = api.check(str(path), base_url=url, plan=api.PlanOptions(writes_deny=("C405UNKNOWN /c405-*",)))
+    q = report.sampling["questions"]["unknown_method"]
+    assert "unrouted" not in q and not q["carried"] and q["extended"]
+    assert not any(f.inferred_from for f in report.findings)
+    assert not any(w["path"] == "/c405-no-such-route" for w in report.writes_sent)
+    wrong = {f.path for f in report.findings if f.rule == "unknown-method-wrong-status"}
+    assert wrong == set(spec(("api", "legacy"))["paths"])  # each from its own request
+
+
 class RoutedRefusal:
     """A made-up method refused 400 by the *routes* (a method whitelist in front of each mount), while a path no
     route serves gets the router's 404: the answer is the routes', so it is not carried over."""
