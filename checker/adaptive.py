@@ -160,7 +160,7 @@ class _Question:
     #: answered before routing: a finding the sample shares with a path no route serves is carried over
     before_routing: bool = False
     carried: dict[str, str] = field(default_factory=dict)  #: template -> the sampled path whose answer it got
-    #: the paths no route serves that were asked (by the engine): {"url", "status", "same"} each
+    #: the paths no route serves that were asked (by the engine): {"method", "url", "status"} each
     unrouted: list[dict[str, Any]] = field(default_factory=list)
 
 
