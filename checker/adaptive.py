@@ -217,7 +217,8 @@ class Sampler:
         question that can be answered before routing: :meth:`decide` carries their answer over when a path no
         route serves gets it too (the engine asks such a path first)."""
         return [(q.name, key, sampled) for q, key, sampled, rest in self._groups()
-                if q.before_routing and rest and _found(self._refusal(q, sampled, answers, findings))]
+                if q.before_routing and rest and self._unlike(q, sampled, answers) is None
+                and self._finding_on(q, sampled, findings) is not None]
 
     def decide(self, answers: Callable[[str, str], tuple | None], findings: Callable[[str], set[str]],
                carry: Callable[[str, tuple, list[str]], str | None] = lambda q, key, sampled: None
@@ -232,18 +233,20 @@ class Sampler:
         for q, key, sampled, rest in self._groups():
             if not rest:
                 continue
-            why = self._refusal(q, sampled, answers, findings)
-            if why is None:
+            why = self._unlike(q, sampled, answers)
+            found = self._finding_on(q, sampled, findings) if why is None else None
+            if why is None and found is None:
                 q.inferred.update(rest)
                 continue
-            if q.before_routing and _found(why):
-                source = carry(q.name, key, sampled)
+            if found is not None:
+                source = carry(q.name, key, sampled) if q.before_routing else None
                 if source is not None:
                     for t in rest:
                         q.carried[t] = source
                         carried.setdefault(t, {})[q.name] = source
                     continue
-                why += ", and a path no route serves answered otherwise"
+                why = f"a finding on {found}" + (", and a path no route serves answered otherwise"
+                                                  if q.before_routing else "")
             q.reasons[key] = why
             q.extended.update(rest)
             for t in rest:
@@ -260,18 +263,19 @@ class Sampler:
                 yield q, key, [t for t in templates if t in q.sample], [t for t in templates if t not in q.sample]
 
     @staticmethod
-    def _refusal(q: _Question, sampled: list[str], answers: Callable[[str, str], tuple | None],
-                 findings: Callable[[str], set[str]]) -> str | None:
-        """Why the sample's answers cannot be extended by inference (None: they can)."""
+    def _unlike(q: _Question, sampled: list[str], answers: Callable[[str, str], tuple | None]) -> str | None:
+        """Why the sample's answers say nothing of the key's other paths (None: every one answered, alike)."""
         keys = [answers(t, q.name) for t in sampled]
         if not sampled or any(k is None for k in keys):
             return "a sampled path got no answer"
         if len(set(keys)) > 1:
             return "the sampled paths answered differently"
-        found = next((t for t in sampled if findings(t) & set(q.rules)), None)
-        if found is not None:
-            return f"{_FOUND} on {found}"
         return None
+
+    @staticmethod
+    def _finding_on(q: _Question, sampled: list[str], findings: Callable[[str], set[str]]) -> str | None:
+        """The first sampled path whose answers made a finding of the question's rules, or None."""
+        return next((t for t in sampled if findings(t) & set(q.rules)), None)
 
     def summary(self) -> dict[str, Any]:
         """The report's account: per question, the paths probed, inferred and extended to, and why."""
@@ -289,14 +293,6 @@ class Sampler:
                 **({"unrouted": q.unrouted} if q.unrouted else {}),
             }
         return out
-
-
-_FOUND = "a finding"
-
-
-def _found(why: str | None) -> bool:
-    """The sample answered alike, and made a finding."""
-    return why is not None and why.startswith(_FOUND)
 
 
 #: how the report's note on sampling begins

@@ -4,9 +4,9 @@
 # .realworld/, so the SQLite database is fresh and private to the run.
 # PREFECT_HTTPTOOLS=1 (the launcher prefect-httptools): the same server with httptools installed, which uvicorn
 # then parses requests with -- a made-up method is refused 400 by the parser, before any route is looked up.
-if [ "${PREFECT_HTTPTOOLS:-0}" = 1 ]; then NAME=prefect-httptools; else NAME=prefect; fi
+if [ "${PREFECT_HTTPTOOLS:-0}" = 1 ]; then NAME=prefect-httptools EXTRA=httptools==0.9.0; else NAME=prefect EXTRA=; fi
 . "$(dirname "$0")/common.sh"
-if [ "$NAME" = prefect-httptools ]; then rw_venv 'prefect==3.9.1' 'httptools==0.9.0'; else rw_venv 'prefect==3.9.1'; fi
+rw_venv 'prefect==3.9.1' $EXTRA
 
 d="$RW/$NAME"
 rm -rf "$d/home"; mkdir -p "$d/home"
