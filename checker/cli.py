@@ -375,6 +375,7 @@ def run_cmd(
     args.fail_on = args.fail_on or "error"
     tolerance = _tolerance(args.max_no_answer, args.max_inconclusive)
     target = _prepare_run(args, cfg)
+    _draw_ahead(target.plan, args.seed)
     _print_spec_problems(target.loaded, args.quiet)
     _require_cells(target.unsharded)  # after the problems: they may be why nothing is left
     if target.app is None:
@@ -499,6 +500,21 @@ def _prepare_run(args: _Args, cfg) -> _Target:
         _err().print("[bold yellow]conform405: interrupted[/bold yellow] while loading the spec: nothing was sent, no report written")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     return _Target(plan, unsharded, loaded, app_obj, headers, params)
+
+
+def _draw_ahead(plan, seed: int) -> None:
+    """The run's values drawn from now on by the second process (checker/value_worker.py), if the command
+    started one, while the rest of the set-up goes on here. Should the first request still have to wait for
+    them, it waits importing what the terminal report needs at the end anyway."""
+    from .values import draw_ahead
+
+    draw_ahead(plan, seed, meanwhile=_import_the_terminal_report)
+
+
+def _import_the_terminal_report() -> None:
+    import rich.console  # noqa: F401
+
+    from .report import terminal  # noqa: F401
 
 
 def _build_plan(loaded, args: _Args, params: tuple[tuple[str, str], ...], cfg):

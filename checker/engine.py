@@ -31,7 +31,7 @@ from .probes import ProbeContext
 from .rules.stability import REPEAT_ROLE
 from .spec.model import SAFE_METHODS
 from .spec.paths import fill, template_names
-from .values import ValueSource
+from .values import ValueSource, plan_items
 from .writes import WITHHELD_TAG, WRITE_ORDER, first_match, inert_value, inert_values, parse_rules, redirect_only
 
 #: Answers that show no handler acted on a request: a router's 404, 405, 501.
@@ -283,8 +283,7 @@ class _Run:
         # Drawn when first needed (at the latest once the first probe is answered: probe_paths), so the first
         # request does not wait for hypothesis; the drawing does not count against --max-time, as when it
         # came before the budget's clock started.
-        self.values.prepare_later([p.item for p in getattr(plan, "value_paths", None) or plan.paths],
-                                  done=self.budget.extend)
+        self.values.prepare_later(plan_items(plan), done=self.budget.extend)
         self.observations: list[Observation] = sink if sink is not None else []
         self.by_path: dict[str, list[Observation]] = {}  #: every observation of each path
         self.outstanding: dict[str, int] = {}  #: path template -> its jobs made and not finished yet

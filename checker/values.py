@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from . import value_worker
 from .spec.model import Operation, Parameter, PathItem, Spec
 from .spec.paths import template_names
 
@@ -62,6 +63,51 @@ def keep_hypothesis_out_of_cwd() -> None:
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = target
 
 
+def plan_items(plan: Any) -> list[PathItem]:
+    """The path items a run draws values for: the whole plan's, a shard's too (checker/shard.py), so a shard's
+    requests are the unsharded run's."""
+    return [p.item for p in getattr(plan, "value_paths", None) or plan.paths]
+
+
+def draw_ahead(plan: Any, seed: int, meanwhile: Callable[[], None] | None = None) -> None:
+    """The command's value worker (checker/value_worker.py), if there is one, starts drawing the run's values
+    now that the plan is made: the rest of the set-up (imports, options, the client) overlaps the drawing.
+    The run's :class:`ValueSource` takes the answer only if it asks for exactly this list. ``meanwhile`` is
+    work the run needs later anyway, done when the first value is asked for if the answer is not in yet."""
+    worker = value_worker.waiting()
+    if worker is None:
+        return
+    worker.meanwhile = meanwhile
+    source = ValueSource(plan.spec, seed=seed, examples=plan.options.examples)
+    todo = source._todo(plan_items(plan), True)
+    if not todo or not worker.send(drawn, todo, seed, plan.options.examples):
+        value_worker.claim()
+        worker.close()  # nothing to draw (or nothing picklable): the child sees end-of-file and ends
+
+
+def drawn(todo: list[tuple[str, dict[str, Any] | None, bool | str]], seed: int,
+          examples: int) -> tuple[dict[str, list[Any]], dict[str, str], dict[str, str]]:
+    """``(pool, fallbacks, errors)`` of ``todo`` drawn as :class:`ValueSource` draws it: the value worker's call."""
+    source = ValueSource(None, seed=seed, examples=examples)  # type: ignore[arg-type] - no schema is looked up
+    source._draw(todo)
+    return source._pool, source.fallbacks, source._errors
+
+
+#: a few schemas drawn while the value worker waits: hypothesis's one-time costs (its regex and text
+#: strategies' tables, its engine's first run) are paid before the run asks
+_WARM_UP: list[tuple[str, dict[str, Any] | None, bool | str]] = [
+    ("warm:regex", {"type": "string", "pattern": "^AB[0-9a-f]{8}$"}, True),
+    ("warm:integer", {"type": "integer"}, True),
+    ("warm:text", None, True),
+]
+
+
+def warm_up() -> None:
+    """The value worker's imports and first draw, made while the command loads the document."""
+    keep_hypothesis_out_of_cwd()  # as the command's main() does: the same cache folder
+    drawn(list(_WARM_UP), 0, 1)
+
+
 class ValueSource:
     def __init__(self, spec: Spec, *, seed: int = 0, user: dict[str, str] | None = None, examples: int = 1) -> None:
         self.spec = spec
@@ -77,6 +123,8 @@ class ValueSource:
         self.fallbacks: dict[str, str] = {}
         self._fallback_where: dict[str, set[str]] = {}  #: schema key -> "{name} of /path" uses
         self._pending: tuple[list[PathItem], bool, Callable[[float], None] | None] | None = None
+        #: what a second process is drawing (checker/value_worker.py): the worker, the list, ``done``
+        self._remote: tuple[Any, list[tuple[str, dict[str, Any] | None, bool | str]], Callable[[float], None] | None] | None = None
 
     # -- generation ------------------------------------------------------------------------------
     def prepare_later(self, items: Iterable[PathItem], with_query: bool = True,
@@ -84,11 +132,26 @@ class ValueSource:
         """:meth:`prepare`, but at the first look at the generated values (or at :meth:`ready`): a request that
         needs none -- a discovery GET, a path without parameters -- goes out without waiting for hypothesis's
         import (0.05-0.1 s). The values are the same: one seeded run over the same items, whenever it comes.
-        ``done(seconds)`` is told how long the drawing took."""
-        self._pending = (list(items), with_query, done)
+        ``done(seconds)`` is told how long the drawing took.
+
+        In the ``conform405`` command a second process started at its first line draws them meanwhile
+        (checker/value_worker.py): the list is handed to it now, and :meth:`ready` takes its answer."""
+        items = list(items)
+        worker = value_worker.claim()
+        if worker is not None:
+            todo = self._todo(items, with_query)
+            asked = (todo, self.seed, self.examples)
+            # sent ahead by the command (draw_ahead) -- taken only if it is exactly this list -- or sent now
+            if todo and (worker.sent == asked if worker.sent is not None else worker.send(drawn, *asked)):
+                self._remote = (worker, todo, done)
+                return
+            worker.close()
+        self._pending = (items, with_query, done)
 
     def ready(self) -> None:
         """Draw the values :meth:`prepare_later` put off, if that has not happened yet."""
+        if self._remote is not None:
+            self._take_remote()
         if self._pending is None:
             return
         items, with_query, done = self._pending
@@ -98,9 +161,33 @@ class ValueSource:
         if done is not None:
             done(time.monotonic() - started)
 
+    def _take_remote(self) -> None:
+        """The second process's values; whatever it did not answer is drawn here, as without it."""
+        assert self._remote is not None
+        worker, todo, done = self._remote
+        self._remote = None
+        started = time.monotonic()
+        answer = worker.receive()
+        if answer is not None:
+            pool, fallbacks, errors = answer[0]
+            self._pool.update(pool)
+            self.fallbacks.update(fallbacks)
+            self._errors.update(errors)
+        missing = [t for t in todo if t[0] not in self._pool and t[0] not in self._errors]
+        if missing:
+            self._draw(missing)
+        if done is not None:
+            done(time.monotonic() - started)
+
     def prepare(self, items: Iterable[PathItem], with_query: bool = True) -> None:
         """Generate, in one seeded hypothesis run, every value the plan's probes will need."""
-        wanted: dict[str, tuple[dict[str, Any] | None, bool]] = {}
+        todo = self._todo(items, with_query)
+        if todo:
+            self._draw(todo)
+
+    def _todo(self, items: Iterable[PathItem], with_query: bool) -> list[tuple[str, dict[str, Any] | None, bool | str]]:
+        """The distinct schemas (pool key, inlined schema, path kind) the items' probes need and the pool lacks."""
+        wanted: dict[str, tuple[dict[str, Any] | None, bool | str]] = {}
         for item in items:
             for op_or_item in self._param_owners(item):
                 for p in op_or_item:
@@ -110,9 +197,7 @@ class ValueSource:
             for name in template_names(item.template):
                 if not any(p.name == name and p.location == "path" for p in self._all_params(item)):
                     wanted.setdefault(_key(None, True), (None, True))
-        todo = [(k, s, is_path) for k, (s, is_path) in wanted.items() if k not in self._pool and k not in self._errors]
-        if todo:
-            self._draw(todo)
+        return [(k, s, is_path) for k, (s, is_path) in wanted.items() if k not in self._pool and k not in self._errors]
 
     def _draw(self, todo: list[tuple[str, dict[str, Any] | None, bool]]) -> None:
         from hypothesis import strategies as st

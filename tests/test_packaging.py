@@ -74,7 +74,7 @@ def test_sdist_and_wheel_carry_the_package_and_its_data(dist):
         meta = whl.read(f"conform405-{__version__}.dist-info/METADATA").decode()
         entry_points = whl.read(f"conform405-{__version__}.dist-info/entry_points.txt").decode()
     assert f"\nVersion: {__version__}\n" in meta and "Requires-Python: >=3.11" in meta
-    assert "conform405 = checker.cli:entry" in entry_points and "conform405 = checker.pytest_plugin" in entry_points
+    assert "conform405 = checker.__main__:entry" in entry_points and "conform405 = checker.pytest_plugin" in entry_points
 
     with tarfile.open(sdist) as tar:
         files = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}

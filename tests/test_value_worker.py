@@ -1,0 +1,186 @@
+"""The command's values are drawn in a second process (checker/value_worker.py): the very values the run would
+draw itself, and nothing lost when that process fails.
+
+Forking inside the test process (pytest, xdist's threads) would be unsafe, so every fork happens in a fresh
+``python -c`` child that prints what it drew; these tests compare those prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from checker import value_worker
+
+from .support.run import ROOT
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin",
+                                reason="the value worker forks: Linux and other POSIX systems but macOS")
+
+#: schemas of every kind the drawing handles: patterns (hypothesis's regex strategy), bounded and unbounded
+#: integers, a quantity, formats, an enum, an invalid pattern (a fallback value), an array in a query
+SPEC = {
+    "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+    "paths": {
+        "/accounts/{AccountSid}/calls/{Sid}": {
+            "parameters": [
+                {"name": "AccountSid", "in": "path", "required": True,
+                 "schema": {"type": "string", "pattern": "^AC[0-9a-fA-F]{32}$", "minLength": 34, "maxLength": 34}},
+                {"name": "Sid", "in": "path", "required": True,
+                 "schema": {"type": "string", "pattern": "^CA[0-9a-fA-F]{32}$"}}],
+            "get": {"parameters": [{"name": "tags", "in": "query", "required": True,
+                                    "schema": {"type": "array", "items": {"type": "integer"}}}],
+                    "responses": {"200": {"description": "ok"}}},
+            "delete": {"responses": {"204": {"description": "gone"}}}},
+        "/items/{id}/delay/{n}": {
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}},
+                           {"name": "n", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "get": {"responses": {"200": {"description": "ok"}}}},
+        "/days/{day}/{uid}/{kind}": {
+            "parameters": [{"name": "day", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}},
+                           {"name": "uid", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}},
+                           {"name": "kind", "in": "path", "required": True, "schema": {"type": "string", "enum": ["a", "b"]}}],
+            "get": {"responses": {"200": {"description": "ok"}}}},
+        "/broken/{key}": {
+            "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string", "pattern": "(unclosed"}}],
+            "get": {"responses": {"200": {"description": "ok"}}}},
+    },
+}
+
+#: ``python -c`` script: SPEC -> plan -> (optionally) the worker started and the list sent ahead -> the run's
+#: ValueSource; prints the values, the fallbacks, and whether the worker's answer was taken
+_DRAW = """
+import json, os, signal, sys
+from checker import value_worker
+mode, spec_path, seed, run_seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+if mode != "in-process":
+    value_worker.start("checker.values:warm_up")
+from checker import api
+from checker.plan import PlanOptions, build_plan
+from checker.values import ValueSource, draw_ahead, plan_items
+plan = build_plan(api.load(spec_path), PlanOptions(base_url="http://127.0.0.1:9", examples=2))
+if mode in ("ahead", "killed"):
+    draw_ahead(plan, seed)
+source = ValueSource(plan.spec, seed=run_seed, examples=2)
+source.prepare_later(plan_items(plan))
+remote = source._remote is not None
+if mode == "killed":
+    os.kill(source._remote[0].pid, signal.SIGKILL)
+values = {item.template: [source.path_values(item, i, real=False) for i in range(2)] for item in plan_items(plan)}
+query = {item.template: [source.required_params(op, i) for op in item.operations.values() for i in range(2)]
+         for item in plan_items(plan)}
+print(json.dumps({"values": values, "query": query, "fallbacks": source.fallback_notes(), "remote": remote,
+                  "hypothesis_here": "hypothesis" in sys.modules}, sort_keys=True))
+"""
+
+
+def _draw(tmp_path, mode: str, seed: int = 0, run_seed: int | None = None) -> dict:
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(SPEC))
+    env = {k: v for k, v in os.environ.items() if k != "CONFORM405_NO_VALUE_WORKER"}
+    proc = subprocess.run([sys.executable, "-c", _DRAW, mode, str(spec), str(seed), str(seed if run_seed is None else run_seed)],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _same(a: dict, b: dict) -> None:
+    assert a["values"] == b["values"]
+    assert a["query"] == b["query"]
+    assert a["fallbacks"] == b["fallbacks"]
+
+
+def _valid(drawn: dict) -> None:
+    """Every value is a draw of its schema (whichever process drew it)."""
+    import datetime
+    import re
+    import uuid
+
+    for values, sources, error in drawn["values"]["/accounts/{AccountSid}/calls/{Sid}"]:
+        assert error is None and sources == {"AccountSid": "generated", "Sid": "generated"}
+        assert re.fullmatch("AC[0-9a-fA-F]{32}", values["AccountSid"]) and re.fullmatch("CA[0-9a-fA-F]{32}", values["Sid"])
+    for values, sources, error in drawn["values"]["/items/{id}/delay/{n}"]:
+        assert error is None and int(values["id"]) >= 10**9 and 0 <= int(values["n"]) <= 3  # far ids, small counts
+    for values, sources, error in drawn["values"]["/days/{day}/{uid}/{kind}"]:
+        datetime.date.fromisoformat(values["day"]), uuid.UUID(values["uid"])
+        assert values["kind"] in ("a", "b") and sources["kind"] == "enum"
+    for values, sources, error in drawn["values"]["/broken/{key}"]:
+        assert sources["key"] == "fallback" and values["key"].startswith("c405")
+    assert any("/broken/{key}" in note for note in drawn["fallbacks"])
+    tags = [q["tags"] for q, _ in drawn["query"]["/accounts/{AccountSid}/calls/{Sid}"] if "tags" in q]
+    assert tags and all(isinstance(json.loads(t), list) for t in tags)
+
+
+def test_the_worker_draws_the_run_values_off_the_run_process(tmp_path):
+    here = _draw(tmp_path, "in-process")
+    ahead = _draw(tmp_path, "ahead")
+    asked = _draw(tmp_path, "asked")  # no list sent ahead: the run's own ValueSource sends it
+    assert not here["remote"] and ahead["remote"] and asked["remote"]
+    # the drawing did happen in the worker: the run's process never imported hypothesis
+    assert here["hypothesis_here"] and not ahead["hypothesis_here"] and not asked["hypothesis_here"]
+    for drawn in (here, ahead, asked):
+        _valid(drawn)
+    _same(ahead, asked)  # sent ahead or by the run: one list, one seed, the same values
+    _same(_draw(tmp_path, "ahead"), ahead)  # and a run repeats them exactly
+    # the same draws as in the run's process, but for the constants hypothesis mixes in from the "local"
+    # modules loaded at the time (in a source checkout, conform405's own: see checker/value_worker.py)
+    assert ahead["values"]["/accounts/{AccountSid}/calls/{Sid}"][0] == here["values"]["/accounts/{AccountSid}/calls/{Sid}"][0]
+
+
+def test_a_list_sent_ahead_for_another_seed_is_not_taken(tmp_path):
+    here = _draw(tmp_path, "in-process", seed=5)
+    other = _draw(tmp_path, "ahead", seed=0, run_seed=5)
+    assert not other["remote"]  # the worker drew seed 0's values: the run drew its own, here
+    _same(other, here)
+
+
+def test_a_worker_that_dies_costs_nothing_but_time(tmp_path):
+    killed = _draw(tmp_path, "killed")
+    assert killed["remote"] and killed["hypothesis_here"]  # it was asked, died, and the run drew them itself
+    _valid(killed)
+
+
+_FDS = """
+import os, time
+from checker import value_worker
+value_worker.start("checker.values:warm_up")
+worker = value_worker.claim()
+links = lambda: [os.readlink(f"/proc/{worker.pid}/fd/{fd}") for fd in (0, 1, 2)]
+deadline = time.monotonic() + 30  # the child swaps its streams right after the fork: wait for it, boundedly
+while links() != [os.devnull] * 3 and time.monotonic() < deadline:
+    time.sleep(0.01)
+print(*links())
+worker.close()  # end-of-file: the child ends
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="reads the child's descriptors from /proc")
+def test_the_worker_holds_none_of_the_standard_streams():
+    # a caller reading the command's output (a pipe, subprocess.run) must see its end when the command ends,
+    # not when a child still importing hypothesis does
+    proc = subprocess.run([sys.executable, "-c", _FDS], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    assert proc.stdout.split() == [os.devnull] * 3
+
+
+def test_only_a_run_starts_the_worker():
+    from checker.cli import SUBCOMMANDS
+
+    assert value_worker.NO_VALUES == SUBCOMMANDS - {"run"}
+    assert value_worker.wanted(["spec.yaml", "--base-url", "http://127.0.0.1:1"])
+    assert value_worker.wanted(["run", "spec.yaml"])
+    for args in ([], ["--version"], ["-h"], ["run", "-h"], ["spec.yaml", "--help"], ["plan", "spec.yaml"],
+                 ["explain", "allow-missing"], ["merge", "a.json", "b.json"]):
+        assert not value_worker.wanted(args), args
+
+
+def test_switched_off_by_the_environment(tmp_path):
+    env = {**os.environ, "CONFORM405_NO_VALUE_WORKER": "1"}
+    proc = subprocess.run([sys.executable, "-c", "from checker import value_worker; value_worker.start('checker.values:warm_up');"
+                           " print(value_worker.claim() is None)"], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=60)
+    assert proc.stdout.strip() == "True", proc.stderr
