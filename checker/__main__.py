@@ -1,7 +1,7 @@
 """``python -m checker`` and the ``conform405`` command (``checker.__main__:entry``).
 
-Before anything heavy is imported, a run forks the process that draws its values (checker/value_worker.py);
-then the command itself (``checker.cli.entry``).
+Before anything heavy is imported, a run forks its second process (checker/worker.py: the values drawn, the
+report's positions looked up, while the command works); then the command itself (``checker.cli.entry``).
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import sys
 
 
 def entry() -> None:
-    from . import value_worker
+    from . import worker
 
-    if value_worker.wanted(sys.argv[1:]):
-        value_worker.start("checker.values:warm_up")
+    if worker.wanted(sys.argv[1:]):
+        worker.start("checker.values:warm_up")
     from .cli import entry as command
 
     command()

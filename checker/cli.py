@@ -503,12 +503,19 @@ def _prepare_run(args: _Args, cfg) -> _Target:
 
 
 def _draw_ahead(plan, seed: int) -> None:
-    """The run's values drawn from now on by the second process (checker/value_worker.py), if the command
-    started one, while the rest of the set-up goes on here. Should the first request still have to wait for
-    them, it waits importing what the terminal report needs at the end anyway."""
-    from .values import draw_ahead
+    """What the run needs later and the second process (checker/worker.py, if the command started one) can do
+    meanwhile: the values, drawn while the rest of the set-up goes on here, and where the report's paths and
+    operations are in the document, looked up while the run probes. Should the first request still have to
+    wait for the values, it waits importing what the terminal report needs at the end anyway."""
+    from . import worker
 
-    draw_ahead(plan, seed, meanwhile=_import_the_terminal_report)
+    if not worker.waiting():
+        return
+    from .report.model import locations_call
+    from .values import draw_call
+
+    calls = [call for call in (draw_call(plan, seed), locations_call(plan)) if call is not None]
+    worker.send(*calls, meanwhile=_import_the_terminal_report)
 
 
 def _import_the_terminal_report() -> None:

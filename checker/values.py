@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from . import value_worker
+from . import worker
 from .spec.model import Operation, Parameter, PathItem, Spec
 from .spec.paths import template_names
 
@@ -69,31 +69,24 @@ def plan_items(plan: Any) -> list[PathItem]:
     return [p.item for p in getattr(plan, "value_paths", None) or plan.paths]
 
 
-def draw_ahead(plan: Any, seed: int, meanwhile: Callable[[], None] | None = None) -> None:
-    """The command's value worker (checker/value_worker.py), if there is one, starts drawing the run's values
-    now that the plan is made: the rest of the set-up (imports, options, the client) overlaps the drawing.
-    The run's :class:`ValueSource` takes the answer only if it asks for exactly this list. ``meanwhile`` is
-    work the run needs later anyway, done when the first value is asked for if the answer is not in yet."""
-    worker = value_worker.waiting()
-    if worker is None:
-        return
-    worker.meanwhile = meanwhile
+def draw_call(plan: Any, seed: int) -> tuple[Callable[..., Any], tuple[Any, ...]] | None:
+    """The call that draws the run's values, for the command's second process (checker/worker.py) to make
+    while the rest of the set-up goes on: ``(drawn, (todo, seed, examples))``, or None with nothing to draw.
+    The run's :class:`ValueSource` takes its result only if it asks for exactly this list."""
     source = ValueSource(plan.spec, seed=seed, examples=plan.options.examples)
     todo = source._todo(plan_items(plan), True)
-    if not todo or not worker.send(drawn, todo, seed, plan.options.examples):
-        value_worker.claim()
-        worker.close()  # nothing to draw (or nothing picklable): the child sees end-of-file and ends
+    return (drawn, (todo, seed, plan.options.examples)) if todo else None
 
 
 def drawn(todo: list[tuple[str, dict[str, Any] | None, bool | str]], seed: int,
           examples: int) -> tuple[dict[str, list[Any]], dict[str, str], dict[str, str]]:
-    """``(pool, fallbacks, errors)`` of ``todo`` drawn as :class:`ValueSource` draws it: the value worker's call."""
+    """``(pool, fallbacks, errors)`` of ``todo`` drawn as :class:`ValueSource` draws it: the worker's call."""
     source = ValueSource(None, seed=seed, examples=examples)  # type: ignore[arg-type] - no schema is looked up
     source._draw(todo)
     return source._pool, source.fallbacks, source._errors
 
 
-#: a few schemas drawn while the value worker waits: hypothesis's one-time costs (its regex and text
+#: a few schemas drawn while the worker waits: hypothesis's one-time costs (its regex and text
 #: strategies' tables, its engine's first run) are paid before the run asks
 _WARM_UP: list[tuple[str, dict[str, Any] | None, bool | str]] = [
     ("warm:regex", {"type": "string", "pattern": "^AB[0-9a-f]{8}$"}, True),
@@ -103,7 +96,7 @@ _WARM_UP: list[tuple[str, dict[str, Any] | None, bool | str]] = [
 
 
 def warm_up() -> None:
-    """The value worker's imports and first draw, made while the command loads the document."""
+    """The worker's imports and first draw (checker/worker.py), made while the command loads the document."""
     keep_hypothesis_out_of_cwd()  # as the command's main() does: the same cache folder
     drawn(list(_WARM_UP), 0, 1)
 
@@ -123,8 +116,8 @@ class ValueSource:
         self.fallbacks: dict[str, str] = {}
         self._fallback_where: dict[str, set[str]] = {}  #: schema key -> "{name} of /path" uses
         self._pending: tuple[list[PathItem], bool, Callable[[float], None] | None] | None = None
-        #: what a second process is drawing (checker/value_worker.py): the worker, the list, ``done``
-        self._remote: tuple[Any, list[tuple[str, dict[str, Any] | None, bool | str]], Callable[[float], None] | None] | None = None
+        #: what the command's second process is drawing (checker/worker.py): the list, ``done``
+        self._remote: tuple[list[tuple[str, dict[str, Any] | None, bool | str]], Callable[[float], None] | None] | None = None
 
     # -- generation ------------------------------------------------------------------------------
     def prepare_later(self, items: Iterable[PathItem], with_query: bool = True,
@@ -134,18 +127,14 @@ class ValueSource:
         import (0.05-0.1 s). The values are the same: one seeded run over the same items, whenever it comes.
         ``done(seconds)`` is told how long the drawing took.
 
-        In the ``conform405`` command a second process started at its first line draws them meanwhile
-        (checker/value_worker.py): the list is handed to it now, and :meth:`ready` takes its answer."""
+        In the ``conform405`` command a second process started at its first line may be drawing them already
+        (checker/worker.py, sent :func:`draw_call` once the plan was made): then :meth:`ready` takes its answer."""
         items = list(items)
-        worker = value_worker.claim()
-        if worker is not None:
+        if worker.busy():  # the command's second process may be drawing them already: exactly these?
             todo = self._todo(items, with_query)
-            asked = (todo, self.seed, self.examples)
-            # sent ahead by the command (draw_ahead) -- taken only if it is exactly this list -- or sent now
-            if todo and (worker.sent == asked if worker.sent is not None else worker.send(drawn, *asked)):
-                self._remote = (worker, todo, done)
+            if todo and worker.sent(drawn, todo, self.seed, self.examples):
+                self._remote = (todo, done)
                 return
-            worker.close()
         self._pending = (items, with_query, done)
 
     def ready(self) -> None:
@@ -164,10 +153,10 @@ class ValueSource:
     def _take_remote(self) -> None:
         """The second process's values; whatever it did not answer is drawn here, as without it."""
         assert self._remote is not None
-        worker, todo, done = self._remote
+        todo, done = self._remote
         self._remote = None
         started = time.monotonic()
-        answer = worker.receive()
+        answer = worker.result(drawn, todo, self.seed, self.examples)
         if answer is not None:
             pool, fallbacks, errors = answer[0]
             self._pool.update(pool)
@@ -411,7 +400,10 @@ class ValueSource:
                 if enum:
                     values[name], sources[name] = _text(enum[index % len(enum)]), "enum"
                     continue
-            key = _key(schema, _path_kind(name))
+            kind = _path_kind(name)
+            key = self._keys.get((id(schema), kind))
+            if key is None:  # the same (shared, inlined once) schema recurs on hundreds of paths
+                key = self._keys[(id(schema), kind)] = _key(schema, kind)
             self.ready()
             pool = self._pool.get(key)
             if not pool:

@@ -189,6 +189,19 @@ def spec_locations(plan: Any, findings: list[Finding], cwd: str | None = None) -
     return out
 
 
+def locations_call(plan: Any) -> tuple[Any, tuple[Any, ...]] | None:
+    """The look-ups :func:`spec_locations` may make, of every path and operation of the plan in the root
+    document, as one call for the command's second process (checker/worker.py) to make while the run probes."""
+    spec = plan.spec
+    pointers: dict[str, None] = {}
+    for pp in plan.paths:
+        pointers[pp.item.pointer] = None
+        for op in pp.item.operations.values():
+            if (op.source or spec.uri) == spec.uri:
+                pointers[op.pointer] = None
+    return spec.positions_call(tuple(pointers)) if pointers else None
+
+
 def _where(spec: Any, pointer: str, source: str, cwd: str) -> dict[str, Any]:
     try:
         pos = spec.locate(pointer, source)

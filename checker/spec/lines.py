@@ -25,6 +25,7 @@ from codecs import BOM_UTF8
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
+from .. import worker
 from .paths import pointer_unescape
 from .refs import Resolver, uri_to_path
 
@@ -40,9 +41,27 @@ class Locator:
         self._texts: dict[str, str | None] = {}  # YAML source text
         self._json: dict[str, _JsonText | None] = {}
         self._yaml_roots: dict[str, Any] = dict(yaml_nodes or {})  # node trees the loader already composed
+        self._ahead: dict[str, tuple[str, ...]] = {}  # JSON file -> the pointers the worker is looking up
+        self._known: dict[str, dict[str, tuple[int, int] | None]] = {}  # JSON file -> the worker's positions
+
+    def positions_call(self, uri: str, pointers: tuple[str, ...]) -> tuple[Any, tuple[Any, ...]] | None:
+        """The call that looks up ``pointers`` in the JSON file ``uri`` (:func:`json_positions`), for the command's
+        second process (checker/worker.py) to make while the run probes; None where it cannot (YAML, a fetched
+        document). Later look-ups of that file take its result, if it was sent and answered."""
+        if self.resolver.syntax.get(uri) != "json" or not uri.startswith("file:") or self._loaded(uri) is not None:
+            return None
+        self._ahead[uri] = pointers
+        return json_positions, (uri, pointers)
 
     def __call__(self, uri: str, pointer: str) -> tuple[int, int] | None:
         if self.resolver.syntax.get(uri) == "json":
+            if uri in self._ahead:
+                answer = worker.result(json_positions, uri, self._ahead.pop(uri))
+                if answer is not None:
+                    self._known[uri] = answer[0]
+            known = self._known.get(uri)
+            if known is not None and pointer in known:
+                return known[pointer]
             source = self._json_text(uri)
             if source is None:
                 return None
@@ -89,9 +108,7 @@ class Locator:
                     data = uri_to_path(uri).read_bytes()
                 except OSError:
                     data = None
-            # a BOM (a file's or a fetched document's): offsets count past it, as utf-8-sig decodes
-            base = len(BOM_UTF8) if data is not None and data.startswith(BOM_UTF8) else 0
-            self._json[uri] = _JsonText(data.decode("latin-1"), base) if data is not None else None
+            self._json[uri] = _json_of(data) if data is not None else None
         return self._json[uri]
 
     # -- YAML ----------------------------------------------------------------------------------
@@ -120,6 +137,24 @@ class Locator:
                 else:
                     return None
         return (mark.line + 1, mark.column + 1) if mark is not None else None
+
+
+def json_positions(uri: str, pointers: tuple[str, ...]) -> dict[str, tuple[int, int] | None]:
+    """Line and column of each of ``pointers`` in the JSON file ``uri``, as :class:`Locator` finds them (the
+    worker's call: checker/worker.py). A file that cannot be read raises: the run then looks them up itself."""
+    text = _json_of(uri_to_path(uri).read_bytes())
+    out: dict[str, tuple[int, int] | None] = {}
+    for pointer in pointers:
+        try:
+            out[pointer] = text.locate(pointer)
+        except (ValueError, IndexError, RecursionError):
+            out[pointer] = None
+    return out
+
+
+def _json_of(data: bytes) -> _JsonText:
+    # a BOM (a file's or a fetched document's): offsets count past it, as utf-8-sig decodes
+    return _JsonText(data.decode("latin-1"), len(BOM_UTF8) if data.startswith(BOM_UTF8) else 0)
 
 
 class _Container:

@@ -127,6 +127,12 @@ class Spec:
                     seen[method] = None
         return tuple(seen)
 
+    def positions_call(self, pointers: tuple[str, ...]) -> tuple[Any, tuple[Any, ...]] | None:
+        """The call that looks ``pointers`` up in the root document, for the command's second process
+        (checker/worker.py); None where the locator cannot hand it over (checker/spec/lines.py)."""
+        call = getattr(self._locator, "positions_call", None)
+        return call(self.uri, pointers) if call is not None else None
+
     def locate(self, pointer: str, source: str | None = None) -> tuple[int, int] | None:
         """Line and column (1-based) of the node at ``pointer`` in its source file, if known."""
         if self._locator is None:

@@ -1,5 +1,5 @@
-"""The command's values are drawn in a second process (checker/value_worker.py): the very values the run would
-draw itself, and nothing lost when that process fails.
+"""The command's second process (checker/worker.py): the values it draws and the positions it looks up are the
+run's own, and nothing is lost when that process fails.
 
 Forking inside the test process (pytest, xdist's threads) would be unsafe, so every fork happens in a fresh
 ``python -c`` child that prints what it drew; these tests compare those prints.
@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from checker import value_worker
+from checker import worker
 
 from .support.run import ROOT
 
@@ -51,25 +51,26 @@ SPEC = {
     },
 }
 
-#: ``python -c`` script: SPEC -> plan -> (optionally) the worker started and the list sent ahead -> the run's
+#: ``python -c`` script: SPEC -> plan -> (optionally) the worker started and sent the calls -> the run's
 #: ValueSource; prints the values, the fallbacks, and whether the worker's answer was taken
 _DRAW = """
 import json, os, signal, sys
-from checker import value_worker
+from checker import worker
 mode, spec_path, seed, run_seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 if mode != "in-process":
-    value_worker.start("checker.values:warm_up")
+    worker.start("checker.values:warm_up")
 from checker import api
 from checker.plan import PlanOptions, build_plan
-from checker.values import ValueSource, draw_ahead, plan_items
+from checker.values import ValueSource, draw_call, plan_items
 plan = build_plan(api.load(spec_path), PlanOptions(base_url="http://127.0.0.1:9", examples=2))
-if mode in ("ahead", "killed"):
-    draw_ahead(plan, seed)
+if mode == "killed":  # the child gone before it was sent anything
+    os.kill(worker._state["worker"].pid, signal.SIGKILL)
+    os.waitpid(worker._state["worker"].pid, 0)
+if mode != "in-process":
+    worker.send(draw_call(plan, seed))
 source = ValueSource(plan.spec, seed=run_seed, examples=2)
 source.prepare_later(plan_items(plan))
 remote = source._remote is not None
-if mode == "killed":
-    os.kill(source._remote[0].pid, signal.SIGKILL)
 values = {item.template: [source.path_values(item, i, real=False) for i in range(2)] for item in plan_items(plan)}
 query = {item.template: [source.required_params(op, i) for op in item.operations.values() for i in range(2)]
          for item in plan_items(plan)}
@@ -81,7 +82,7 @@ print(json.dumps({"values": values, "query": query, "fallbacks": source.fallback
 def _draw(tmp_path, mode: str, seed: int = 0, run_seed: int | None = None) -> dict:
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps(SPEC))
-    env = {k: v for k, v in os.environ.items() if k != "CONFORM405_NO_VALUE_WORKER"}
+    env = {k: v for k, v in os.environ.items() if k != "CONFORM405_NO_WORKER"}
     proc = subprocess.run([sys.executable, "-c", _DRAW, mode, str(spec), str(seed), str(seed if run_seed is None else run_seed)],
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -118,43 +119,40 @@ def _valid(drawn: dict) -> None:
 def test_the_worker_draws_the_run_values_off_the_run_process(tmp_path):
     here = _draw(tmp_path, "in-process")
     ahead = _draw(tmp_path, "ahead")
-    asked = _draw(tmp_path, "asked")  # no list sent ahead: the run's own ValueSource sends it
-    assert not here["remote"] and ahead["remote"] and asked["remote"]
+    assert not here["remote"] and ahead["remote"]
     # the drawing did happen in the worker: the run's process never imported hypothesis
-    assert here["hypothesis_here"] and not ahead["hypothesis_here"] and not asked["hypothesis_here"]
-    for drawn in (here, ahead, asked):
+    assert here["hypothesis_here"] and not ahead["hypothesis_here"]
+    for drawn in (here, ahead):
         _valid(drawn)
-    _same(ahead, asked)  # sent ahead or by the run: one list, one seed, the same values
-    _same(_draw(tmp_path, "ahead"), ahead)  # and a run repeats them exactly
+    _same(_draw(tmp_path, "ahead"), ahead)  # a run repeats its values exactly
     # the same draws as in the run's process, but for the constants hypothesis mixes in from the "local"
-    # modules loaded at the time (in a source checkout, conform405's own: see checker/value_worker.py)
+    # modules loaded at the time (in a source checkout, conform405's own: see checker/worker.py)
     assert ahead["values"]["/accounts/{AccountSid}/calls/{Sid}"][0] == here["values"]["/accounts/{AccountSid}/calls/{Sid}"][0]
 
 
 def test_a_list_sent_ahead_for_another_seed_is_not_taken(tmp_path):
     here = _draw(tmp_path, "in-process", seed=5)
     other = _draw(tmp_path, "ahead", seed=0, run_seed=5)
-    assert not other["remote"]  # the worker drew seed 0's values: the run drew its own, here
+    assert not other["remote"]  # the worker draws seed 0's values: the run draws its own, here
     _same(other, here)
 
 
 def test_a_worker_that_dies_costs_nothing_but_time(tmp_path):
     killed = _draw(tmp_path, "killed")
-    assert killed["remote"] and killed["hypothesis_here"]  # it was asked, died, and the run drew them itself
+    assert killed["remote"] and killed["hypothesis_here"]  # it was sent the list, died, and the run drew them itself
     _valid(killed)
 
 
 _FDS = """
 import os, time
-from checker import value_worker
-value_worker.start("checker.values:warm_up")
-worker = value_worker.claim()
-links = lambda: [os.readlink(f"/proc/{worker.pid}/fd/{fd}") for fd in (0, 1, 2)]
+from checker import worker
+worker.start("checker.values:warm_up")
+pid = worker._state["worker"].pid
+links = lambda: [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in (0, 1, 2)]
 deadline = time.monotonic() + 30  # the child swaps its streams right after the fork: wait for it, boundedly
 while links() != [os.devnull] * 3 and time.monotonic() < deadline:
     time.sleep(0.01)
 print(*links())
-worker.close()  # end-of-file: the child ends
 """
 
 
@@ -170,17 +168,75 @@ def test_the_worker_holds_none_of_the_standard_streams():
 def test_only_a_run_starts_the_worker():
     from checker.cli import SUBCOMMANDS
 
-    assert value_worker.NO_VALUES == SUBCOMMANDS - {"run"}
-    assert value_worker.wanted(["spec.yaml", "--base-url", "http://127.0.0.1:1"])
-    assert value_worker.wanted(["run", "spec.yaml"])
+    assert worker.NO_WORKER == SUBCOMMANDS - {"run"}
+    assert worker.wanted(["spec.yaml", "--base-url", "http://127.0.0.1:1"])
+    assert worker.wanted(["run", "spec.yaml"])
     for args in ([], ["--version"], ["-h"], ["run", "-h"], ["spec.yaml", "--help"], ["plan", "spec.yaml"],
                  ["explain", "allow-missing"], ["merge", "a.json", "b.json"]):
-        assert not value_worker.wanted(args), args
+        assert not worker.wanted(args), args
 
 
-def test_switched_off_by_the_environment(tmp_path):
-    env = {**os.environ, "CONFORM405_NO_VALUE_WORKER": "1"}
-    proc = subprocess.run([sys.executable, "-c", "from checker import value_worker; value_worker.start('checker.values:warm_up');"
-                           " print(value_worker.claim() is None)"], capture_output=True, text=True, cwd=ROOT, env=env,
+def test_switched_off_by_the_environment():
+    env = {**os.environ, "CONFORM405_NO_WORKER": "1"}
+    proc = subprocess.run([sys.executable, "-c", "from checker import worker; worker.start('checker.values:warm_up');"
+                           " print(worker._state['worker'] is None)"], capture_output=True, text=True, cwd=ROOT, env=env,
                           timeout=60)
     assert proc.stdout.strip() == "True", proc.stderr
+
+
+#: ``python -c`` script: a document's plan, the look-ups of the report (every path and operation) sent to the
+#: worker or not, then located; prints them
+_LOCATE = """
+import json, os, signal, sys
+from checker import worker
+mode, spec_path = sys.argv[1], sys.argv[2]
+if mode != "in-process":
+    worker.start("checker.values:warm_up")
+from checker import api
+from checker.plan import PlanOptions, build_plan
+from checker.report.model import locations_call, spec_locations
+from checker.rules.base import Finding
+plan = build_plan(api.load(spec_path), PlanOptions(base_url="http://127.0.0.1:9"))
+call = locations_call(plan)
+if mode == "killed":  # the child gone before it was sent anything
+    os.kill(worker._state["worker"].pid, signal.SIGKILL)
+    os.waitpid(worker._state["worker"].pid, 0)
+sent = call is not None and worker.send(call)
+findings = [Finding(rule="r", severity="info", path=pp.item.template, method="GET", message="m") for pp in plan.paths]
+where = spec_locations(plan, findings, os.getcwd())
+answered = bool(worker._state["worker"] and worker._state["worker"].results)
+print(json.dumps({"where": where, "sent": sent, "answered": answered}, sort_keys=True))
+"""
+
+
+def _locate(tmp_path, mode: str, spec) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "CONFORM405_NO_WORKER"}
+    proc = subprocess.run([sys.executable, "-c", _LOCATE, mode, str(spec)], capture_output=True, text=True, cwd=tmp_path,
+                          env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_the_worker_finds_the_positions_the_run_would_find(tmp_path):
+    # a JSON document with a BOM, a multi-byte key and odd spacing: lines and columns as the run counts them
+    spec = tmp_path / "spec.json"
+    text = json.dumps(SPEC, indent=1, ensure_ascii=False).replace('"/broken/{key}"', '"/broken/{key}"  ')
+    text = text.replace('"title": "t"', '"title": "tëst ✓"')
+    spec.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    here, ahead, killed = (_locate(tmp_path, mode, spec) for mode in ("in-process", "ahead", "killed"))
+    assert not here["sent"] and ahead["sent"] and ahead["answered"] and killed["sent"] and not killed["answered"]
+    assert ahead["where"] == here["where"] == killed["where"]
+    lines = {path: where["line"] for path, where in here["where"].items()}
+    assert len(lines) == 4 and all(isinstance(n, int) and n > 1 for n in lines.values())
+    methods = here["where"]["/accounts/{AccountSid}/calls/{Sid}"]["methods"]
+    assert methods.keys() == {"GET", "DELETE"} and methods["GET"]["line"] < methods["DELETE"]["line"]
+
+
+def test_a_yaml_document_is_located_by_the_run_itself(tmp_path):
+    import yaml
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(SPEC))
+    ahead = _locate(tmp_path, "ahead", spec)
+    assert not ahead["sent"]  # the worker reads JSON files only: the run looks YAML up itself, as before
+    assert len(ahead["where"]) == 4 and all(w.get("line") for w in ahead["where"].values())
