@@ -80,6 +80,9 @@ def entry() -> None:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (conform405 ... | head): nothing more can be written
             pass
+    from . import worker
+
+    worker.stop()  # the second process, if checker/__main__.py started one
     os._exit(code)
 
 

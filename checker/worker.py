@@ -175,6 +175,19 @@ def result(call: Callable[..., Any], *args: Any) -> tuple[Any] | None:
     return None if answer is _NONE else (answer,)
 
 
+def stop() -> None:
+    """End the child and reap it (the command's last step): whatever it still does is no longer needed, and a
+    reaped child's CPU time counts in the command's own (``time``, ``wait4``)."""
+    worker, _state["worker"] = _state["worker"], None
+    if worker is None:
+        return
+    try:
+        os.kill(worker.pid, signal.SIGKILL)
+        os.waitpid(worker.pid, 0)
+    except OSError:  # already reaped
+        pass
+
+
 def _can_fork() -> bool:
     if os.environ.get("CONFORM405_NO_WORKER"):
         return False

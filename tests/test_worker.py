@@ -240,3 +240,12 @@ def test_a_yaml_document_is_located_by_the_run_itself(tmp_path):
     ahead = _locate(tmp_path, "ahead", spec)
     assert not ahead["sent"]  # the worker reads JSON files only: the run looks YAML up itself, as before
     assert len(ahead["where"]) == 4 and all(w.get("line") for w in ahead["where"].values())
+
+
+def test_stop_ends_and_reaps_the_child():
+    script = ("import os\nfrom checker import worker\nworker.start('checker.values:warm_up')\n"
+              "pid = worker._state['worker'].pid\nworker.stop()\n"
+              "try:\n    os.kill(pid, 0)\n    print('alive')\nexcept ProcessLookupError:\n    print('gone')\n")
+    env = {k: v for k, v in os.environ.items() if k != "CONFORM405_NO_WORKER"}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    assert proc.stdout.strip() == "gone", proc.stderr[-1000:]
