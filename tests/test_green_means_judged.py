@@ -271,3 +271,26 @@ def test_a_path_parameter_named_like_a_quantity_gets_a_small_value_and_no_declar
     # an id keeps its far-away generated value, and its declared DELETE (naming nothing) is sent
     assert any(m == "DELETE" and p.startswith("/ok/items/1") and int(p.split("?")[0].strip("/").rsplit("/", 1)[1]) >= 10**9
                for m, p in received)
+
+
+def test_the_outcome_follows_what_the_report_says_after_it_was_first_read():
+    # every format reads the outcome, so a report remembers it: what it reads must still be able to change it
+    from checker.report.model import Report
+    from checker.report.outcome import Tolerance
+    from checker.rules.base import Finding
+
+    rows = [{"path": "/a", "method": m, "verdict": "ok", "status": 405, "reason": ""} for m in ("PUT", "DELETE")]
+    warning = Finding(rule="allow-missing", severity="warning", path="/a", method="PUT", message="m")
+    report = Report(tool={}, spec={}, target={"base_url": "http://127.0.0.1:9"}, findings=[warning], matrix=rows,
+                    kind="run", fail_on="error")
+    assert report.outcome().status == "pass"
+    report.fail_on = "warning"
+    assert report.outcome().status == "findings" and report.outcome().exit_code == ExitCode.FINDINGS
+    report.fail_on = "never"
+    report.incomplete = "stopped by --max-requests"
+    assert report.outcome().status == "incomplete"
+    report.incomplete = None
+    report.matrix = [rows[0], dict(rows[1], verdict="no-answer", status=None, reason="timeout: no answer")]
+    assert report.outcome().status == "unjudged"  # one cell got no answer, and --max-no-answer is 0
+    report.tolerance = Tolerance(max_no_answer=None)
+    assert report.outcome().status == "pass"

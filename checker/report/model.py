@@ -44,6 +44,7 @@ class Report:
     #: (checker/adaptive.py): {"mode", "questions": {name: {"applies", "sampled", "extended", "inferred",
     #: "extended_because"}}}; None for reports that are not runs
     sampling: dict[str, Any] | None = None
+    _outcome: tuple[tuple, Outcome] | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- derived ----------------------------------------------------------------------------------
     def counted_findings(self) -> list[Finding]:
@@ -85,9 +86,19 @@ class Report:
                 if SEVERITY_RANK.get(f.severity, 0) >= threshold and f.rule != NO_ANSWER_RULE]
 
     def outcome(self) -> Outcome:
-        """What the run amounts to (checker/report/outcome.py): every format and the exit code read this."""
-        return outcome(self.matrix, failing=len(self.failing(self.fail_on)), incomplete=self.incomplete,
-                       tolerance=self.tolerance, target=self.target)
+        """What the run amounts to (checker/report/outcome.py): every format and the exit code read this.
+
+        Remembered for as long as what it reads stays the same (the matrix's rows are never changed once
+        judged): a GitHub-sized report's every format asks, and each answer read 6,488 rows four times."""
+        failing = len(self.failing(self.fail_on))
+        key = (failing, self.incomplete, self.tolerance, (self.target or {}).get("base_url"), id(self.matrix),
+               len(self.matrix))
+        if self._outcome is not None and self._outcome[0] == key:
+            return self._outcome[1]
+        result = outcome(self.matrix, failing=failing, incomplete=self.incomplete, tolerance=self.tolerance,
+                         target=self.target)
+        self._outcome = (key, result)
+        return result
 
     @property
     def summary(self) -> dict[str, Any]:
