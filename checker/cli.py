@@ -530,7 +530,7 @@ def _draw_ahead(plan, seed: int) -> None:
     """What the run needs later and the second process (checker/worker.py, if the command started one) can do
     meanwhile: the values, drawn while the rest of the set-up goes on here, and where the report's paths and
     operations are in the document, looked up while the run probes. Should the first request still have to
-    wait for the values, it waits importing what the terminal report needs at the end anyway."""
+    wait for the values, it waits importing what the run needs later anyway (the rules, the terminal report)."""
     from . import worker
 
     if not worker.waiting():
@@ -539,13 +539,17 @@ def _draw_ahead(plan, seed: int) -> None:
     from .values import draw_call
 
     calls = [call for call in (draw_call(plan, seed), locations_call(plan)) if call is not None]
-    worker.send(*calls, meanwhile=_import_the_terminal_report)
+    worker.send(*calls, meanwhile=_import_what_comes_later)
 
 
-def _import_the_terminal_report() -> None:
+def _import_what_comes_later() -> None:
+    """What a run imports only once it has answers, imported while it waits for its values instead."""
     import rich.console  # noqa: F401
 
+    from . import judge, stacks  # noqa: F401
     from .report import terminal  # noqa: F401
+
+    judge._registry("CHECKS")  # the rule families
 
 
 def _build_plan(loaded, args: _Args, params: tuple[tuple[str, str], ...], cfg):
