@@ -202,15 +202,23 @@ class _Builder:
         self.options = options
         self.problems: list[Problem] = []
         self._sources: list[str] = []  # URI of the document each problem is in (for its line)
-        self.where = display(uri)
+        self._shown: dict[str, str] = {}  # URI -> as the user would write it (every operation's context names it)
+        self.where = self.display(uri)
+
+    def display(self, uri: str) -> str:
+        """:func:`display`, once per document of the load (it asks the working folder each time)."""
+        shown = self._shown.get(uri)
+        if shown is None:
+            shown = self._shown[uri] = display(uri)
+        return shown
 
     # -- problems ----------------------------------------------------------------------------
     def problem(self, pointer: str, message: str, *, fatal: bool = False, source: str | None = None) -> None:
-        self.problems.append(Problem(pointer, message, fatal, display(source or self.uri)))
+        self.problems.append(Problem(pointer, message, fatal, self.display(source or self.uri)))
         self._sources.append(source or self.uri)
 
     def fail(self, pointer: str, message: str, source: str | None = None) -> SpecError:
-        return SpecError(message, f"{display(source or self.uri)} {pointer or '/'}")
+        return SpecError(message, f"{self.display(source or self.uri)} {pointer or '/'}")
 
     # -- document ------------------------------------------------------------------------------
     def build(self) -> Spec:
@@ -396,7 +404,7 @@ class _Builder:
             del declared
 
     def _operation(self, method, key, node, pointer, source, family, path_params, servers) -> Operation | None:
-        where = f"{display(source)} {pointer}"
+        where = f"{self.display(source)} {pointer}"
         if isinstance(node, dict) and "$ref" in node:
             ref_source = source
             try:
@@ -443,7 +451,7 @@ class _Builder:
             return ()
         out = []
         for i, raw in enumerate(node):
-            where = f"{display(source)} {pointer}/{i}"
+            where = f"{self.display(source)} {pointer}/{i}"
             base = source
             if isinstance(raw, dict) and "$ref" in raw:
                 try:
@@ -502,7 +510,7 @@ class _Builder:
         return None
 
     def _request_body(self, node: Any, pointer: str, source: str) -> RequestBody | None:
-        where = f"{display(source)} {pointer}"
+        where = f"{self.display(source)} {pointer}"
         base = source
         if isinstance(node, dict) and "$ref" in node:
             try:
