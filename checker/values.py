@@ -18,11 +18,19 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from . import worker
-from .spec.model import Operation, Parameter, PathItem, Spec
-from .spec.paths import template_names
+
+if TYPE_CHECKING:  # the value worker imports this module before the spec package: it needs none of it
+    from .spec.model import Operation, Parameter, PathItem, Spec
+
+
+def template_names(template: str) -> list[str]:
+    """:func:`checker.spec.paths.template_names`, imported where it is used (see the import above)."""
+    from .spec.paths import template_names as names
+
+    return names(template)
 
 #: Names never generated as header parameters: the user controls them.
 _RESERVED_HEADERS = {"authorization", "content-type", "accept", "content-length", "host", "cookie", "user-agent"}
