@@ -25,8 +25,9 @@ the default run at most 1.3 requests per cell and at most 2x the floor's wall; S
 slower than the default run.
 
 The server is benchmarks/conformant_server.py on uvicorn (httptools) on 127.0.0.1, in its own process.
-$BENCH_SPECS=Twilio (or GitHub) runs one document. Anything missing (the corpus, a document, the bench
-extra, Schemathesis) is a note, not an error; the exit status is 0 whether the targets are met or not.
+$BENCH_SPECS=Twilio (or GitHub; "Twilio,GitHub" both) runs those documents; a name it does not know is said.
+Anything missing (the corpus, a document, the bench extra, Schemathesis) is a note, not an error; the exit
+status is 0 whether the targets are met or not.
 """
 
 from __future__ import annotations
@@ -393,8 +394,13 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f};"
           f" floors and conform405: median of {repeat} runs; Schemathesis: {st_run}")
     verdicts: list[bool | None] = []
+    wanted = only.replace(",", " ").split() if only else [label for label, _ in SPECS]
+    unknown = [w for w in wanted if w not in {label for label, _ in SPECS}]
+    if unknown:  # a typo must not make a run that measures nothing look like one that measured everything
+        print(f"$BENCH_SPECS names {', '.join(unknown)}: not a document of this bench "
+              f"(it knows {', '.join(label for label, _ in SPECS)})")
     for label, name in SPECS:
-        if only and label not in only.split(","):
+        if label not in wanted:
             continue
         spec = CORPUS / name
         if not spec.is_file():

@@ -46,16 +46,16 @@ def _signals_of(ex: Exchange) -> list[Signal]:
     """The signals of one answer. A run's refusals repeat a handful of bodies: each distinct one is read once."""
     if ex.status is None:
         return []
-    headers: dict[str, str] = {}
-    for k, v in ex.headers:
-        if k in _READ:  # only these: the others (Date) would make every answer a new key
-            headers[k] = f"{headers[k]}, {v}" if k in headers else v
+    read = tuple(field for field in ex.headers if field[0] in _READ)  # only these: others (Date) make every answer new
     body = ex.body[:4096]
-    key = (ex.status, tuple(sorted(headers.items())), body)
+    key = (ex.status, read, body)
     got = _cache.get(key)
     if got is None:
         if len(_cache) > 4096:
             _cache.clear()
+        headers: dict[str, str] = {}
+        for k, v in read:
+            headers[k] = f"{headers[k]}, {v}" if k in headers else v
         got = _cache[key] = answer_signals(ex.status, headers, body)
     return got
 
