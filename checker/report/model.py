@@ -44,7 +44,7 @@ class Report:
     #: (checker/adaptive.py): {"mode", "questions": {name: {"applies", "sampled", "extended", "inferred",
     #: "extended_because"}}}; None for reports that are not runs
     sampling: dict[str, Any] | None = None
-    _outcome: tuple[tuple, Outcome] | None = field(default=None, init=False, repr=False, compare=False)
+    _outcome: tuple[list, tuple, Outcome] | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- derived ----------------------------------------------------------------------------------
     def counted_findings(self) -> list[Finding]:
@@ -91,13 +91,13 @@ class Report:
         Remembered for as long as what it reads stays the same (the matrix's rows are never changed once
         judged): a GitHub-sized report's every format asks, and each answer read 6,488 rows four times."""
         failing = len(self.failing(self.fail_on))
-        key = (failing, self.incomplete, self.tolerance, (self.target or {}).get("base_url"), id(self.matrix),
-               len(self.matrix))
-        if self._outcome is not None and self._outcome[0] == key:
-            return self._outcome[1]
+        key = (failing, self.incomplete, self.tolerance, (self.target or {}).get("base_url"), len(self.matrix))
+        memo = self._outcome
+        if memo is not None and memo[0] is self.matrix and memo[1] == key:  # the matrix itself, not its id: an
+            return memo[2]  # id outlives its list and may be a later list's
         result = outcome(self.matrix, failing=failing, incomplete=self.incomplete, tolerance=self.tolerance,
                          target=self.target)
-        self._outcome = (key, result)
+        self._outcome = (self.matrix, key, result)
         return result
 
     @property
