@@ -44,13 +44,15 @@ def finding(report: dict, rule: str, path: str, method: str | None = None) -> di
                  and (method is None or f["method"] == method or method in f["evidence"].get("seen_on", ()))), None)
 
 
-def _fault_run(tmp: Path, transport: str):
-    """One run over every per-path fault; the server's request log kept for counting."""
+def _fault_run(tmp: Path, transport: str, loop: str | None = None):
+    """One run over every per-path fault; the server's request log kept for counting. ``loop="asyncio"``: on
+    asyncio's own event loop rather than uvloop's (checker/api.py's loop_factory)."""
     paths = FAULT_PATHS if transport == "auto" else PARSER_PATHS
     spec = write_spec(tmp, paths)
     with FaultServer() as srv:
         result = cli(spec, "--base-url", srv.url, "--json", str(tmp / "r.json"), "--timeout", "2",
-                     "--transport", transport, "--no-progress", timeout=120)
+                     "--transport", transport, "--no-progress", timeout=120,
+                     env={"CONFORM405_LOOP": loop} if loop else None)
         received = list(srv.received)
         streamed = srv.streamed
     report = json.loads((tmp / "r.json").read_text())
@@ -201,6 +203,13 @@ ENGINE_CHECKS = (check_redirect_loop_and_100_hop_chain_end_within_the_hop_limit,
 def test_faults_with_the_default_transport(tmp_path):
     """One run over every fault (one CLI run: the checks below share it, also under pytest-xdist)."""
     run = _fault_run(tmp_path, "auto")
+    for check in TRANSPORT_CHECKS + ENGINE_CHECKS:
+        check(run)
+
+
+def test_faults_on_asyncios_own_event_loop(tmp_path):
+    """The same run where uvloop is not installed (or CONFORM405_LOOP=asyncio): the same verdicts."""
+    run = _fault_run(tmp_path, "auto", loop="asyncio")
     for check in TRANSPORT_CHECKS + ENGINE_CHECKS:
         check(run)
 

@@ -21,6 +21,18 @@ from .support.raw_server import Peer, RawServer, closed_port
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
 
+@pytest.fixture(autouse=True, params=["asyncio", "uvloop"])
+def event_loop_kind(request):
+    """Every test on both event loops a run may use (checker/api.py's loop_factory): asyncio's, and uvloop's."""
+    if request.param == "uvloop":
+        uvloop = pytest.importorskip("uvloop", reason="uvloop is not installed here (Windows, PyPy)")
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    try:
+        yield request.param
+    finally:
+        asyncio.set_event_loop_policy(None)
+
+
 def answer(body: bytes, *, status: bytes = b"200 OK", extra: bytes = b"") -> bytes:
     return b"HTTP/1.1 " + status + b"\r\n" + extra + b"Content-Length: %d\r\n\r\n" % len(body) + body
 
