@@ -751,10 +751,29 @@ class _Run:
                 self.record(Observation(method=extra.method, skipped=f"not sent: {m} on this URL {why}, not a refusal: "
                                         f"this probe could act", **base))
                 return
+        if extra.only_if_unlike and self.alike(base["path"], extra.role, i, extra.only_if_unlike):
+            return  # its answer is known already: neither sent nor recorded (nor counted by the plan)
+        if extra.cell_answer:
+            cell = next((o for o in self.observations_of(base["path"], i)
+                         if o.role == "probe" and o.method == extra.method and o.chain), None)
+            if cell is not None:  # the very same request was the cell's: its answer, not a second POST
+                self.record(Observation(chain=cell.chain, method=extra.method, **base))
+                return
         pp = self.pp_of[base["path"]]
         declared = extra.method in pp.item.operations and pp.harmless
         await self.run_probe(base, extra.method, extra.url, extra.headers, extra.body, extra.raw,
                              may_hop=_twin_hop if declared else None)
+
+    def alike(self, template: str, role: str, example: int, tags: tuple[str, str]) -> bool:
+        """The path's probes of ``role`` tagged ``tags`` (same example) were both answered, with the same status."""
+        statuses = []
+        for t in tags:
+            got = next((o for o in self.by_path.get(template, ()) if o.role == role and o.example == example
+                        and o.tag == t), None)
+            if got is None or got.status is None:
+                return False
+            statuses.append(got.status)
+        return statuses[0] == statuses[1]
 
 
 async def drain(jobs: Iterable[Coroutine[Any, Any, None]], workers: int) -> None:

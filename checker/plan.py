@@ -109,7 +109,10 @@ class Plan:
         """At most what a run with ``probe_options`` (default: a default run) sends, by kind, before redirect hops.
 
         Exact for most kinds; an upper bound for control GETs (skipped when the real and generated ids of a
-        path coincide) and stability repeats (skipped after a GET that got no answer).
+        path coincide) and stability repeats (skipped after a GET that got no answer). Not counted: an extra probe
+        its path's cell already answered (the very same request), and one sent only where the server answers
+        unlike the common case (checker/probes/override.py: each override carrier alone, 4 more requests per
+        path and method, only where the POST carrying all of them answered unlike a plain POST).
 
         Cells, control GETs, discovery GETs, the unstable-answer repeats of each GET, and every extra probe
         the probe families' factories (checker/probes/__init__.py) build for each path -- asked of the factories
@@ -134,6 +137,8 @@ class Plan:
             ctx = ProbeContext(0, pp.url, pp.url, opts, requests, inert=pp.inert)
             for factory in makers:
                 for extra in factory(pp, ctx):
+                    if extra.cell_answer or extra.only_if_unlike:
+                        continue  # the cell's own answer; or sent only where a server answers unlike the common case
                     counts[extra.role] = counts.get(extra.role, 0) + n
         counts["total"] = sum(counts.values())
         return counts

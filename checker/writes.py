@@ -226,10 +226,16 @@ def writes_sent(observations: Iterable[Any], plan: Any = None) -> list[dict[str,
     "status", "declared", "basis"}`` (redirect hops included; a request two observations share is listed once)."""
     cells = {(c.path, c.method): c for c in plan.cells} if plan is not None else {}
     harmless = all(getattr(p, "harmless", True) for p in plan.paths) if plan is not None else True
+    observations = list(observations)
     seen: set[int] = set()
+    # an extra probe answered by its path's cell, the very same request (checker/probes/override.py's plain POST),
+    # shares the cell's exchanges: they are listed as the cell's, which was sent
+    cells_sent = {id(o.chain[0]) for o in observations if o.role == "probe" and o.chain}
     out: list[dict[str, Any]] = []
     for obs in observations:
         if obs.inferred_from:  # another path's answer carried over to this one (checker/adaptive.py): not sent
+            continue
+        if obs.role != "probe" and obs.chain and id(obs.chain[0]) in cells_sent:
             continue
         for ex in obs.chain:
             if ex.method.upper() in SAFE_METHODS or id(ex) in seen:

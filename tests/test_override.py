@@ -109,13 +109,19 @@ def test_header_override_is_reported(spec):
     # generated ids only: the real row (discovered by the run for its GETs) was never deleted
     assert "a1" in app.extensions["rows"] and "/items/c405" in f.evidence["request"]["url"]
     assert f.evidence["path_values"]["id"]["value"].startswith("c405")  # the evidence names the values sent
-    # the number of extra requests is bounded: 7 per path with "one", 12 with "all" (DELETE and PATCH; the two
-    # plain POSTs, without and with a form body, are shared)
+    # the number of extra probes is bounded: 8 per path with "one", 14 with "all" (DELETE and PATCH; the two
+    # plain POSTs, without and with a form body, are shared; per method, the POST carrying every header and
+    # the query, then each carrier alone)
     from checker.probes.override import override_probes
     from checker.probes import ProbeContext
-    for mode, n in (("one", 7), ("all", 12)):
+    for mode, n in (("one", 8), ("all", 14)):
         ctx = ProbeContext(0, url + "/items/a1", url + "/items/c405x", api.ProbeOptions(override_probes=mode))
         assert [len(override_probes(pp, ctx)) for pp in plan.paths] == [0, n]
+    # the header was honoured: the POST carrying every carrier answered unlike the plain POST, so each carrier
+    # went alone (6 sent: the plain form POST, all at once, three headers, the query field, the form field); the
+    # plain POST is the POST cell's own answer, the very same request, not sent twice
+    sent = [w["url"] for w in report.writes_sent if w["kind"] == "override"]
+    assert len(sent) == 7, sent
 
 
 @pytest.mark.parametrize("allow_writes", [False, True])
@@ -180,10 +186,64 @@ def test_form_override_is_reported_with_all_methods(spec):
     assert ("/items/{id}", "PUT") not in got and ("/items/{id}", "PATCH") not in got
 
 
-def test_no_middleware_no_finding(spec):
-    with serve_wsgi(make_app()) as url:
-        _, report = _run(spec, url, mode="all")
+class QueryOverride:
+    """Laravel/Symfony-style ``?_method=M``: only the query field is read."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        wanted = parse_qs(environ.get("QUERY_STRING", "")).get("_method", [""])[0]
+        if environ["REQUEST_METHOD"] == "POST" and wanted:
+            environ["REQUEST_METHOD"] = wanted.upper()
+        return self.app(environ, start_response)
+
+
+def test_an_override_honoured_by_one_carrier_is_found_on_that_carrier_alone(spec):
+    """The POST carrying every header and the query answers unlike the plain POST: each carrier is then sent alone,
+    and the finding names the one the server runs -- as when each was sent from the start."""
+    with serve_wsgi(QueryOverride(make_app())) as url:
+        _, report = _run(spec, url)
+    got = {(f.path, f.method): f for f in report.findings if f.rule == "method-override-honoured"}
+    assert set(got) == {("/items/{id}", "DELETE")}
+    assert got[("/items/{id}", "DELETE")].evidence["carriers"] == ["_method (query)"]
+    assert "?_method=DELETE" in got[("/items/{id}", "DELETE")].evidence["request"]["url"]
+    assert len([w for w in report.writes_sent if w["kind"] == "override"]) == 7
+
+
+class Counted:
+    """Every request the application received: (method, path, query, body)."""
+
+    def __init__(self, app):
+        self.app, self.seen = app, []
+
+    def __call__(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        import io
+
+        environ["wsgi.input"] = io.BytesIO(body)
+        self.seen.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], environ.get("QUERY_STRING", ""), body))
+        return self.app(environ, start_response)
+
+
+@pytest.mark.parametrize("mode,expected", [("one", 3), ("all", 5)])
+def test_no_middleware_no_finding(spec, mode, expected):
+    """Nothing honoured: the POST carrying every header and the query answers like the plain POST, so the four
+    are not sent one by one, and the plain POST is the POST cell's answer: per path, the plain form POST, then per
+    method the POST carrying all four and the form field alone -- counted by the server."""
+    counted = Counted(make_app())
+    with serve_wsgi(counted) as url:
+        _, report = _run(spec, url, mode=mode)
     assert not [f for f in report.findings if f.rule == "method-override-honoured"]
+    posts = [s for s in counted.seen if s[0] == "POST" and s[1].startswith("/items/")]
+    # the POST cell itself, then the override probes
+    assert len(posts) == 1 + expected, posts
+    assert sum(1 for s in posts if s[2] == "" and s[3] == b"") == 1  # the plain POST went once: the cell
+    every = [s for s in posts if s[2].startswith("_method=")]
+    assert len(every) == (1 if mode == "one" else 2)
+    sent = [w for w in report.writes_sent if w["kind"] == "override"]
+    assert len(sent) == expected
 
 
 def test_override_probes_respect_read_only_and_off(spec):

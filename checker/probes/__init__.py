@@ -81,11 +81,14 @@ FAMILIES: tuple[Family, ...] = (
            "blocked-by-gateway)."),
     Family("override", "method override", override.override_probes, override.ROLE, "override_probes", "--override-probes",
            "override-probes", "one",
-           "POST with an override naming one method, five ways, beside a plain POST and a POST with a form body that "
-           "names no method; only where POST is undeclared and refused", "7 (`all`: 12; `off`: 0)",
+           "POST with an override naming one method, five ways, beside a plain POST (the POST cell's own answer) and a "
+           "POST with a form body that names no method; the three headers and the query field first in one POST, one "
+           "by one only where that POST answers unlike a plain one; only where POST is undeclared and refused",
+           "3, 7 where an override is honoured (`all`: 5 to 13; `off`: 0)",
            ("method-override-honoured",),
            "Method-override probes per path (only where POST is undeclared and refused): one (one overridden method, "
-           "7 requests), all (DELETE and PATCH, 12) or off.", stack_level=True, informative=override.informative),
+           "3 requests, 7 where one is honoured), all (DELETE and PATCH, 5 to 13) or off.", stack_level=True,
+           informative=override.informative),
     Family("cors", "CORS preflight", cors.preflight_probes, cors.ROLE, "cors_origin", "--cors-origin", "cors-origin", None,
            "`OPTIONS` + `Origin` + `Access-Control-Request-Method` for each declared method", "one per declared method",
            ("cors-preflight-rejected",),

@@ -24,6 +24,14 @@ class ExtraProbe:
     #: acted) before this is sent; otherwise it is not sent. A state-changing extra probe is sent after
     #: every cell probe of its path, so the answers are known (checker/engine.py).
     only_if_refused: tuple[str, ...] = ()
+    #: the path's cell probe of this method (same example) was exactly this request -- URL, headers, body: its
+    #: answer is this probe's too, recorded with the cell's exchanges and never sent a second time
+    cell_answer: bool = False
+    #: two tags of this role: sent only when the path's probes with those tags (same example) answered with
+    #: different statuses, or one of them got no answer. When they answered alike, what this probe would show is
+    #: known already (checker/probes/override.py: no carrier honoured when all of them at once were not): it is
+    #: neither sent nor recorded
+    only_if_unlike: tuple[str, str] = ()
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Per path and example, on the *generated-id* URL (``ProbeContext.write_url``, nev
 
 * one plain ``POST`` with no body (tag ``plain``): what POST does without an override, and one with a form
   body that names no method (``c405=1``, tag ``plain (form)``): what any form body gets here;
-* for each overridden method ``M``, five POSTs naming ``M``: the headers ``X-HTTP-Method-Override``,
+* for each overridden method ``M``, POSTs naming ``M`` five ways: the headers ``X-HTTP-Method-Override``,
   ``X-HTTP-Method`` and ``X-Method-Override`` (no body), the query field ``?_method=M`` (no body), and
   the form field ``_method=M`` (the only body: ``_method=M``, ``application/x-www-form-urlencoded``,
   sent with ``Connection: close``; Rails' Rack::MethodOverride reads nothing else).
@@ -12,9 +12,17 @@ Per path and example, on the *generated-id* URL (``ProbeContext.write_url``, nev
 The rule (checker/rules/override.py) compares each with the plain POST of the same shape (the form carrier
 with the plain form POST) and with the real ``M`` cell.
 
+Fewer requests, the same verdicts (issue #17): the plain POST is the path's own POST cell when that was the
+very same request (it is: an undeclared POST is sent without a body, on the same generated-id URL), and the
+three headers and the query field go first in one POST that carries all four (tag ``every header and the
+query=M``). Answered like the plain POST (the common case: no override middleware), none of them is honoured
+and they are not sent one by one; answered otherwise, each is sent alone, to tell which one the server runs.
+The form carrier is always sent alone: a layer that answers every form body the same (422) would hide a
+header honoured behind it.
+
 Which ``M``: ``ProbeOptions.override_probes`` is ``"one"`` (default: DELETE or PATCH, the declared one
-first, as its answer most likely differs from POST's: 7 requests per path), ``"all"`` (DELETE and PATCH:
-12 requests per path) or ``"off"``. Only methods in the run's probe set are named, and only when POST is in
+first, as its answer most likely differs from POST's: 3 requests per path where nothing is honoured, 7 where
+something is), ``"all"`` (DELETE and PATCH: 5 to 13) or ``"off"``. Only methods in the run's probe set are named, and only when POST is in
 it too: an override never sends a method the run would not send anyway (``--read-only`` sends none).
 
 The probes add no side effect of their own (in every mode: ``--allow-writes`` opens the declared operations,
@@ -45,6 +53,8 @@ PLAIN = "plain"
 #: that answers 422 to every form body says nothing about the override)
 PLAIN_FORM = "plain (form)"
 FORM = {"content-type": "application/x-www-form-urlencoded", "connection": "close"}
+#: the carrier named by the POST that carries the three headers and the query field at once
+EVERY = "every header and the query"
 
 
 def targets(pp: PathPlan, mode: str) -> list[str]:
@@ -76,15 +86,23 @@ def override_probes(pp: PathPlan, ctx: ProbeContext) -> list[ExtraProbe]:
     url = ctx.write_url
     sep = "&" if urlparse(url).query else "?"
     gate = ("POST",)  # a POST that a handler serves is never repeated
-    out = [ExtraProbe(ROLE, "POST", url, {}, None, tag=PLAIN, only_if_refused=gate),
+    # the path's own POST cell, when it was this very request, already is the plain POST's answer
+    same = ctx.requests.get("POST") == (url, {}, None)
+    out = [ExtraProbe(ROLE, "POST", url, {}, None, tag=PLAIN, only_if_refused=gate, cell_answer=same),
            ExtraProbe(ROLE, "POST", url, dict(FORM), b"c405=1", tag=PLAIN_FORM, only_if_refused=gate)]
     for m in methods:
         # an id that names nothing: the override acts on nothing; otherwise only where M itself was refused
         g = gate + (() if ctx.inert else (m,))
-        for h in HEADERS:
-            out.append(ExtraProbe(ROLE, "POST", url, {h: m}, None, tag=tag(h, m), only_if_refused=g))
-        out.append(ExtraProbe(ROLE, "POST", f"{url}{sep}_method={m}", {}, None, tag=tag("_method (query)", m),
+        # the three headers and the query field at once: answered like the plain POST, none of them is honoured
+        # and the four are not sent one by one; answered otherwise, they are, to tell which one is
+        every = tag(EVERY, m)
+        out.append(ExtraProbe(ROLE, "POST", f"{url}{sep}_method={m}", {h: m for h in HEADERS}, None, tag=every,
                               only_if_refused=g))
+        for h in HEADERS:
+            out.append(ExtraProbe(ROLE, "POST", url, {h: m}, None, tag=tag(h, m), only_if_refused=g,
+                                  only_if_unlike=(PLAIN, every)))
+        out.append(ExtraProbe(ROLE, "POST", f"{url}{sep}_method={m}", {}, None, tag=tag("_method (query)", m),
+                              only_if_refused=g, only_if_unlike=(PLAIN, every)))
         # Connection: close -- a route that answers without reading the body (a 405 handler) leaves
         # "_method=M" in the stream of a server that does not drain it, where it would prefix the next
         # request line on that keep-alive connection (seen on http.server: "_method=DELETEPOST /x")
