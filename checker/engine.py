@@ -34,6 +34,8 @@ from .spec.paths import fill, template_names
 from .values import ValueSource, plan_items
 from .writes import WITHHELD_TAG, WRITE_ORDER, first_match, inert_value, inert_values, parse_rules, redirect_only
 
+#: seconds by which the event loop's clock may lag time.monotonic() (checker/engine.py's send_once)
+_CLOCK_SLACK = 0.05
 #: Answers that show no handler acted on a request: a router's 404, 405, 501.
 _REFUSED = frozenset({404, 405, 501})
 _RANK = {m: n for n, m in enumerate(WRITE_ORDER)}
@@ -139,8 +141,9 @@ class _Budget:
         """Seconds left before --max-time (None: no deadline)."""
         return None if self.deadline is None else self.deadline - time.monotonic()
 
-    def expired(self) -> bool:
-        if self.deadline is not None and time.monotonic() >= self.deadline:
+    def expired(self, within: float = 0.0) -> bool:
+        """--max-time has passed (or passes in ``within`` seconds): the run's reason is then set."""
+        if self.deadline is not None and time.monotonic() + within >= self.deadline:
             self.reason = self.reason or "the run reached --max-time"
             return True
         return False
@@ -215,6 +218,7 @@ async def probe(
     await run.discover()  # 1. a real id from each parent collection's GET, for the safe probes
     await run.probe_paths()  # 2. every path's safe cells, then the extra probes (a sample of them) and the writes
     run.observations.sort(key=observation_order(plan))
+    run.works.clear()  # its jobs hold the run's own methods (a cycle): let go, the run is freed by reference counting
     return ProbeResult(run.observations, client.sent, run.budget.reason, run.values, time.perf_counter() - started,
                        sampling=run.sampler.summary() if run.sampler is not None else None)
 
@@ -326,8 +330,11 @@ class _Run:
         if not (taken if taken is not None else await budget.take()):
             return None
         ex = await self.client.send(method, url, headers, body, timeout=budget.remaining())
-        if ex.status is None and budget.expired():
-            return None  # cut off by --max-time: reported as not sent (the run's reason), not as a server fault
+        # cut off by --max-time: reported as not sent (the run's reason), not as a server fault. The request's
+        # deadline is kept on the event loop's clock, which may run a few milliseconds behind time.monotonic()
+        # (uvloop's is libuv's cached, coarse time): one cut at the run's deadline can end just before it
+        if ex.status is None and budget.expired(within=_CLOCK_SLACK):
+            return None
         return ex
 
     async def send_one(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> Exchange | None:

@@ -164,6 +164,8 @@ def _shrunk_method(f: Finding, shrunk: dict[str, Observation]) -> str | None:
 def _dedupe(findings: list[Finding]) -> list[Finding]:
     """One finding per fingerprint: with --examples N, N examples that fail alike are one finding
     (the first example's evidence; ``examples`` counts how many showed it)."""
+    if len(findings) < 2:
+        return findings
     first: dict[str, int] = {}
     out: list[Finding] = []
     for f in findings:

@@ -172,6 +172,14 @@ class _Conn(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.pool.forget(self)
+        try:
+            self._lost(exc)
+        finally:
+            # the parser holds this protocol, as the transport did: with both let go, a closed connection is freed by
+            # reference counting, not left as a cycle for the collector (one per closed connection)
+            self.parser = self.transport = None  # type: ignore[assignment]
+
+    def _lost(self, exc: Exception | None) -> None:
         if self.waiter is None:
             return
         if self.headers_done and not self._framed() and not self.head and self.status is not None:

@@ -7,6 +7,7 @@ function from a :class:`PathContext` (all observations of one path) to findings.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -58,8 +59,9 @@ class Finding:
     #: sent to this path (``--exhaustive`` sends it); never part of the fingerprint
     inferred_from: str | None = None
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
+        """Stable across runs: rule, path, method and facts (worked out once per finding: every format asks)."""
         import hashlib  # when a finding is reported, not at the start of every run
 
         raw = json.dumps([self.rule, self.path, self.method, sorted(self.facts)], separators=(",", ":"))
