@@ -296,7 +296,11 @@ class _EarlyJudge:
                 await asyncio.sleep(0)  # the answers waiting come first
 
     def stop(self) -> dict[str, PathJudgement]:
-        self.task.cancel()
+        # let go of the task: its cancellation's traceback holds this object's frame, and through it this object --
+        # which must not hold the task in turn (a cycle only the collector would free, every observation with it)
+        task, self.task = self.task, None
+        if task is not None:
+            task.cancel()
         return self.judged
 
 

@@ -27,8 +27,10 @@ SPEC = textwrap.dedent("""\
         delete: {responses: {"204": {description: gone}}}
 """)
 
-#: conform405's own types that a cycle would keep alive after a run (the connection and its parser, the run's state)
-OURS = {"_Conn", "_Run", "_PathWork", "_Example", "ExtraProbe", "Pool", "Sampler", "_Budget"}
+#: conform405's own types that a cycle would keep alive after a run: the connection and its parser, the run's state,
+#: the early judge (its cancelled task's traceback held it) and, through them, every observation and finding
+OURS = {"_Conn", "_Run", "_PathWork", "_Example", "ExtraProbe", "Pool", "Sampler", "_Budget", "_EarlyJudge",
+        "Observation", "Exchange", "Finding"}
 
 
 def _app() -> Flask:
