@@ -19,8 +19,9 @@ conformant server, each tool as a whole process (wall time, CPU seconds and peak
 Requests are counted by the server (benchmarks/conformant_server.serve_counted: its count before and after
 each run, those its HTTP parser refuses included); requests per cell divide them by the plan's cells (the
 matrix of ``conform405 plan SPEC --json -``); "x floor" is a wall time over the asyncio floor's. The floors
-and conform405 runs are repeated $BENCH_REPEAT times (default 3) and the median is shown (the machine may be
-shared); Schemathesis runs once. After each table, issue #17's targets, computed from the figures above:
+and conform405 runs are repeated $BENCH_REPEAT times (default 3), interleaved -- round after round, each tool once
+per round, so that a machine that changes pace during the bench weighs on every tool alike -- and the median is
+shown (the machine may be shared); Schemathesis runs once. After each table, issue #17's targets, computed from the figures above:
 the default run at most 1.3 requests per cell and at most 2x the floor's wall; Schemathesis at least 25x
 slower than the default run.
 
@@ -120,29 +121,59 @@ def run_child(cmd: list[str], timeout: float, env: dict[str, str] | None = None)
     return Child(code, wall, rusage.ru_utime + rusage.ru_stime, rusage.ru_maxrss / 1024, tail)
 
 
+@dataclass
+class Entry:
+    """One tool of a table: its command, its time bound, and its runs so far."""
+
+    tool: str
+    cmd: list[str]
+    timeout: float
+    ok_codes: tuple[int, ...] = (0, 1)
+    runs: list[tuple[float, float, float, int | None]] = field(default_factory=list)
+    ended: Measure | None = None  # a run stopped at its bound or failing: no more repeats
+
+
 def measure(tool: str, server, cmd: list[str], timeout: float, repeat: int = 1, ok_codes=(0, 1)) -> Measure:
-    """``cmd`` run ``repeat`` times: the median wall, the CPU and memory of the median run, the requests
-    the server counted during it. A run stopped at its bound or failing ends the repeats."""
-    runs: list[tuple[float, float, float, int | None]] = []
+    """``cmd`` run ``repeat`` times (:func:`measure_together` with one tool)."""
+    return measure_together(server, [Entry(tool, cmd, timeout, ok_codes)], repeat)[0]
+
+
+def measure_together(server, entries: list[Entry], repeat: int) -> list[Measure]:
+    """Every entry run ``repeat`` times, interleaved -- round after round, each tool once per round -- so that
+    a machine that slows down or speeds up during the bench (another job, the CPU's clock) weighs on every
+    tool alike, and the ratios between them hold: the median wall of each, the CPU and memory of its median
+    run, the requests the server counted during it. A run stopped at its bound or failing ends that tool's
+    repeats."""
     for _ in range(repeat):
-        before = server.requests()
-        child = run_child(cmd, timeout)
-        after = server.requests()
-        served = after - before if before is not None and after is not None else None
-        if child.code is None or child.code not in ok_codes:
-            m = Measure(tool, child.wall, child.cpu, child.rss_mb, served)
-            if child.code is None:
-                m.bounded = True
-                m.notes.append(f"stopped at its {timeout:g} s bound")
-            else:
-                m.failed = True
-                last = child.stderr_tail.splitlines()[-1] if child.stderr_tail else ""
-                m.notes.append(f"exit {child.code}: {last}"[:160])
-            return m
-        runs.append((child.wall, child.cpu, child.rss_mb, served))
-    runs.sort(key=lambda r: r[0])
+        for e in entries:
+            if e.ended is None:
+                _run_once(server, e)
+    return [e.ended if e.ended is not None else _summary(e) for e in entries]
+
+
+def _run_once(server, e: Entry) -> None:
+    before = server.requests()
+    child = run_child(e.cmd, e.timeout)
+    after = server.requests()
+    served = after - before if before is not None and after is not None else None
+    if child.code is None or child.code not in e.ok_codes:
+        m = Measure(e.tool, child.wall, child.cpu, child.rss_mb, served)
+        if child.code is None:
+            m.bounded = True
+            m.notes.append(f"stopped at its {e.timeout:g} s bound")
+        else:
+            m.failed = True
+            last = child.stderr_tail.splitlines()[-1] if child.stderr_tail else ""
+            m.notes.append(f"exit {child.code}: {last}"[:160])
+        e.ended = m
+        return
+    e.runs.append((child.wall, child.cpu, child.rss_mb, served))
+
+
+def _summary(e: Entry) -> Measure:
+    runs = sorted(e.runs, key=lambda r: r[0])
     wall, cpu, rss, served = runs[len(runs) // 2]
-    m = Measure(tool, statistics.median(r[0] for r in runs), cpu, rss, served)
+    m = Measure(e.tool, statistics.median(r[0] for r in runs), cpu, rss, served)
     counts = sorted({r[3] for r in runs}, key=lambda n: -1 if n is None else n)
     if len(counts) > 1:
         m.notes.append("requests varied between repeats: " + ", ".join("?" if n is None else str(n) for n in counts))
@@ -206,30 +237,35 @@ def bench_spec(label: str, spec: Path, repeat: int, st_timeout: float, help_text
             bench.cells = len(plan["matrix"])
             bench.paths = len({c["path"] for c in plan["matrix"]})
             bench.withheld = sum(1 for c in plan["matrix"] if c.get("withheld"))
+            entries: list[Entry] = []
+            missing: dict[str, Measure] = {}  # tools that cannot run here, shown in their place
             for kind in ("asyncio", "aiohttp"):
                 tool = f"floor ({kind})"
                 if kind == "aiohttp" and not _importable("aiohttp"):
-                    bench.add(Measure(tool, failed=True, notes=["aiohttp is not installed"]))
+                    missing[tool] = Measure(tool, failed=True, notes=["aiohttp is not installed"])
                     continue
-                cmd = [sys.executable, "-m", "benchmarks.floor_client", plan_path, f"--kind={kind}"]
-                bench.add(measure(tool, server, cmd, 120, repeat))
-            report = os.path.join(work, "report.json")
-            c405 = [sys.executable, "-m", "checker", str(spec), "--base-url", url, "--json", report, "--quiet", "--no-progress"]
+                entries.append(Entry(tool, [sys.executable, "-m", "benchmarks.floor_client", plan_path, f"--kind={kind}"], 120))
+            reports: dict[str, str] = {}
             cells_only = [a for sw in EXTRA_PROBE_SWITCHES if sw[0] in help_text for a in sw]
-            for tool, extra, available in ((DEFAULT, [], True), (EXHAUSTIVE, ["--exhaustive"], "--exhaustive" in help_text),
-                                           (CELLS, cells_only, bool(cells_only))):
-                if not available:
-                    bench.add(Measure(tool, failed=True, notes=["this version of conform405 has no such option"]))
-                    continue
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(report)
-                m = measure(tool, server, c405 + extra, 300, repeat)
-                m.notes.extend(_report_notes(report, m, bench.cells))
-                bench.add(m)
             one = next((c["path"] for c in plan["matrix"] if "{" in c["path"] and "[" not in c["path"]), None)
-            if one is not None and "--include-path" in help_text:
-                m = measure(FIXED, server, c405 + ["--include-path", one], 300, repeat)
-                m.notes.append(f"{one} alone: the fixed cost")
+            for tool, extra, available in ((DEFAULT, [], True), (EXHAUSTIVE, ["--exhaustive"], "--exhaustive" in help_text),
+                                           (CELLS, cells_only, bool(cells_only)),
+                                           (FIXED, ["--include-path", one or ""], one is not None and "--include-path" in help_text)):
+                if not available:
+                    missing[tool] = Measure(tool, failed=True, notes=["this version of conform405 has no such option"])
+                    continue
+                reports[tool] = report = os.path.join(work, f"report-{len(reports)}.json")
+                entries.append(Entry(tool, [sys.executable, "-m", "checker", str(spec), "--base-url", url, "--json", report,
+                                            "--quiet", "--no-progress", *extra], 300))
+            measured = {m.tool: m for m in measure_together(server, entries, repeat)}
+            for tool in [f"floor ({k})" for k in ("asyncio", "aiohttp")] + [DEFAULT, EXHAUSTIVE, CELLS, FIXED]:
+                m = measured.get(tool) or missing.get(tool)
+                if m is None:
+                    continue
+                if tool in reports:
+                    m.notes.extend(_report_notes(reports[tool], m, bench.cells))
+                if tool == FIXED:
+                    m.notes.append(f"{one} alone: the fixed cost")
                 bench.add(m)
             bench.add(_schemathesis(server, spec, url, work, st_timeout))
     except RuntimeError as exc:  # the server did not start, or the plan failed
