@@ -262,7 +262,7 @@ def bench_spec(label: str, spec: Path, repeat: int, st_timeout: float, help_text
                 m = measured.get(tool) or missing.get(tool)
                 if m is None:
                     continue
-                if tool in reports:
+                if tool in reports and tool != FIXED:  # one path's report counts its own cells only
                     m.notes.extend(_report_notes(reports[tool], m, bench.cells))
                 if tool == FIXED:
                     m.notes.append(f"{one} alone: the fixed cost")
