@@ -115,3 +115,23 @@ def test_values_drawn_later_are_the_values_drawn_at_once():
             for op in item.operations.values():
                 assert later.required_params(op, i) == now.required_params(op, i)
     assert len(took) == 1  # drawn once, for every path
+
+
+def test_a_quiet_run_into_a_pipe_prints_one_plain_line_and_never_loads_rich(tmp_path):
+    """--quiet into a pipe or a CI log (a nightly job): the summary line as plain text, on one line however long
+    (not wrapped at 80 columns), and rich is never imported -- nothing else is printed."""
+    from checker.demo.server import DemoServer
+
+    env = {**os.environ, "CONFORM405_NO_WORKER": "1", "COLUMNS": "40"}  # no second process: one import list
+    with DemoServer() as url:
+        proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "checker", str(ROOT / "specs" / "bookshop.yaml"),
+                               "--base-url", url, "-q", "--json", str(tmp_path / "r.json")],
+                              capture_output=True, text=True, cwd=ROOT, timeout=60, env=env)
+    names = {line.rsplit("|", 1)[1].strip().split(".")[0] for line in proc.stderr.splitlines()
+             if line.startswith("import time:") and "|" in line}
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, proc.stdout  # the demo's drift: findings
+    assert lines[0].startswith("FAIL  ") and " judged" in lines[0] and len(lines[0]) > 40
+    summary = json.loads((tmp_path / "r.json").read_text())["summary"]
+    assert f"{summary['findings']} findings" in lines[0] and f"{summary['requests']} requests" in lines[0]
+    assert "checker" in names and "rich" not in names, sorted(names)

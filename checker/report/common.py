@@ -6,6 +6,7 @@ import re
 from typing import Any, Iterable
 
 from ..rules.base import Finding
+from ..text import plural as _n
 from .model import SEVERITY_RANK, Report
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -74,3 +75,42 @@ def fixed_findings(report: Report) -> list[dict[str, Any]]:
     if not report.baseline:
         return []
     return list(report.baseline.get("fixed_findings", ()))
+
+
+#: the first word of the summary line, by outcome (checker/report/outcome.py), and its style in a terminal
+STATUS_WORD = {"pass": ("PASS", "bold green"), "findings": ("FAIL", "bold red"), "unjudged": ("NOT JUDGED", "bold red"),
+               "unhealthy": ("UNHEALTHY", "bold red"), "incomplete": ("INCOMPLETE", "bold yellow")}
+
+
+def summary_parts(report: Report, fail_on: str) -> list[tuple[str, str]]:
+    """The summary line as ``(text, style)`` parts (style "" for none): styled by the terminal report, or joined as
+    plain text where nothing else is printed (``--quiet`` into a pipe or a CI log: no rich to import)."""
+    s = report.summary
+    sev = s["by_severity"]
+    if report.kind == "run":
+        word, style = STATUS_WORD[report.outcome().status]
+        if (report.incomplete or "").startswith("interrupted"):  # Ctrl-C: never read as a verdict on the API
+            word, style = "INTERRUPTED", "bold yellow"
+    else:
+        failing = report.failing(fail_on)
+        word, style = ("FAIL", "bold red") if failing else ("PASS", "bold green")
+    parts = [(word, style), (
+        f"  {_n(s['findings'], 'finding')}: {_n(sev.get('error', 0), 'error')}, {_n(sev.get('warning', 0), 'warning')}, {sev.get('info', 0)} info"
+        f" · {_n(s['cells'], 'cell')} on {_n(s['paths'], 'path')} · {_n(s['requests'], 'request')} in {s['duration_s']:.1f}s", "")]
+    if report.kind == "run" and s["cells"]:
+        parts.append((f" · {s['judged']} judged", ""))
+        for key, label in (("inconclusive", "inconclusive"), ("no_answer", "no answer"), ("skipped", "skipped")):
+            if s[key]:
+                parts.append((f" · {s[key]} {label}", ""))
+    if report.baseline is not None:
+        parts.append((f" · baseline: {s['new']} new, {s['persisting']} persisting, {s['fixed']} fixed", ""))
+    if report.ignored:
+        parts.append((f" · {len(report.ignored)} ignored", ""))
+    if report.incomplete and word != "INTERRUPTED":  # the first word says it already
+        parts.append((f" · INCOMPLETE: {report.incomplete}", "bold yellow"))
+    return parts
+
+
+def summary_text(report: Report, fail_on: str) -> str:
+    """The summary line as plain text, on one line."""
+    return "".join(part for part, _ in summary_parts(report, fail_on))

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from ..rules import RULES
 from ..text import plural as _n
-from .common import carried_text
+from .common import carried_text, summary_parts
 from .model import Report
 
 VERDICT_STYLE = {
@@ -49,9 +49,6 @@ def print_report(report: Report, console: Console, *, quiet: bool = False, fail_
     console.print(summary_line(report, fail_on))
 
 
-#: the first word of the summary line, by outcome (checker/report/outcome.py)
-STATUS_WORD = {"pass": ("PASS", "bold green"), "findings": ("FAIL", "bold red"), "unjudged": ("NOT JUDGED", "bold red"),
-               "unhealthy": ("UNHEALTHY", "bold red"), "incomplete": ("INCOMPLETE", "bold yellow")}
 _KIND_TITLE = {"no_answer": "no HTTP answer (×)", "inconclusive": "inconclusive (?)", "skipped": "skipped (-)"}
 
 
@@ -208,30 +205,8 @@ def ignored_view(report: Report) -> Any:
 
 
 def summary_line(report: Report, fail_on: str) -> Text:
-    s = report.summary
-    sev = s["by_severity"]
+    """The last line of the terminal report, styled (its words: checker/report/common.py's summary_parts)."""
     text = Text()
-    if report.kind == "run":
-        word, style = STATUS_WORD[report.outcome().status]
-        if (report.incomplete or "").startswith("interrupted"):  # Ctrl-C: never read as a verdict on the API
-            word, style = "INTERRUPTED", "bold yellow"
-    else:
-        failing = report.failing(fail_on)
-        word, style = ("FAIL", "bold red") if failing else ("PASS", "bold green")
-    text.append(word, style=style)
-    text.append(
-        f"  {_n(s['findings'], 'finding')}: {_n(sev.get('error', 0), 'error')}, {_n(sev.get('warning', 0), 'warning')}, {sev.get('info', 0)} info"
-        f" · {_n(s['cells'], 'cell')} on {_n(s['paths'], 'path')} · {_n(s['requests'], 'request')} in {s['duration_s']:.1f}s"
-    )
-    if report.kind == "run" and s["cells"]:
-        text.append(f" · {s['judged']} judged")
-        for key, label in (("inconclusive", "inconclusive"), ("no_answer", "no answer"), ("skipped", "skipped")):
-            if s[key]:
-                text.append(f" · {s[key]} {label}")
-    if report.baseline is not None:
-        text.append(f" · baseline: {s['new']} new, {s['persisting']} persisting, {s['fixed']} fixed")
-    if report.ignored:
-        text.append(f" · {len(report.ignored)} ignored")
-    if report.incomplete and word != "INTERRUPTED":  # the first word says it already
-        text.append(f" · INCOMPLETE: {report.incomplete}", style="bold yellow")
+    for part, style in summary_parts(report, fail_on):
+        text.append(part, style=style or None)
     return text
