@@ -46,7 +46,7 @@ def _signals_of(ex: Exchange) -> list[Signal]:
     """The signals of one answer. A run's refusals repeat a handful of bodies: each distinct one is read once."""
     if ex.status is None:
         return []
-    read = tuple(field for field in ex.headers if field[0] in _READ)  # only these: others (Date) make every answer new
+    read = tuple([field for field in ex.headers if field[0] in _READ])  # only these: others (Date) make every answer new
     body = ex.body[:4096]
     key = (ex.status, read, body)
     got = _cache.get(key)
