@@ -34,7 +34,7 @@ from .spec.paths import fill, template_names
 from .values import ValueSource, plan_items
 from .writes import WITHHELD_TAG, WRITE_ORDER, first_match, inert_value, inert_values, parse_rules, redirect_only
 
-#: seconds by which the event loop's clock may lag time.monotonic() (checker/engine.py's send_once)
+#: seconds by which the event loop's clock may lag time.monotonic() (:meth:`_Run.send_once`)
 _CLOCK_SLACK = 0.05
 #: Answers that show no handler acted on a request: a router's 404, 405, 501.
 _REFUSED = frozenset({404, 405, 501})

@@ -13,7 +13,8 @@ The rule (checker/rules/override.py) compares each with the plain POST of the sa
 with the plain form POST) and with the real ``M`` cell.
 
 Fewer requests, the same verdicts (issue #17): the plain POST is the path's own POST cell when that was the
-very same request (it is: an undeclared POST is sent without a body, on the same generated-id URL), and the
+very same request (mostly: an undeclared POST goes without a body to the same generated-id URL; not where the
+cell carries a required query field of the path's GET), and the
 three headers and the query field go first in one POST that carries all four (tag ``every header and the
 query=M``). Answered like the plain POST (the common case: no override middleware), none of them is honoured
 and they are not sent one by one; answered otherwise, each is sent alone, to tell which one the server runs.
@@ -22,8 +23,9 @@ header honoured behind it.
 
 Which ``M``: ``ProbeOptions.override_probes`` is ``"one"`` (default: DELETE or PATCH, the declared one
 first, as its answer most likely differs from POST's: 3 requests per path where nothing is honoured, 7 where
-something is), ``"all"`` (DELETE and PATCH: 5 to 13) or ``"off"``. Only methods in the run's probe set are named, and only when POST is in
-it too: an override never sends a method the run would not send anyway (``--read-only`` sends none).
+something is), ``"all"`` (DELETE and PATCH: 5 to 13) or ``"off"``. Only methods in the run's probe set are
+named, and only when POST is in it too: an override never sends a method the run would not send anyway
+(``--read-only`` sends none).
 
 The probes add no side effect of their own (in every mode: ``--allow-writes`` opens the declared operations,
 not conform405's own extras). They never go where a plain POST could act: not on a path with a declared
