@@ -34,8 +34,6 @@ from .spec.paths import fill, template_names
 from .values import ValueSource, plan_items
 from .writes import WITHHELD_TAG, WRITE_ORDER, first_match, inert_value, inert_values, parse_rules, redirect_only
 
-#: seconds by which the event loop's clock may lag time.monotonic() (:meth:`_Run.send_once`)
-_CLOCK_SLACK = 0.05
 #: Answers that show no handler acted on a request: a router's 404, 405, 501.
 _REFUSED = frozenset({404, 405, 501})
 _RANK = {m: n for n, m in enumerate(WRITE_ORDER)}
@@ -141,12 +139,13 @@ class _Budget:
         """Seconds left before --max-time (None: no deadline)."""
         return None if self.deadline is None else self.deadline - time.monotonic()
 
-    def expired(self, within: float = 0.0) -> bool:
-        """--max-time has passed (or passes in ``within`` seconds): the run's reason is then set."""
-        if self.deadline is not None and time.monotonic() + within >= self.deadline:
-            self.reason = self.reason or "the run reached --max-time"
-            return True
-        return False
+    def expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline and self.time_up()
+
+    def time_up(self) -> bool:
+        """The run's reason: --max-time (unless it already had one). True."""
+        self.reason = self.reason or "the run reached --max-time"
+        return True
 
     def pause(self, seconds: float, cap: float) -> bool:
         """Hold every new request for ``seconds`` (a Retry-After); False when that would take the run's total
@@ -192,8 +191,7 @@ class _Budget:
                 left = self.remaining()
                 if left is not None and wait >= left:  # the slot comes after the deadline: never sent
                     self.used -= 1
-                    self.reason = self.reason or "the run reached --max-time"
-                    return False
+                    return not self.time_up()
                 await asyncio.sleep(wait)
                 if self.reason or self.expired():
                     self.used -= 1
@@ -329,13 +327,20 @@ class _Run:
         taken = budget.take_now()
         if not (taken if taken is not None else await budget.take()):
             return None
-        ex = await self.client.send(method, url, headers, body, timeout=budget.remaining())
-        # cut off by --max-time: reported as not sent (the run's reason), not as a server fault. The request's
-        # deadline is kept on the event loop's clock, which may run a few milliseconds behind time.monotonic()
-        # (uvloop's is libuv's cached, coarse time): one cut at the run's deadline can end just before it
-        if ex.status is None and budget.expired(within=_CLOCK_SLACK):
-            return None
+        left = budget.remaining()
+        ex = await self.client.send(method, url, headers, body, timeout=left)
+        if ex.status is None and (budget.expired() or self.cut_by_max_time(left, ex)):
+            return None  # cut off by --max-time: reported as not sent (the run's reason), not as a server fault
         return ex
+
+    def cut_by_max_time(self, left: float | None, ex: Exchange) -> bool:
+        """The request timed out on the deadline --max-time gave it (shorter than --timeout). Asked besides the
+        budget's own clock: the request's deadline is kept on the event loop's, which may run a few milliseconds
+        behind time.monotonic() (uvloop's is libuv's cached, coarse time), so it can fire just before the budget
+        says the run's time is up."""
+        if left is None or left >= self.client.limits.timeout or not (ex.error or "").startswith(("timeout", "connect: timeout")):
+            return False
+        return self.budget.time_up()
 
     async def send_one(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> Exchange | None:
         """One request, with the politeness rules: a safe method whose connection failed is re-sent (never a
