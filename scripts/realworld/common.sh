@@ -12,7 +12,7 @@ PY="${PY:-python3}"
 # the default run's; RW_ARGS is appended to conform405's arguments (e.g. --allow-writes).
 OUT="$NAME${RW_TAG:+.$RW_TAG}"
 mkdir -p "$RW/$NAME"
-rm -f "$RW/$OUT.json" "$RW/$OUT.rc" "$RW/$OUT.side-effects.txt" "$RW/$OUT.out" "$RW/$OUT.err"
+rm -f "$RW/$OUT.json" "$RW/$OUT.rc" "$RW/$OUT.side-effects.txt" "$RW/$OUT.out" "$RW/$OUT.err" "$RW/$OUT.skipped"
 
 log() { printf '[realworld:%s] %s\n' "$NAME" "$*" >&2; }
 

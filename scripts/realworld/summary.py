@@ -21,6 +21,10 @@ def main(argv: list[str]) -> int:
     for name in names:
         rc, secs = read(RW / f"{name}.rc"), read(RW / f"{name}.secs")
         report = RW / f"{name}.json"
+        skipped = RW / f"{name}.skipped"
+        if skipped.exists():  # the launcher chose not to run (e.g. loopback with --allow-writes)
+            print(f"== {name}: skipped: {skipped.read_text().strip()}")
+            continue
         if not report.exists():
             print(f"== {name}: no report (launcher failed; see .realworld/{name}/)")
             continue
