@@ -275,6 +275,11 @@ OWN_ANSWERS = [
     ("express", 404, {"x-powered-by": "Express", "content-type": "text/html; charset=utf-8"},
      b"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n"
      b"<pre>Cannot PUT /items</pre>\n</body>\n</html>\n", "wrong-status-for-undeclared-method", ".all("),
+    # LoopBack 4 (@loopback/example-todo 6.0.0, `curl -X PUT $B/todos`): its routing table's 404, on Express
+    ("loopback", 404, {"x-powered-by": "Express", "content-type": "application/json; charset=utf-8",
+                       "x-content-type-options": "nosniff"},
+     b'{"error":{"statusCode":404,"name":"NotFoundError","message":"Endpoint \\"PUT /todos\\" not found."}}',
+     "wrong-status-for-undeclared-method", "HttpErrors.MethodNotAllowed"),
     ("tornado", 405, {"server": "TornadoServer/6.4", "content-type": "text/html; charset=UTF-8"},
      b"<html><title>405: Method Not Allowed</title><body>405: Method Not Allowed</body></html>", "allow-missing", "write_error"),
     ("spring", 405, {"content-type": "application/json", "allow": "GET"},
@@ -300,6 +305,34 @@ def test_own_answers_of_other_stacks(stack, status, headers, body, rule, mechani
     got = recognise_answer(status, headers, body)
     assert got is not None and got["id"] == stack, got
     assert mechanism in (fix_for(rule, stack) or "")
+
+
+def test_a_stack_built_on_another_is_told_by_its_own_answers():
+    """LoopBack 4 runs on Express: every answer says X-Powered-By: Express, and a HEAD it refuses has no body to say
+    more. The path's other answers (LoopBack's routing-table 404) tell which stack it is, and the fix is LoopBack's:
+    Express's own ("Express serves HEAD from `app.get` routes") does not hold for LoopBack's router."""
+    from checker.observe import Exchange, Observation
+    from checker.rules.base import Finding
+    from checker.stacks import annotate
+
+    url = "http://127.0.0.1:9/todos"
+    head = (("x-powered-by", "Express"), ("content-type", "application/json; charset=utf-8"))
+
+    def obs(method: str, status: int, body: bytes) -> Observation:
+        return Observation(path="/todos", method=method, role="probe", example=0,
+                           chain=(Exchange(method, url, status=status, headers=head, body=body),))
+
+    observations = [obs("GET", 200, b'[{"id":1,"title":"t"}]'), obs("HEAD", 404, b""),
+                    obs("PUT", 404, b'{"error":{"statusCode":404,"name":"NotFoundError","message":"Endpoint \\"PUT /todos\\" not found."}}')]
+    finding = Finding(rule="head-not-supported", severity="error", path="/todos", method="HEAD", message="m",
+                      evidence={"request": {"method": "HEAD", "url": url}})
+    (got,) = annotate([finding], observations)
+    assert got.stack is not None and got.stack["id"] == "loopback", got.stack
+    assert "@operation('head'" in (got.stack_fix or "")
+    # alone, the bodiless HEAD answer says Express, and a path with no LoopBack answer stays Express's
+    assert recognise_answer(404, dict(head), b"")["id"] == "express"
+    (plain,) = annotate([finding], observations[:2])
+    assert plain.stack["id"] == "express"
 
 
 def test_unrecognised_answers():

@@ -24,7 +24,7 @@ from typing import Any, Iterable
 from ..observe import Exchange, Observation
 from ..rules.base import Finding
 from .fixes import FIXES, fix_for
-from .recognise import RANK, STACKS, Signal, answer_signals, best
+from .recognise import BUILT_ON, RANK, STACKS, Signal, answer_signals, best
 
 __all__ = ["FIXES", "STACKS", "annotate", "fix_for", "recognise_answer", "recognise_exchanges", "stack_label"]
 
@@ -140,7 +140,10 @@ class _Recogniser:
         return None
 
     def stack_of(self, f: Finding) -> dict[str, Any] | None:
-        candidates = [c for c in (self.answer(f), self.path(f.path)) if c]
+        answer, path = self.answer(f), self.path(f.path)
+        if answer and path and BUILT_ON.get(path["id"]) == answer["id"]:
+            answer = None  # the answer shows only the stack underneath (a bodiless HEAD's X-Powered-By): the path says more
+        candidates = [c for c in (answer, path) if c]
         top = max((RANK[c["confidence"]] for c in candidates), default=0)
         if top < RANK["high"]:  # the run's majority only when nothing on this path is sure
             run = self.run()

@@ -252,6 +252,33 @@ FIXES: dict[str, dict[str, str]] = {
             "Express matches `/items/` and `/items` alike unless `express.Router({ strict: true })`."),
         "cors-preflight-rejected": "`cors({ origin: [...], methods: [\"GET\", \"PUT\", \"DELETE\"] })`.",
     },
+    "loopback": {
+        "undeclared-method-accepted": (
+            "A LoopBack route serves only the verbs it is declared for, so a method reaches another route: a literal "
+            "path beside a template (`/items/count`, `/items/{id}`) gets the template's route for the methods it does "
+            "not declare itself. Declare them on the literal path and answer 405, or check what "
+            "`mountExpressRouter`/`expressMiddleware` mounts."),
+        "declared-method-rejected": (
+            "Declare the operation on a controller method (`@patch('/items/{id}')`, or `@operation('patch', ...)`): "
+            "`Endpoint \"PATCH /items/1\" not found.` means the routing table has no route for that verb and path."),
+        "wrong-status-for-undeclared-method": (
+            "LoopBack's routing table matches verb and path together and throws 404 `Endpoint \"PUT /items\" not "
+            "found.` when no route has the method: in your sequence, turn that error into 405 with an `Allow` of the "
+            "path's declared methods where the path has routes (`HttpErrors.MethodNotAllowed` from @loopback/rest)."),
+        "allow-missing": "LoopBack never sends Allow itself: set it where you answer 405.",
+        "allow-mismatch": "Set the Allow of your 405 to the path's declared methods.",
+        "head-not-supported": (
+            "LoopBack does not derive HEAD from GET: a route serves only its own verb. Declare HEAD "
+            "(`@operation('head', '/items')` on a method that answers as the GET does, without the body)."),
+        "options-mismatch": (
+            "LoopBack's default CORS middleware answers every OPTIONS 204, with every method in "
+            "Access-Control-Allow-Methods and no Allow, before any route: set `rest.cors.methods` to the declared "
+            "methods, and `rest.cors.preflightContinue: true` to answer OPTIONS from a route of your own."),
+        "trailing-slash-mismatch": (
+            "LoopBack retries a path with the trailing slash toggled unless its router is strict: "
+            "`rest: {router: {strict: true}}` in the application's configuration."),
+        "cors-preflight-rejected": "List the spec's methods in `rest.cors.methods` (the `cors` package's options).",
+    },
     "spring": {
         "undeclared-method-accepted": (
             "`@RequestMapping` without `method` matches every method: use `@GetMapping`/`@PostMapping` or "

@@ -34,6 +34,7 @@ STACKS: dict[str, tuple[str, str | None, str]] = {
     "litestar": ("Litestar", None, "framework"),
     "tornado": ("Tornado", None, "framework"),
     "express": ("Express", None, "framework"),
+    "loopback": ("LoopBack 4", None, "framework"),
     "spring": ("Spring", None, "framework"),
     "aspnet": ("ASP.NET Core", None, "framework"),
     "rails": ("Ruby on Rails", None, "framework"),
@@ -45,6 +46,11 @@ STACKS: dict[str, tuple[str, str | None, str]] = {
     "aws-elb": ("AWS load balancer", None, "gateway"),
     "cloudflare": ("Cloudflare", None, "gateway"),
 }
+
+
+#: stack id -> the stack it runs on, whose marks its answers carry too (LoopBack 4's say ``X-Powered-By: Express``):
+#: where both are seen, the answers are the upper one's. Its fixes are its own (a LoopBack route is not an Express one)
+BUILT_ON: dict[str, str] = {"loopback": "express"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,9 @@ _BODY: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("tornado", "high", _B(r"<title>405: Method Not Allowed</title><body>405: Method Not Allowed</body>")),
     ("tornado", "medium", _B(r"<title>404: Not Found</title><body>404: Not Found</body>")),
     ("express", "high", _B(r"<pre>Cannot [A-Za-z0-9!#$%&'*+.^_`|~-]+ /[^<]*</pre>")),
+    # LoopBack 4's routing table, no route for the method and path: {"error":{..."message":"Endpoint \"PUT /x\" not found."}}
+    ("loopback", "high", _B(r'^\s*\{\s*"error"\s*:\s*\{\s*"statusCode"\s*:\s*404\s*,\s*"name"\s*:\s*"NotFoundError"\s*,'
+                            r'\s*"message"\s*:\s*"Endpoint \\"[A-Za-z0-9!#$%&\'*+.^_`|~-]+ /[^"]*\\" not found\."')),
     ("spring", "high", _B(r'"timestamp"\s*:.*"status"\s*:\s*40[345].*"error"\s*:\s*"(Method Not Allowed|Not Found|Forbidden)"', re.S)),
     ("spring", "high", _B(r"Whitelabel Error Page|\"detail\"\s*:\s*\"(Request method|Method) '[A-Z]+' is not supported\.?\"")),
     ("aspnet", "high", _B(r'"type"\s*:\s*"https://tools\.ietf\.org/html/rfc(9110#section-15\.5\.6|7231#section-6\.5\.5)".*"traceId"', re.S)),
@@ -198,6 +207,9 @@ def best(signals: Iterable[Signal]) -> list[Signal]:
         by_stack.setdefault(s.stack, []).append(s)
     if not by_stack:
         return []
+    for upper, base in BUILT_ON.items():  # the base's marks on the upper stack's answers are the upper stack's
+        if upper in by_stack and base in by_stack:
+            by_stack[upper] += by_stack.pop(base)
 
     def score(item: tuple[int, tuple[str, list[Signal]]]) -> tuple[int, int, int]:
         n, (_, sigs) = item
