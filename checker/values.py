@@ -77,12 +77,19 @@ def plan_items(plan: Any) -> list[PathItem]:
     return [p.item for p in getattr(plan, "value_paths", None) or plan.paths]
 
 
+#: the list :func:`draw_call` made, and what from (the spec, its items' ids): the run's :class:`ValueSource`, asked
+#: for the same items, takes it rather than making it again (6 ms on GitHub's 811 paths). One at most.
+_made: list[tuple[Any, tuple[int, ...], list[tuple[str, dict[str, Any] | None, bool | str]]]] = []
+
+
 def draw_call(plan: Any, seed: int) -> tuple[Callable[..., Any], tuple[Any, ...]] | None:
     """The call that draws the run's values, for the command's second process (checker/worker.py) to make
     while the rest of the set-up goes on: ``(drawn, (todo, seed, examples))``, or None with nothing to draw.
     The run's :class:`ValueSource` takes its result only if it asks for exactly this list."""
     source = ValueSource(plan.spec, seed=seed, examples=plan.options.examples)
-    todo = source._todo(plan_items(plan), True)
+    items = plan_items(plan)
+    todo = source._todo(items, True)
+    _made[:] = [(plan.spec, tuple(map(id, items)), todo)]
     return (drawn, (todo, seed, plan.options.examples)) if todo else None
 
 
@@ -139,11 +146,21 @@ class ValueSource:
         (checker/worker.py, sent :func:`draw_call` once the plan was made): then :meth:`ready` takes its answer."""
         items = list(items)
         if worker.busy():  # the command's second process may be drawing them already: exactly these?
-            todo = self._todo(items, with_query)
+            todo = self._made_for(items) if with_query else None
+            if todo is None:
+                todo = self._todo(items, with_query)
             if todo and worker.sent(drawn, todo, self.seed, self.examples):
                 self._remote = (todo, done)
                 return
         self._pending = (items, with_query, done)
+
+    def _made_for(self, items: list[PathItem]) -> list[tuple[str, dict[str, Any] | None, bool | str]] | None:
+        """:func:`draw_call`'s list, when it was made from these very items of this spec and nothing is drawn yet
+        here (it is what :meth:`_todo` would make); taken once."""
+        if not _made or self._pool or self._errors:
+            return None
+        spec, ids, todo = _made.pop()
+        return todo if spec is self.spec and ids == tuple(map(id, items)) else None
 
     def ready(self) -> None:
         """Draw the values :meth:`prepare_later` put off, if that has not happened yet."""

@@ -249,3 +249,24 @@ def test_stop_ends_and_reaps_the_child():
     env = {k: v for k, v in os.environ.items() if k != "CONFORM405_NO_WORKER"}
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
     assert proc.stdout.strip() == "gone", proc.stderr[-1000:]
+
+
+def test_the_run_takes_the_list_made_for_the_worker_only_for_the_same_items(tmp_path):
+    # draw_call's list is what the run's own ValueSource would make: taken once, for the very items of that spec
+    from checker import api
+    from checker.plan import PlanOptions, build_plan
+    from checker.values import ValueSource, draw_call, plan_items
+
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(SPEC))
+    plan = build_plan(api.load(str(spec)), PlanOptions(base_url="http://127.0.0.1:9"))
+    made = draw_call(plan, 0)[1][0]
+    items = plan_items(plan)
+    assert ValueSource(plan.spec)._made_for(items) is made  # the same items: taken, not made again
+    assert ValueSource(plan.spec)._made_for(items) is None  # once
+    draw_call(plan, 0)
+    assert ValueSource(plan.spec)._made_for(items[1:]) is None  # other items
+    draw_call(plan, 0)
+    other = build_plan(api.load(str(spec)), PlanOptions(base_url="http://127.0.0.1:9"))
+    assert ValueSource(other.spec)._made_for(plan_items(other)) is None  # another spec object
+    assert made == ValueSource(plan.spec)._todo(items, True)
