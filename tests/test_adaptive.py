@@ -201,6 +201,22 @@ def test_a_parser_refusal_is_carried_over_with_the_same_findings_as_exhaustive(t
     for text in (render(default, "junit"), render(default, "markdown"), render(default, "html"), console.export_text()):
         assert "not sent to this path" in text
     assert "not sent to this path" not in render(exhaustive, "markdown")
+    # the terminal shows the parser's one refusal once per source, naming the other paths, not once per path: one
+    # entry for the sampled paths, one per sampled path whose answer was carried over; every path named once
+    from checker.report.terminal import MAX_ALIKE_NAMED
+
+    for report in (default, exhaustive):
+        console = Console(record=True, width=2000, file=io.StringIO())
+        print_report(report, console)
+        lines = console.export_text().splitlines()
+        entries = [line for line in lines if line.startswith("  C405UNKNOWN ")]
+        alike = [line for line in lines if line.strip().startswith("the same on ")]
+        sources = {f.inferred_from for f in report.findings if f.rule == "unknown-method-wrong-status"}
+        assert len(entries) == len(sources) and len(alike) <= len(entries), entries
+        named = [p for line in alike for p in re.findall(r"(/[^\s,]+)", line.split(":", 1)[1])]
+        counted = sum(int(re.search(r"the same on (\d+) more path", line).group(1)) for line in alike)
+        assert len(entries) + counted == len(wrong)  # every finding is an entry or counted under one
+        assert len(named) == len(set(named)) and len(named) <= MAX_ALIKE_NAMED * len(alike)
 
 
 def test_a_path_no_route_serves_that_the_configuration_denies_is_not_asked(tmp_path):
