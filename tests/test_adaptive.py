@@ -203,7 +203,7 @@ def test_a_parser_refusal_is_carried_over_with_the_same_findings_as_exhaustive(t
     assert "not sent to this path" not in render(exhaustive, "markdown")
     # the terminal shows the parser's one refusal once per source, naming the other paths, not once per path: one
     # entry for the sampled paths, one per sampled path whose answer was carried over; every path named once
-    from checker.report.terminal import MAX_ALIKE_NAMED
+    from checker.report.common import MAX_ALIKE_NAMED
 
     for report in (default, exhaustive):
         console = Console(record=True, width=2000, file=io.StringIO())
@@ -217,6 +217,9 @@ def test_a_parser_refusal_is_carried_over_with_the_same_findings_as_exhaustive(t
         counted = sum(int(re.search(r"the same on (\d+) more path", line).group(1)) for line in alike)
         assert len(entries) + counted == len(wrong)  # every finding is an entry or counted under one
         assert len(named) == len(set(named)) and len(named) <= MAX_ALIKE_NAMED * len(alike)
+    # Markdown (a pull request's comment): one row per entry too, naming the paths alike
+    rows = [line for line in render(default, "markdown").splitlines() if line.startswith("| ") and "`unknown-method-wrong-status`" in line]
+    assert len(rows) == len({f.inferred_from for f in wrong}) and all("the same on" in row for row in rows if "more path" in row)
 
 
 def test_a_path_no_route_serves_that_the_configuration_denies_is_not_asked(tmp_path):

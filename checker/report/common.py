@@ -40,6 +40,35 @@ def carried_text(f: Finding) -> str | None:
             "not sent to this path, --exhaustive sends it")
 
 
+def alike_groups(items: list[Finding], new: set[str] | None = None) -> list[tuple[Finding, list[Finding]]]:
+    """A rule's findings as terminal entries: ``(finding, the later findings that say the same of other paths)``.
+    Alike: the same method, message, severity and confidence, an answer of the same status, carried over from the
+    same path or sent (and new under a baseline, or not). A server's parser that refuses a made-up method with 400
+    says so on every path: one entry naming the paths, not one entry per path (the terminal and Markdown reports;
+    the others keep every finding)."""
+    groups: dict[tuple, tuple[Finding, list[Finding]]] = {}
+    for f in items:
+        status = (f.evidence.get("response") or {}).get("status")
+        key = (f.method, f.message, f.severity, f.confidence, status, f.inferred_from,
+               new is not None and f.fingerprint in new)
+        if key in groups:
+            groups[key][1].append(f)
+        else:
+            groups[key] = (f, [])
+    return list(groups.values())
+
+
+#: paths an entry names of those alike (:func:`alike_groups`); the rest are counted
+MAX_ALIKE_NAMED = 5
+
+
+def alike_text(others: list[Finding]) -> str:
+    """``the same on 12 more paths: /a, /b, /c, /d, /e and 7 more``."""
+    named = ", ".join(o.path for o in others[:MAX_ALIKE_NAMED])
+    rest = f" and {len(others) - MAX_ALIKE_NAMED} more" if len(others) > MAX_ALIKE_NAMED else ""
+    return f"the same on {_n(len(others), 'more path')}: {named}{rest}"
+
+
 def finding_methods(f: Finding) -> list[str]:
     """The cells a finding belongs to: its method and every method it was also seen on."""
     seen = list(f.evidence.get("seen_on") or ())

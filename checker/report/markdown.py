@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..rules.base import Finding
-from .common import carried_text, cell_label, fixed_findings, methods_of, ordered, rows_of
+from .common import alike_groups, alike_text, carried_text, cell_label, fixed_findings, methods_of, ordered, rows_of
 from .model import Report
 
 MAX_FINDINGS = 50
@@ -89,13 +89,17 @@ def _findings_table(heading: str, findings: list[Finding]) -> list[str]:
         return out
     out += ["", "| severity | rule | method | path | message |", "|---|---|---|---|---|"]
     items = ordered(findings)
-    for f in items[:MAX_FINDINGS]:
+    entries = alike_groups(items)  # a finding alike on other paths: one row naming them
+    for f, others in entries[:MAX_FINDINGS]:
         methods = f.evidence.get("seen_on")
         method = ", ".join(methods) if methods else (f.method or "*")
-        out.append(f"| {SYMBOL.get(f.severity, '')} {f.severity} | `{esc(f.rule)}` | {esc(method)} | `{esc(f.path)}` | {esc(f.message)}{_carried(f)} |")
-    if len(items) > MAX_FINDINGS:
-        out.append(f"\n… and {len(items) - MAX_FINDINGS} more (see the JSON report).")
-    out += _stack_fixes(items[:MAX_FINDINGS])
+        alike = f" *({esc(alike_text(others))})*" if others else ""
+        out.append(f"| {SYMBOL.get(f.severity, '')} {f.severity} | `{esc(f.rule)}` | {esc(method)} | `{esc(f.path)}` | "
+                   f"{esc(f.message)}{_carried(f)}{alike} |")
+    if len(entries) > MAX_FINDINGS:
+        hidden = sum(1 + len(others) for _, others in entries[MAX_FINDINGS:])
+        out.append(f"\n… and {hidden} more (see the JSON report).")
+    out += _stack_fixes([f for f, _ in entries[:MAX_FINDINGS]])
     return out
 
 

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from ..rules import RULES
 from ..text import plural as _n
-from .common import carried_text, summary_parts
+from .common import alike_groups, alike_text, carried_text, summary_parts
 from .model import Report
 
 VERDICT_STYLE = {
@@ -28,9 +28,8 @@ VERDICT_STYLE = {
     "skipped": ("dim", "-"),
 }
 MAX_MATRIX_PATHS = 60
-#: entries shown per rule; paths named after an entry whose finding other paths share
+#: entries shown per rule (an entry: a finding and those alike on other paths, report/common.py)
 MAX_ENTRIES = 50
-MAX_ALIKE_NAMED = 5
 
 
 def print_report(report: Report, console: Console, *, quiet: bool = False, fail_on: str = "error") -> None:
@@ -155,10 +154,7 @@ def findings_view(report: Report) -> Any:
             if f.reproduce:
                 parts.append(Text(f"      $ {f.reproduce}", style="dim cyan", overflow="fold"))
             if others:
-                named = ", ".join(o.path for o in others[:MAX_ALIKE_NAMED])
-                rest = f" and {len(others) - MAX_ALIKE_NAMED} more" if len(others) > MAX_ALIKE_NAMED else ""
-                parts.append(Text(f"      the same on {_n(len(others), 'more path')}: {named}{rest} (the JSON report "
-                                  "has each with its request)", style="dim"))
+                parts.append(Text(f"      {alike_text(others)} (the JSON report has each with its request)", style="dim"))
         if len(entries) > MAX_ENTRIES:
             hidden = sum(1 + len(others) for _, others in entries[MAX_ENTRIES:])
             parts.append(Text(f"  … and {hidden} more (see the JSON report)", style="dim"))
@@ -169,23 +165,6 @@ def findings_view(report: Report) -> Any:
             parts.append(Text(f"  more: conform405 explain {rule_id}", style="dim"))
         parts.append(Text(""))
     return Group(*parts)
-
-
-def alike_groups(items: list, new: set[str] | None = None) -> list[tuple[Any, list]]:
-    """A rule's findings as terminal entries: ``(finding, the later findings that say the same of other paths)``.
-    Alike: the same method, message, severity and confidence, an answer of the same status, carried over from the
-    same path or sent (and new under a baseline, or not). A server's parser that refuses a made-up method with 400
-    says so on every path: one entry naming the paths, not one entry per path."""
-    groups: dict[tuple, tuple[Any, list]] = {}
-    for f in items:
-        status = (f.evidence.get("response") or {}).get("status")
-        key = (f.method, f.message, f.severity, f.confidence, status, f.inferred_from,
-               new is not None and f.fingerprint in new)
-        if key in groups:
-            groups[key][1].append(f)
-        else:
-            groups[key] = (f, [])
-    return list(groups.values())
 
 
 def stack_fix_lines(items: list) -> list[Text]:
