@@ -16,6 +16,15 @@ rm -f "$RW/$OUT.json" "$RW/$OUT.rc" "$RW/$OUT.side-effects.txt" "$RW/$OUT.out" "
 
 log() { printf '[realworld:%s] %s\n' "$NAME" "$*" >&2; }
 
+# rw_no_writes WHY: end the launcher, noting WHY, when the run would send writes (RW_ALLOW_WRITES, --allow-writes):
+# for a server whose declared writes make it connect out (summary.py prints "skipped: WHY")
+rw_no_writes() {
+  if [ -n "${RW_ALLOW_WRITES:-}" ] || case " ${RW_ARGS:-} " in *" --allow-writes "*) true ;; *) false ;; esac; then
+    log "not run with --allow-writes: $1"; echo "not run with --allow-writes: $1" >"$RW/$OUT.skipped"
+    exit 0
+  fi
+}
+
 # rw_venv PKG...  -> $RW/$NAME/venv (or $RW/$RW_VENV/venv, to share one) with exactly these pinned
 # requirements (reinstalled when they change)
 rw_venv() {

@@ -8,11 +8,7 @@
 # server then connects to (generated URLs).
 NAME=label_studio
 . "$(dirname "$0")/common.sh"
-if [ -n "${RW_ALLOW_WRITES:-}" ] || case " ${RW_ARGS:-} " in *" --allow-writes "*) true ;; *) false ;; esac; then
-  why="not run with --allow-writes: its webhooks, ML backends and storages would make it connect to generated URLs"
-  log "$why"; echo "$why" >"$RW/$OUT.skipped"
-  exit 0
-fi
+rw_no_writes "its webhooks, ML backends and storages would make it connect to generated URLs"
 rw_venv 'label-studio==1.23.2'
 
 d="$RW/$NAME"
