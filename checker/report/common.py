@@ -41,7 +41,7 @@ def carried_text(f: Finding) -> str | None:
 
 
 def alike_groups(items: list[Finding], new: set[str] | None = None) -> list[tuple[Finding, list[Finding]]]:
-    """A rule's findings as terminal entries: ``(finding, the later findings that say the same of other paths)``.
+    """A rule's findings as report entries: ``(finding, the later findings that say the same of other paths)``.
     Alike: the same method, message, severity and confidence, an answer of the same status, carried over from the
     same path or sent (and new under a baseline, or not). A server's parser that refuses a made-up method with 400
     says so on every path: one entry naming the paths, not one entry per path (the terminal and Markdown reports;
