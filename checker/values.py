@@ -86,11 +86,17 @@ def draw_call(plan: Any, seed: int) -> tuple[Callable[..., Any], tuple[Any, ...]
     """The call that draws the run's values, for the command's second process (checker/worker.py) to make
     while the rest of the set-up goes on: ``(drawn, (todo, seed, examples))``, or None with nothing to draw.
     The run's :class:`ValueSource` takes its result only if it asks for exactly this list."""
-    source = ValueSource(plan.spec, seed=seed, examples=plan.options.examples)
-    items = plan_items(plan)
+    return draw_call_for(plan.spec, plan_items(plan), seed, plan.options.examples)
+
+
+def draw_call_for(spec: Spec, items: list[PathItem], seed: int, examples: int
+                  ) -> tuple[Callable[..., Any], tuple[Any, ...]] | None:
+    """:func:`draw_call` for the path items a plan of ``spec`` will hold, known before the plan is made (a
+    selection of every path: the document's own items, in its order)."""
+    source = ValueSource(spec, seed=seed, examples=examples)
     todo = source._todo(items, True)
-    _made[:] = [(plan.spec, tuple(map(id, items)), todo)]
-    return (drawn, (todo, seed, plan.options.examples)) if todo else None
+    _made[:] = [(spec, tuple(map(id, items)), todo)]
+    return (drawn, (todo, seed, examples)) if todo else None
 
 
 def drawn(todo: list[tuple[str, dict[str, Any] | None, bool | str]], seed: int,

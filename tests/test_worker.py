@@ -270,3 +270,32 @@ def test_the_run_takes_the_list_made_for_the_worker_only_for_the_same_items(tmp_
     other = build_plan(api.load(str(spec)), PlanOptions(base_url="http://127.0.0.1:9"))
     assert ValueSource(other.spec)._made_for(plan_items(other)) is None  # another spec object
     assert made == ValueSource(plan.spec)._todo(items, True)
+
+
+def test_the_values_sent_before_the_plan_are_the_plans_own(tmp_path, monkeypatch):
+    # the command sends the drawing as soon as the document is loaded when the plan will hold every path of it:
+    # that call must be the one the plan's ValueSource asks for, or its answer is wasted (and drawn again here)
+    from checker import api, cli
+    from checker.plan import PlanOptions, build_plan
+    from checker.values import draw_call, draw_call_for
+
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(SPEC))
+    # every document the project ships or tests with: Swagger 2.0 to 3.2, odd path keys, several files
+    documents = [spec, *(ROOT / "specs").glob("*.yaml"), *(ROOT / "tests" / "servers").glob("*.yaml"),
+                 *(ROOT / "tests" / "specs").glob("v*.*"), ROOT / "tests" / "specs" / "multifile" / "main.yaml"]
+    for document in documents:
+        loaded = api.load(str(document))
+        for examples in (1, 2):
+            ahead = draw_call_for(loaded, list(loaded.paths), 3, examples)
+            planned = draw_call(build_plan(loaded, PlanOptions(base_url="http://127.0.0.1:9", examples=examples)), 3)
+            assert (ahead and ahead[1]) == (planned and planned[1]), document
+
+    sent: list = []
+    monkeypatch.setattr(worker, "waiting", lambda: True)
+    monkeypatch.setattr(worker, "send", lambda *calls, meanwhile=None: sent.append(calls) or True)
+    loaded = api.load(str(spec))
+    for include, exclude, early in (([], [], True), (["/items/*"], [], False), ([], ["/broken/*"], False)):
+        sent.clear()
+        cli._draw_ahead_of_plan(loaded, cli._Args({"include_path": include, "exclude_path": exclude, "seed": 0, "examples": 1}))
+        assert bool(sent) is early  # a selection waits for the plan: its items are not the document's

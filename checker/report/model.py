@@ -203,11 +203,15 @@ def spec_locations(plan: Any, findings: list[Finding], cwd: str | None = None) -
 def locations_call(plan: Any) -> tuple[Any, tuple[Any, ...]] | None:
     """The look-ups :func:`spec_locations` may make, of every path and operation of the plan in the root
     document, as one call for the command's second process (checker/worker.py) to make while the run probes."""
-    spec = plan.spec
+    return locations_call_for(plan.spec, [pp.item for pp in plan.paths])
+
+
+def locations_call_for(spec: Any, items: Any) -> tuple[Any, tuple[Any, ...]] | None:
+    """:func:`locations_call` for these path items of ``spec`` (a plan's, or the document's before its plan)."""
     pointers: dict[str, None] = {}
-    for pp in plan.paths:
-        pointers[pp.item.pointer] = None
-        for op in pp.item.operations.values():
+    for item in items:
+        pointers[item.pointer] = None
+        for op in item.operations.values():
             if (op.source or spec.uri) == spec.uri:
                 pointers[op.pointer] = None
     return spec.positions_call(tuple(pointers)) if pointers else None
