@@ -16,6 +16,9 @@ EXPECTED = {
     ("/api/notes/{id}/", "OPTIONS"): {"options-mismatch"},
     **{("/legacy/", m): {"wrong-status-for-undeclared-method"} for m in ("PUT", "PATCH", "DELETE")},
     ("/legacy/", "HEAD"): {"head-not-supported"},
+    ("/api/orgs/", "POST"): {"wrong-status-for-undeclared-method"},
+    **{("/api/orgs/", m): {"allow-mismatch"} for m in ("PUT", "PATCH", "DELETE", "TRACE")},
+    ("/api/orgs/", "OPTIONS"): {"options-mismatch"},
 }
 
 INCONCLUSIVE = {
@@ -37,6 +40,10 @@ def test_django_rest_framework_drift():
     assert csrf["evidence"]["seen_on"] == ["PUT", "PATCH", "DELETE"]  # one finding: one middleware refuses them all
     assert "CSRF" in cells[("/legacy/", "POST")]["reason"]
     assert cells[("/private/", "GET")]["status"] == 401 and cells[("/staff/", "POST")]["status"] == 403
+    # a 403 whose own Allow lists the method: a handler serves it and a permission check refused it (not CSRF)
+    routed = next(f for f in report["findings"] if f["path"] == "/api/orgs/" and f["rule"] == "wrong-status-for-undeclared-method")
+    assert routed["evidence"]["seen_on"] == ["POST"] and routed["evidence"]["response"]["status"] == 403
+    assert "Allow lists POST" in routed["message"] and "CSRF" not in routed["message"]
 
 
 def test_django_head_bodies_are_one_finding_not_a_network_failure():

@@ -94,8 +94,33 @@ def check(ctx: PathContext) -> Iterator[Finding]:
     # (URL, status), seen_on listing the methods, as allow-mismatch does. No method of its own, so the
     # fingerprint (path, status) stays the same whichever of the methods are refused that way on a given run.
     for first, message, facts, methods in wrong.values():
+        if facts == {"status": 403} and (listed := _listed_by_server(ctx, first, methods)):
+            message = _routed_but_forbidden(methods, listed)
         yield finding(WRONG_STATUS, ctx, first, message.replace("{methods}", ", ".join(methods)), method=None, facts=facts,
                       extra={"seen_on": methods})
+
+
+def _listed_by_server(ctx: PathContext, obs, methods: list[str]) -> list[str]:
+    """Those of ``methods`` the server itself names as allowed on ``obs``'s URL: in the Allow of that answer, of a
+    405 or of a successful OPTIONS there (Django REST framework sends Allow with every answer, its 403s too)."""
+    listed: set[str] = set()
+    for o in (obs, *_same_url(ctx, obs)):
+        if o.final is not None and (o is obs or o.status == 405 or o.method == "OPTIONS" and is_success(o.status)):
+            tokens, _ = parse_allow(o.final.header("allow") or "")
+            listed.update(t.upper() for t in tokens)
+    return [m for m in methods if m in listed]
+
+
+def _routed_but_forbidden(methods: list[str], listed: list[str]) -> str:
+    """The 403 message when the server's own Allow lists (some of) the methods: a handler exists for them and an
+    access check refused the request -- not the CSRF middleware or gateway rule a bare 403 suggests."""
+    named = ", ".join(listed)
+    if len(listed) == len(methods):
+        return (f"undeclared {{methods}} answered 403 instead of 405, and the server's Allow lists {named}: a handler "
+                f"serves {named} here and an access check refused the request (the document omits the operation, "
+                "or the route should not take the method)")
+    return (f"undeclared {{methods}} answered 403 instead of 405; the server's Allow lists {named}: a handler serves "
+            f"{named} here and an access check refused it (the others: CSRF middleware or a gateway deny rule?)")
 
 
 def overlapping_route(ctx: PathContext, method: str) -> str | None:

@@ -23,6 +23,9 @@ and TRACE with 405 and `Allow: GET, POST`.
 | /legacy/            | require_http_methods refuses HEAD although GET works               | head-not-supported (HEAD)                            |
 | /private/           | BasicAuthentication + IsAuthenticated: 401 to every method         | none: all inconclusive (an auth wall)                |
 | /staff/             | SessionAuthentication + IsAuthenticated: 403 to every method       | none: all inconclusive (an auth wall)                |
+| /api/orgs/          | the spec declares GET; the view also has post(), which a permission | wrong-status-for-undeclared-method (POST, its 403's  |
+|                     | class refuses (403, with `Allow: GET, POST, HEAD, OPTIONS`)        | Allow lists POST); allow-mismatch (PUT PATCH DELETE  |
+|                     |                                                                    | TRACE: their 405s list POST); options-mismatch       |
 """
 
 from __future__ import annotations
@@ -110,6 +113,21 @@ class StaffView(APIView):
         return Response({"staff": 2})
 
 
+class NoCreating(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return request.method != "POST"  # as an admin-only create: everyone else is refused, before the handler
+
+
+class OrgsView(APIView):
+    permission_classes = [NoCreating]
+
+    def get(self, request):
+        return Response([{"id": 1}])
+
+    def post(self, request):  # the spec does not declare it: routed, refused by the permission check
+        return Response({"id": 2}, status=201)
+
+
 @require_http_methods(["GET", "POST"])
 def legacy(request):
     if request.method == "POST":
@@ -125,6 +143,7 @@ urlpatterns = [
     path("legacy/", legacy),
     path("private/", PrivateView.as_view()),
     path("staff/", StaffView.as_view()),
+    path("api/orgs/", OrgsView.as_view()),
     *router.urls,
 ]
 
