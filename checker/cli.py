@@ -547,7 +547,10 @@ def _draw_ahead_of_plan(loaded, args: _Args) -> None:
     document, which the first request would otherwise wait for). A selection waits for the plan."""
     if args.include_path or args.exclude_path:
         return
-    _draw_ahead_for(loaded, list(loaded.paths), args.seed, args.examples)
+    try:
+        _draw_ahead_for(loaded, list(loaded.paths), args.seed, args.examples)
+    except Exception:  # noqa: BLE001 - only ever a head start: the plan's own _draw_ahead does it, or says what is wrong
+        pass
 
 
 def _draw_ahead_for(spec, items: list, seed: int, examples: int) -> None:
