@@ -26,6 +26,7 @@ INCONCLUSIVE = {
     ("/legacy/", "POST"),
     *{("/private/", m) for m in _ALL},
     *{("/staff/", m) for m in _ALL},
+    ("/api/reset/", "POST"),
 }
 
 
@@ -44,6 +45,9 @@ def test_django_rest_framework_drift():
     routed = next(f for f in report["findings"] if f["path"] == "/api/orgs/" and f["rule"] == "wrong-status-for-undeclared-method")
     assert routed["evidence"]["seen_on"] == ["POST"] and routed["evidence"]["response"]["status"] == 403
     assert "Allow lists POST" in routed["message"] and "CSRF" not in routed["message"]
+    # each access wall says which: GET refused too (/staff/), or the only declared method refused (/api/reset/)
+    assert "on GET too" in cells[("/staff/", "POST")]["reason"]
+    assert "every declared method of the path (POST)" in cells[("/api/reset/", "POST")]["reason"]
 
 
 def test_django_head_bodies_are_one_finding_not_a_network_failure():

@@ -232,13 +232,19 @@ def _csrf(obs) -> bool:
     return final is not None and final.status == 403 and b"csrf" in final.body.lower()
 
 
-def _auth_wall(ctx: PathContext, obs) -> bool:
-    """401/403 here say nothing about methods: GET on the URL is refused too, the answer asks for
-    credentials, or every declared method of the path is refused with 401/403."""
-    if ctx.auth_wall(obs) or obs.final.has_header("www-authenticate"):
-        return True
+def _auth_wall(ctx: PathContext, obs) -> str | None:
+    """Why 401/403 here say nothing about methods, as an inconclusive cell's reason, or None: GET on the URL is
+    refused too, the answer asks for credentials, or every declared method of the path is refused with 401/403."""
+    if ctx.auth_wall(obs):
+        return f"{obs.status} on GET too: an authorization wall, not a method problem"
+    if obs.final.has_header("www-authenticate"):
+        return f"{obs.status} asking for credentials (WWW-Authenticate): an authorization wall, not a method problem"
     declared = [o for m in ctx.declared for o in ctx.probes.get(m, ()) if o.status is not None]
-    return bool(declared) and all(o.status in (401, 403) for o in declared)
+    if declared and all(o.status in (401, 403) for o in declared):
+        methods = sorted({o.method for o in declared})
+        return (f"every declared method of the path ({', '.join(methods)}) is refused with 401/403: access or "
+                "configuration, not a method problem")
+    return None
 
 
 def _declared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
@@ -275,8 +281,8 @@ def _declared(ctx: PathContext, obs, status: int) -> Iterator[Finding]:
     elif status == 403:
         if _csrf(obs):
             ctx.mark_inconclusive(obs, "403 from CSRF protection: the probe carries no CSRF token, so the method cannot be judged")
-        elif _auth_wall(ctx, obs):
-            ctx.mark_inconclusive(obs, "403 on GET too: an authorization wall, not a method problem")
+        elif (wall := _auth_wall(ctx, obs)) is not None:
+            ctx.mark_inconclusive(obs, wall)
         else:
             get = ctx.get_on_same_url(obs)
             why = ("GET on the same URL is allowed" if get is not None and is_success(get.status)
@@ -325,8 +331,8 @@ def _undeclared(ctx: PathContext, obs, status: int, wrong: dict[tuple, list]) ->
         if _csrf(obs):
             _wrong(wrong, obs, 403, "undeclared {methods} answered 403 from CSRF protection instead of 405 (the CSRF check runs "
                    "before the method is refused)", cause="csrf")
-        elif _auth_wall(ctx, obs):
-            ctx.mark_inconclusive(obs, "403 on GET too: an authorization wall, not a method problem")
+        elif (wall := _auth_wall(ctx, obs)) is not None:
+            ctx.mark_inconclusive(obs, wall)
         else:
             _wrong(wrong, obs, 403, "undeclared {methods} answered 403 instead of 405 (CSRF middleware or a gateway deny rule?)")
         return

@@ -26,6 +26,7 @@ and TRACE with 405 and `Allow: GET, POST`.
 | /api/orgs/          | the spec declares GET; the view also has post(), which a permission | wrong-status-for-undeclared-method (POST, its 403's  |
 |                     | class refuses (403, with `Allow: GET, POST, HEAD, OPTIONS`)        | Allow lists POST); allow-mismatch (PUT PATCH DELETE  |
 |                     |                                                                    | TRACE: their 405s list POST); options-mismatch       |
+| /api/reset/         | an action endpoint (POST only) that the permission class refuses   | none: POST inconclusive (every declared method 403)  |
 """
 
 from __future__ import annotations
@@ -128,6 +129,13 @@ class OrgsView(APIView):
         return Response({"id": 2}, status=201)
 
 
+class ResetView(APIView):  # as Chroma's /api/v2/reset with ALLOW_RESET off: routed, refused by configuration
+    permission_classes = [NoCreating]
+
+    def post(self, request):
+        return Response(status=204)
+
+
 @require_http_methods(["GET", "POST"])
 def legacy(request):
     if request.method == "POST":
@@ -144,6 +152,7 @@ urlpatterns = [
     path("private/", PrivateView.as_view()),
     path("staff/", StaffView.as_view()),
     path("api/orgs/", OrgsView.as_view()),
+    path("api/reset/", ResetView.as_view()),
     *router.urls,
 ]
 
