@@ -7,6 +7,7 @@ configured severity overrides and ignore list, and gives each cell its verdict.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -89,7 +90,39 @@ def judge(plan: Plan, observations: list[Observation], options: JudgeOptions | N
         findings.extend(done[0])
         ignored.extend(done[1])
         matrix.extend(done[2])
-    return Judgement(findings, ignored, matrix)
+    return Judgement(fold_server_level(findings), ignored, matrix)
+
+
+_SAME_ON = re.compile(r" \(the same answer on \d+ paths\)$")
+
+
+def fold_server_level(findings: list[Finding]) -> list[Finding]:
+    """``findings`` with every server-level finding (:data:`~checker.rules.base.SERVER_SCOPE`: an answer given
+    before any route is looked up) seen on several paths made one: the first, in its place (the first path in plan
+    order, whether adaptive probing asked it or carried a sampled path's answer over to it, so the finding is the
+    same in both modes), its evidence naming every path it was seen on (``paths``) and those whose own request
+    showed it (``probed``). A server's HTTP parser answers a made-up method the same
+    on each of 811 paths: one fact about the server, one finding. Folding folded findings (the shards' reports,
+    checker/merge.py) joins their paths."""
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.server_level:
+            groups.setdefault(f.fingerprint, []).append(f)
+    if not groups:
+        return findings
+    folded: dict[int, Finding] = {}
+    for same in groups.values():
+        paths: dict[str, None] = {}
+        probed: dict[str, None] = {}
+        for f in same:
+            seen = f.evidence.get("paths")
+            paths.update(dict.fromkeys(seen if isinstance(seen, list) else [f.path]))
+            asked = f.evidence.get("probed") if isinstance(seen, list) else ([] if f.inferred_from else [f.path])
+            probed.update(dict.fromkeys(asked or ()))
+        first = same[0]  # the first path in plan order: the same in every mode (its answer may be carried over)
+        message = _SAME_ON.sub("", first.message) + (f" (the same answer on {len(paths)} paths)" if len(paths) > 1 else "")
+        folded[id(first)] = replace(first, message=message, evidence={**first.evidence, "paths": list(paths), "probed": list(probed)})
+    return [folded.get(id(f), f) for f in findings if not f.server_level or id(f) in folded]
 
 
 def judge_one(pp, obs_list: list[Observation], options: JudgeOptions) -> PathJudgement:

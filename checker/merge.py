@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .judge import fold_server_level
 from .report import Report
 from .rules.base import Finding
 
@@ -30,10 +31,15 @@ class StoredFinding(Finding):
     """A finding read back from a JSON report: its fingerprint is the one the run computed."""
 
     stored_fingerprint: str = ""
+    stored_scope: str = ""  #: "server" for a server-level finding (its facts are not in the report)
 
     @property
     def fingerprint(self) -> str:  # type: ignore[override]
         return self.stored_fingerprint or super().fingerprint
+
+    @property
+    def server_level(self) -> bool:  # type: ignore[override]
+        return self.stored_scope == "server" or super().server_level
 
 
 def _finding(d: dict[str, Any], where: str) -> Finding:
@@ -41,7 +47,7 @@ def _finding(d: dict[str, Any], where: str) -> Finding:
         raise UsageError("a finding lacks rule, severity or path", where)
     kwargs = {k: v for k, v in d.items() if k in _FINDING_FIELDS and k != "facts"}
     kwargs.setdefault("message", "")
-    return StoredFinding(**kwargs, stored_fingerprint=str(d.get("fingerprint") or ""))
+    return StoredFinding(**kwargs, stored_fingerprint=str(d.get("fingerprint") or ""), stored_scope=str(d.get("scope") or ""))
 
 
 def read_report(path: str) -> dict[str, Any]:
@@ -130,7 +136,8 @@ def merge(paths: list[str]) -> Report:
         tool=first.get("tool", {"name": "conform405"}),
         spec=first.get("spec", {}),
         target=target,
-        findings=[f for _, _, f in sorted(findings, key=lambda t: t[:2])],
+        # each shard folded its paths' server-level findings into one: the run's is one too, naming them all
+        findings=fold_server_level([f for _, _, f in sorted(findings, key=lambda t: t[:2])]),
         matrix=[r for _, _, r in sorted(matrix, key=lambda t: t[:2])],
         ignored=[i for _, _, i in sorted(ignored, key=lambda t: t[:2])],
         started=min((d.get("started") or "" for _, d in docs), default=""),

@@ -157,32 +157,37 @@ def test_the_cli_says_what_was_inferred_and_exhaustive_asks_every_path(tmp_path)
 
 def test_a_parser_refusal_is_carried_over_with_the_same_findings_as_exhaustive(tmp_path):
     """uvicorn's httptools parser answers a made-up method 400 before the application sees it, on every path and
-    on a path no route serves alike: the sample's answer is carried over to the other paths, judged there, and
-    each carried finding says where its answer came from -- the findings are exhaustive's, for fewer requests."""
+    on a path no route serves alike: the sample's answer is carried over to the other paths and judged there; the
+    answer is the server's, not a path's, so it is one finding naming every path, the ones asked and the ones
+    inferred -- the same finding as exhaustive's, for fewer requests."""
     pytest.importorskip("httptools")
     default = run(tmp_path, app(), exhaustive=False, http="httptools")
     exhaustive = run(tmp_path, app(), exhaustive=True, http="httptools")
     assert verdicts(default) == verdicts(exhaustive)
-    wrong = [f for f in default.findings if f.rule == "unknown-method-wrong-status"]
-    assert len(wrong) == len(spec(("api", "legacy"))["paths"])  # every path: the parser refuses it everywhere
+    every = list(spec(("api", "legacy"))["paths"])
     q = default.sampling["questions"]["unknown_method"]
     assert q["carried"] and not q["extended"]
     assert [c["status"] for c in q["unrouted"]] == [400]
-    carried = {f.path: f for f in wrong if f.inferred_from}
-    assert set(carried) == set(q["carried"])
-    for path, f in carried.items():
-        assert f.inferred_from in q["sampled"] and f.inferred_from != path
-        assert f.evidence["response"]["status"] == 400
-        sent_to = urlsplit(f.evidence["request"]["url"]).path  # this path's own request, the sample's answer
-        assert re.fullmatch(re.sub(r"\\\{[^/]*\\\}", "[^/]+", re.escape(path)), sent_to), (path, sent_to)
-        assert f.reproduce and f.evidence["request"]["url"] in f.reproduce
-    assert not any(f.inferred_from for f in exhaustive.findings)
-    assert default.requests_sent < exhaustive.requests_sent - len(carried)  # none of them was sent
+    [wrong] = [f for f in default.findings if f.rule == "unknown-method-wrong-status"]
+    [each] = [f for f in exhaustive.findings if f.rule == "unknown-method-wrong-status"]
+    assert wrong.fingerprint == each.fingerprint and wrong.server_level
+    assert sorted(wrong.evidence["paths"]) == sorted(each.evidence["paths"]) == sorted(every)  # the parser, everywhere
+    assert sorted(wrong.evidence["probed"]) == sorted(q["sampled"]) and set(q["carried"]).isdisjoint(wrong.evidence["probed"])
+    assert sorted(each.evidence["probed"]) == sorted(every)
+    # the finding stands on the first path in both modes; its evidence and curl line are that path's own request,
+    # with the answer its own (exhaustive) or the sample's, carried over (adaptive: inferred_from says whose)
+    assert wrong.path == each.path == every[0] and wrong.message == each.message and not each.inferred_from
+    assert (wrong.inferred_from in q["sampled"]) if wrong.path in q["carried"] else not wrong.inferred_from
+    assert wrong.evidence["response"]["status"] == 400
+    sent_to = urlsplit(wrong.evidence["request"]["url"]).path
+    assert re.fullmatch(re.sub(r"\\\{[^/]*\\\}", "[^/]+", re.escape(wrong.path)), sent_to), (wrong.path, sent_to)
+    assert wrong.reproduce and wrong.evidence["request"]["url"] in wrong.reproduce
+    assert default.requests_sent < exhaustive.requests_sent - len(q["carried"])  # none of those was sent
     # the audit of state-changing requests lists what was sent -- the sample's and the path no route serves --
     # and nothing carried over
     tokens = [w for w in default.writes_sent if w["basis"] == "unknown method token"]
     assert sorted(w["path"] for w in tokens) == sorted(q["sampled"] + ["/c405-no-such-route"])
-    # every format says which findings were inferred; the JSON report stays valid against its schema
+    # every format names the paths and says which were inferred; the JSON report stays valid against its schema
     import jsonschema
 
     from rich.console import Console
@@ -193,33 +198,17 @@ def test_a_parser_refusal_is_carried_over_with_the_same_findings_as_exhaustive(t
     doc = json.loads(render(default, "json"))
     schema = json.loads((Path(__file__).resolve().parents[1] / "checker/report/report.schema.json").read_text())
     jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
-    assert {f["path"] for f in doc["findings"] if f.get("inferred_from")} == set(carried)
-    assert {p for f in json.loads(render(default, "sarif"))["runs"][0]["results"]
-            if (p := f["properties"]["path"]) and "inferredFrom" in f["properties"]} == set(carried)
+    [stored] = [f for f in doc["findings"] if f["rule"] == "unknown-method-wrong-status"]
+    assert stored["scope"] == "server" and stored["evidence"]["paths"] == wrong.evidence["paths"]
+    [result] = [r for r in json.loads(render(default, "sarif"))["runs"][0]["results"] if r["ruleId"] == "unknown-method-wrong-status"]
+    assert result["properties"]["paths"] == wrong.evidence["paths"] and result["properties"]["probed"] == wrong.evidence["probed"]
+    inferred = f"the other {len(q['carried'])} inferred"
     console = Console(record=True, width=400, file=io.StringIO())
     print_report(default, console)
-    for text in (render(default, "junit"), render(default, "markdown"), render(default, "html"), console.export_text()):
-        assert "not sent to this path" in text
-    assert "not sent to this path" not in render(exhaustive, "markdown")
-    # the terminal shows the parser's one refusal once per source, naming the other paths, not once per path: one
-    # entry for the sampled paths, one per sampled path whose answer was carried over; every path named once
-    from checker.report.common import MAX_ALIKE_NAMED
-
-    for report in (default, exhaustive):
-        console = Console(record=True, width=2000, file=io.StringIO())
-        print_report(report, console)
-        lines = console.export_text().splitlines()
-        entries = [line for line in lines if line.startswith("  C405UNKNOWN ")]
-        alike = [line for line in lines if line.strip().startswith("the same on ")]
-        sources = {f.inferred_from for f in report.findings if f.rule == "unknown-method-wrong-status"}
-        assert len(entries) == len(sources) and len(alike) <= len(entries), entries
-        named = [p for line in alike for p in re.findall(r"(/[^\s,]+)", line.split(":", 1)[1])]
-        counted = sum(int(re.search(r"the same on (\d+) more path", line).group(1)) for line in alike)
-        assert len(entries) + counted == len(wrong)  # every finding is an entry or counted under one
-        assert len(named) == len(set(named)) and len(named) <= MAX_ALIKE_NAMED * len(alike)
-    # Markdown (a pull request's comment): one row per entry too, naming the paths alike
-    rows = [line for line in render(default, "markdown").splitlines() if line.startswith("| ") and "`unknown-method-wrong-status`" in line]
-    assert len(rows) == len({f.inferred_from for f in wrong}) and all("the same on" in row for row in rows if "more path" in row)
+    for text in (render(default, "junit"), render(default, "markdown"), render(default, "html"), console.export_text(),
+                 result["message"]["text"]):
+        assert f"seen on {len(every)} paths" in text and inferred in text
+    assert "each asked" in render(exhaustive, "markdown") and "inferred" not in render(exhaustive, "markdown")
 
 
 def test_a_path_no_route_serves_that_the_configuration_denies_is_not_asked(tmp_path):
@@ -234,8 +223,9 @@ def test_a_path_no_route_serves_that_the_configuration_denies_is_not_asked(tmp_p
     assert "unrouted" not in q and not q["carried"] and q["extended"]
     assert not any(f.inferred_from for f in report.findings)
     assert not any(w["path"] == "/c405-no-such-route" for w in report.writes_sent)
-    wrong = {f.path for f in report.findings if f.rule == "unknown-method-wrong-status"}
-    assert wrong == set(spec(("api", "legacy"))["paths"])  # each from its own request
+    [wrong] = [f for f in report.findings if f.rule == "unknown-method-wrong-status"]
+    every = set(spec(("api", "legacy"))["paths"])
+    assert set(wrong.evidence["paths"]) == set(wrong.evidence["probed"]) == every  # each from its own request
 
 
 class RoutedRefusal:

@@ -33,7 +33,16 @@ def rows_of(report: Report) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def carried_text(f: Finding) -> str | None:
-    """How a finding made from a carried-over answer says so (checker/adaptive.py), or None."""
+    """How a finding made from a carried-over answer says so (checker/adaptive.py), and the paths a server-level
+    finding was seen on, asked or inferred (checker/judge.py, ``fold_server_level``); or None."""
+    paths = f.evidence.get("paths")
+    if isinstance(paths, list) and len(paths) > 1:
+        probed = f.evidence.get("probed") or []
+        named = ", ".join(paths[:MAX_ALIKE_NAMED]) + (f" and {len(paths) - MAX_ALIKE_NAMED} more" if len(paths) > MAX_ALIKE_NAMED else "")
+        how = ("each asked" if len(probed) >= len(paths) else
+               f"asked of {len(probed)}, the other {len(paths) - len(probed)} inferred: the server answers before routing, "
+               "--exhaustive asks each")
+        return f"seen on {len(paths)} paths, {how}: {named}"
     if not f.inferred_from:
         return None
     return (f"inferred: the answer {f.inferred_from} got, carried over (the server answers before routing); "

@@ -164,7 +164,7 @@ def _finding(report: Report, f: Finding, anchor: str) -> str:
             + (' <span class="badge new">NEW</span>' if new else "")
             + f'<span class="where">{e(where)}</span>{e(f.message)} <span class="badge rule">{e(f.rule)}</span>'
             + (' <span class="muted">(low confidence)</span>' if f.confidence == "low" else "")
-            + (f' <span class="muted">({e(carried_text(f))})</span>' if f.inferred_from else "") + "</summary>")
+            + (f' <span class="muted">({e(carried)})</span>' if (carried := carried_text(f)) else "") + "</summary>")
     body = ['<div class="body">']
     rule = RULES.get(f.rule)
     if rule:

@@ -64,8 +64,8 @@ def render(report: Report) -> str:
                     continue
                 known = " (in the baseline)" if new(f) is False else ""
                 out_lines.append(f"{f.severity}{known}: {f.rule}: {f.message}")
-                if f.inferred_from:
-                    out_lines.append(f"  ({carried_text(f)})")
+                if (carried := carried_text(f)) is not None:
+                    out_lines.append(f"  ({carried})")
                 if f.reproduce:
                     out_lines.append(f"  $ {f.reproduce}")
             for f, reason in report.ignored:
@@ -100,8 +100,8 @@ def _cell_line(cell: dict[str, Any]) -> str:
 
 def _details(f: Finding) -> str:
     lines = [f"{f.rule} ({f.severity}): {f.message}"]
-    if f.inferred_from:
-        lines.append(str(carried_text(f)))
+    if (carried := carried_text(f)) is not None:
+        lines.append(carried)
     resp = f.evidence.get("response") or {}
     if "status" in resp:
         hdrs = resp.get("headers") or {}

@@ -92,8 +92,8 @@ def _rule(rule_id: str) -> dict[str, Any]:
 def _result(report: Report, f: Finding, index: dict[str, int], ignore_reason: str | None) -> dict[str, Any]:
     where = "the path" if not f.method else f"{f.method}"
     text = f"{f.method + ' ' if f.method else ''}{f.path}: {f.message}"
-    if f.inferred_from:
-        text += f" — {carried_text(f)}"
+    if (carried := carried_text(f)) is not None:
+        text += f" — {carried}"
     if f.reproduce:
         text += f" — reproduce: {f.reproduce}"
     if f.stack_fix:  # the fix in the recognised stack's own terms (checker/stacks/)
@@ -115,6 +115,9 @@ def _result(report: Report, f: Finding, index: dict[str, int], ignore_reason: st
         out["properties"]["stackFix"] = f.stack_fix
     if f.inferred_from:
         out["properties"]["inferredFrom"] = f.inferred_from
+    if f.server_level:  # one finding for the server: the paths it was seen on, and those asked
+        out["properties"]["paths"] = f.evidence.get("paths") or [f.path]
+        out["properties"]["probed"] = f.evidence.get("probed") or []
     loc = report.location_of(f)
     if loc and loc.get("file"):
         physical: dict[str, Any] = {"artifactLocation": {"uri": loc["file"]}}

@@ -143,8 +143,8 @@ def findings_view(report: Report) -> Any:
             line.append(f"  {f.message}")
             if f.confidence == "low":
                 line.append("  (low confidence)", style="dim")
-            if f.inferred_from:
-                line.append(f"  ({carried_text(f)})", style="dim")
+            if (carried := carried_text(f)) is not None:
+                line.append(f"  ({carried})", style="dim")
             parts.append(line)
             resp = f.evidence.get("response")
             if resp and "status" in resp:

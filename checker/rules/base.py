@@ -18,6 +18,10 @@ from ..observe import Exchange, Observation
 from ..plan import Cell, PathPlan
 
 SEVERITIES = ("error", "warning", "info")
+#: the fact that makes a finding one about the server, not a path: an answer given before any route is looked up
+#: (an HTTP parser's 400 to a made-up method). Its fingerprint leaves the path out, and the same finding on every
+#: path is folded into one (:func:`checker.judge.fold_server_level`), which names the paths
+SERVER_SCOPE = ("scope", '"server"')
 #: "Served": the request was routed to a handler that processed it (a 2xx, or a handler's own 4xx about the request).
 SERVED_4XX = frozenset({400, 409, 415, 422})
 
@@ -59,12 +63,19 @@ class Finding:
     #: sent to this path (``--exhaustive`` sends it); never part of the fingerprint
     inferred_from: str | None = None
 
+    @property
+    def server_level(self) -> bool:
+        """About the server, not its path (:data:`SERVER_SCOPE`): one finding for every path it was seen on."""
+        return SERVER_SCOPE in self.facts
+
     @functools.cached_property
     def fingerprint(self) -> str:
-        """Stable across runs: rule, path, method and facts (worked out once per finding: every format asks)."""
+        """Stable across runs: rule, path, method and facts (worked out once per finding: every format asks). A
+        server-level finding's leaves the path out: which path carries it may change, the finding does not."""
         import hashlib  # when a finding is reported, not at the start of every run
 
-        raw = json.dumps([self.rule, self.path, self.method, sorted(self.facts)], separators=(",", ":"))
+        path = "" if self.server_level else self.path
+        raw = json.dumps([self.rule, path, self.method, sorted(self.facts)], separators=(",", ":"))
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,6 +89,7 @@ class Finding:
             "reproduce": self.reproduce,
             "fingerprint": self.fingerprint,
             "confidence": self.confidence,
+            **({"scope": "server"} if self.server_level else {}),
             **({"stack": self.stack} if self.stack else {}),
             **({"stack_fix": self.stack_fix} if self.stack_fix else {}),
             **({"inferred_from": self.inferred_from} if self.inferred_from else {}),

@@ -35,7 +35,7 @@ WRONG = Rule(
         "methods (whose refusals the method rules judge), with 404 on an existing resource, 403 "
         "(while GET is allowed), 409/415/422 (a handler ran) or a 5xx other than 501 (warning); or with 400, typically from an HTTP parser "
         "that only accepts the methods it has a table for (uvicorn/httptools, aiohttp's server, Node's llhttp) "
-        "(info)."
+        "(info; an answer given before routing, so one finding for the server, naming every path that got it)."
     ),
     why=(
         "501 Not Implemented tells a client the server does not know the method at all; 405 with Allow tells it "
@@ -74,7 +74,8 @@ def check(ctx: PathContext) -> Iterator[Finding]:
                           method=m, facts={"status_class": "2xx"})
         elif status == 400:
             yield finding(WRONG, ctx, obs, f"the made-up method {m} answered 400 (an HTTP parser that knows only its own "
-                          "method table, most likely) instead of 501 Not Implemented", method=m, facts={"status": 400}, severity="info")
+                          "method table, most likely) instead of 501 Not Implemented", method=m, facts={"status": 400, "scope": "server"},
+                          severity="info")
         elif status == 404:
             if ctx.resource_exists(obs):
                 yield finding(WRONG, ctx, obs, f"the made-up method {m} answered 404 on an existing resource instead of 501 or 405",
