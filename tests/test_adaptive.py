@@ -207,8 +207,8 @@ def test_a_parser_refusal_is_carried_over_with_the_same_findings_as_exhaustive(t
     print_report(default, console)
     for text in (render(default, "junit"), render(default, "markdown"), render(default, "html"), console.export_text(),
                  result["message"]["text"]):
-        assert f"seen on {len(every)} paths" in text and inferred in text
-    assert "each asked" in render(exhaustive, "markdown") and "inferred" not in render(exhaustive, "markdown")
+        assert f"the same answer on {len(every)} paths" in text and inferred in text
+    assert "each path asked" in render(exhaustive, "markdown") and "inferred" not in render(exhaustive, "markdown")
 
 
 def test_a_path_no_route_serves_that_the_configuration_denies_is_not_asked(tmp_path):

@@ -39,10 +39,10 @@ def carried_text(f: Finding) -> str | None:
     if isinstance(paths, list) and len(paths) > 1:
         probed = f.evidence.get("probed") or []
         named = ", ".join(paths[:MAX_ALIKE_NAMED]) + (f" and {len(paths) - MAX_ALIKE_NAMED} more" if len(paths) > MAX_ALIKE_NAMED else "")
-        how = ("each asked" if len(probed) >= len(paths) else
-               f"asked of {len(probed)}, the other {len(paths) - len(probed)} inferred: the server answers before routing, "
-               "--exhaustive asks each")
-        return f"seen on {len(paths)} paths, {how}: {named}"
+        how = ("each path asked" if len(probed) >= len(paths) else
+               f"asked of {len(probed)} paths, the other {len(paths) - len(probed)} inferred: the server answers before "
+               "routing, --exhaustive asks each")
+        return f"{how}: {named}"
     if not f.inferred_from:
         return None
     return (f"inferred: the answer {f.inferred_from} got, carried over (the server answers before routing); "
