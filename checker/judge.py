@@ -104,10 +104,10 @@ def fold_server_level(findings: list[Finding]) -> list[Finding]:
     showed it (``probed``). A server's HTTP parser answers a made-up method the same
     on each of 811 paths: one fact about the server, one finding. Folding folded findings (the shards' reports,
     checker/merge.py) joins their paths."""
-    groups: dict[str, list[Finding]] = {}
+    groups: dict[Any, list[Finding]] = {}
     for f in findings:
-        if f.server_level:
-            groups.setdefault(f.fingerprint, []).append(f)
+        if f.server_level:  # the fingerprint's identity without hashing each (a report read back has no facts)
+            groups.setdefault((f.rule, f.method, f.facts) if f.facts else f.fingerprint, []).append(f)
     if not groups:
         return findings
     folded: dict[int, Finding] = {}
