@@ -17,7 +17,7 @@ from urllib.parse import urlparse, urlunparse
 from .errors import UsageError
 from .spec.model import DEFAULT_PROBE_METHODS, SAFE_METHODS, PathItem, Spec
 from .spec.paths import request_path, template_names
-from .writes import WriteRule, cell_policy, inert_schema, parse_rules
+from .writes import WriteRule, action_of, action_withheld, cell_policy, inert_schema, parse_rules
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,9 @@ class PathPlan:
     harmless: bool = True
     #: every path value of a state-changing probe is a generated id unlike a real one (nothing to change there)
     inert: bool = False
+    #: the path names an action on the session or the server (checker/writes.py ``action_of``) and the run sends it
+    #: nothing (no --allow-writes): why. Its cells are withheld and the families build it no probe
+    hands_off: str | None = None
 
     @property
     def sent_cells(self) -> tuple[Cell, ...]:
@@ -129,10 +132,12 @@ class Plan:
             "cells": sum(len(p.sent_cells) * n for p in self.paths),
             "controls": sum(n for p in self.paths if p.needs_control),
             "discovery": len({p.discovery_parent for p in self.paths if p.discovery_parent}),
-            "repeats": sum(getattr(opts, "repeats", 0) * n for p in self.paths if any(c.method == "GET" for c in p.cells)),
+            "repeats": sum(getattr(opts, "repeats", 0) * n for p in self.paths if any(c.method == "GET" for c in p.sent_cells)),
         }
         makers = factories()
         for pp in self.paths:
+            if pp.hands_off:  # a path naming an action: nothing at all
+                continue
             requests = {c.method: (pp.url, {}, None) for c in pp.sent_cells}
             ctx = ProbeContext(0, pp.url, pp.url, opts, requests, inert=pp.inert)
             for factory in makers:
@@ -226,19 +231,24 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
         declared = item.operations
         has_params = bool(template_names(item.template))
         inert, not_inert = _inert(item, values, options) if has_params else (False, "")
+        action = action_of(item.template)  # a path naming an action gets nothing, unless --allow-writes (not --read-only)
+        if action is not None and options.allow_writes and not options.read_only:
+            action = None
+        cell_allow = () if action is not None and options.read_only else allow
         cells = []
         for m in methods:
             implied = "GET" if m == "HEAD" and "HEAD" not in declared and "GET" in declared else None
             op = declared.get(m)
             policy = cell_policy(
                 m, m in declared, item.template, op.operation_id if op is not None else None, has_params, inert,
-                allow_writes=options.allow_writes, allow=allow, deny=deny, not_inert=not_inert)
+                allow_writes=options.allow_writes, allow=cell_allow, deny=deny, not_inert=not_inert, action=action)
             cells.append(Cell(item.template, m, m in declared, implied, url, policy.withheld, policy.redirect_probe,
                               policy.inert_only, policy.opened))
         writes = any(not c.safe and c.withheld is None for c in cells)
         needs_control = has_params and writes and "GET" in declared and "GET" in methods
         parent = _parent_collection(item, items) if options.discover and has_params else None
-        plans.append(PathPlan(item, tuple(cells), url, needs_control, parent, twins, overlaps, harmless, inert))
+        hands_off = action_withheld(action) if action is not None else None
+        plans.append(PathPlan(item, tuple(cells), url, needs_control, parent, twins, overlaps, harmless, inert, hands_off))
         if not options.base_url:
             for op in item.operations.values():
                 if op.servers and op.servers[0] != (item.servers[0] if item.servers else None):

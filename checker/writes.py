@@ -24,6 +24,12 @@ any path (it creates what does not exist), DELETE and PATCH on a path without pa
 
 Undeclared methods are sent as before (generated ids, no body): a server that serves one is the finding.
 
+A path whose last segment names an **action on the session or the server** (:data:`ACTIONS`: ``/logout``,
+``/auth/sign-out``, ``/shutdown``, ``/jobs/{id}/restart``, ...) gets no request at all, whatever its methods: a
+server may act there on any method, GET included -- Airflow's declared ``GET /api/v2/auth/logout`` revokes the
+very token a run authenticates with, so every later request of the run is refused -- and an undeclared method or
+a slash twin may reach the same handler. Its cells are withheld and the families send it no probe.
+
 ``--allow-writes`` (config ``allow-writes = true``) sends the withheld cells; ``[writes] allow`` sends the
 ones it lists without it, and ``[writes] deny`` never sends the ones it lists (even with
 ``--allow-writes``, and even those a default run would send). Entries: ``"METHOD /path-glob"``,
@@ -98,6 +104,26 @@ def first_match(rules: Iterable[WriteRule], method: str, template: str, operatio
     return next((r for r in rules if r.matches(method, template, operation_id)), None)
 
 
+#: The last path segments (lower case, without ``-``, ``_`` and ``.``) that name an action rather than a resource,
+#: and what a request reaching the handler may do: a run sends such a path nothing by default.
+ACTIONS: dict[str, str] = {
+    **dict.fromkeys(("logout", "logoff", "signout", "signoff"), "end the session the run authenticates with"),
+    **dict.fromkeys(("shutdown", "poweroff", "halt", "kill", "terminate", "stop"), "stop the server or what the path names"),
+    **dict.fromkeys(("reboot", "restart"), "restart the server or what the path names"),
+}
+
+
+def action_of(template: str) -> tuple[str, str] | None:
+    """``(segment, what a request may do)`` when the last segment of ``template`` names an action (:data:`ACTIONS`):
+    ``/api/v2/auth/logout``, ``/admin/shut-down``, ``/jobs/{id}/Restart``; None for a resource
+    (``/logouts``, ``/logout-events``, ``/{name}``)."""
+    segment = template.rstrip("/").rsplit("/", 1)[-1]
+    if "{" in segment:
+        return None
+    what = ACTIONS.get(segment.lower().replace("-", "").replace("_", "").replace(".", ""))
+    return (segment, what) if what is not None else None
+
+
 @dataclass(frozen=True)
 class Policy:
     """What a run does with one cell."""
@@ -110,8 +136,15 @@ class Policy:
 
 def cell_policy(method: str, declared: bool, template: str, operation_id: str | None, has_params: bool,
                 inert: bool, *, allow_writes: bool, allow: tuple[WriteRule, ...] = (),
-                deny: tuple[WriteRule, ...] = (), not_inert: str = "") -> Policy:
-    """What a run does with the cell ``method`` of ``template`` (see the module's documentation)."""
+                deny: tuple[WriteRule, ...] = (), not_inert: str = "", action: tuple[str, str] | None = None) -> Policy:
+    """What a run does with the cell ``method`` of ``template`` (see the module's documentation). ``action``: what
+    :func:`action_of` says of the template, when the run does not send such paths (no --allow-writes, or
+    --read-only): the cell is withheld unless ``allow`` names it."""
+    if action is not None and first_match(allow, method, template, operation_id) is None:
+        denied = first_match(deny, method, template, operation_id)
+        if denied is not None:
+            return Policy(f"not sent: [writes] deny lists {denied.text!r}")
+        return Policy(action_withheld(action))
     if method in SAFE_METHODS:
         return Policy()
     denied = first_match(deny, method, template, operation_id)
@@ -296,12 +329,27 @@ def withheld_verdict(ctx: Any, method: str, reason: str) -> tuple[str, str]:
     return "skipped", reason
 
 
+def action_withheld(action: tuple[str, str]) -> str:
+    """The reason of a cell on a path that names an action (:func:`action_of`)."""
+    segment, what = action
+    return (f"not sent: {segment!r} names an action: any request reaching it may {what} "
+            "(--allow-writes or [writes] allow sends it)")
+
+
 def withheld_note(matrix: Iterable[dict[str, Any]]) -> list[str]:
     """The report's note on the cells a run withheld (none: no note)."""
-    cells = [f"{row['method']} {row['path']}" for row in matrix if row.get("withheld")]
-    if not cells:
-        return []
-    shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
-    return [f"{len(cells)} declared state-changing request{'' if len(cells) == 1 else 's'} withheld, not sent because "
-            f"{'it' if len(cells) == 1 else 'they'} could change data "
-            f"({shown}): --allow-writes or [writes] allow in the configuration sends them"]
+    rows = [row for row in matrix if row.get("withheld")]
+    actions = sorted({row["path"] for row in rows if " names an action: " in (row.get("reason") or "")})
+    cells = [f"{row['method']} {row['path']}" for row in rows if row["path"] not in actions]
+    out = []
+    if cells:
+        shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
+        out.append(f"{len(cells)} declared state-changing request{'' if len(cells) == 1 else 's'} withheld, not sent "
+                   f"because {'it' if len(cells) == 1 else 'they'} could change data "
+                   f"({shown}): --allow-writes or [writes] allow in the configuration sends them")
+    if actions:
+        shown = ", ".join(actions[:5]) + (f" and {len(actions) - 5} more" if len(actions) > 5 else "")
+        out.append(f"{len(actions)} path{'' if len(actions) == 1 else 's'} naming an action on the session or the server "
+                   f"got no request at all ({shown}): any method may act there, GET too (a logout ends the run's own "
+                   "session); --allow-writes or [writes] allow in the configuration sends them")
+    return out

@@ -24,10 +24,13 @@ from checker.writes import WITHHELD, WITHHELD_TAG, cell_policy, inert_schema, in
 from .servers.harmless import CONTACT_SPEC, HUB_SPEC, SAFE, serve_contact, serve_hub
 from .support.run import cli, findings_by_cell
 
-#: The hub's declared operations that could act: a default run sends them no request.
+#: The hub's paths that name an action (checker/writes.py ``action_of``): a default run sends them nothing at all.
+HUB_ACTIONS = ("/shutdown", "/auth/logout")
+#: The hub's declared operations that could act, and every cell of its action paths: a default run sends them no request.
 HUB_WITHHELD = {
-    ("/shutdown", "POST"), ("/terminals", "POST"), ("/users", "POST"), ("/users/{name}", "POST"),
-    ("/users/{name}", "PUT"), ("/users/{name}/tokens", "POST"), ("/items", "DELETE"), ("/queues/{kind}", "DELETE"),
+    ("/terminals", "POST"), ("/users", "POST"), ("/users/{name}", "POST"), ("/users/{name}", "PUT"),
+    ("/users/{name}/tokens", "POST"), ("/items", "DELETE"), ("/queues/{kind}", "DELETE"),
+    *((path, m) for path in HUB_ACTIONS for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")),
 }
 
 
@@ -70,7 +73,13 @@ def test_default_run_changes_nothing_and_still_judges():
         assert matrix[cell]["status"] is None and cell not in found
         assert matrix[cell]["verdict"] in ("ok", "inconclusive", "skipped") and "--allow-writes" in matrix[cell]["reason"]
     # a withheld cell says what the other answers show: Flask's 405s and OPTIONS list the method
-    assert matrix[("/shutdown", "POST")]["verdict"] == "ok" and "lists POST" in matrix[("/shutdown", "POST")]["reason"]
+    assert matrix[("/terminals", "POST")]["verdict"] == "ok" and "lists POST" in matrix[("/terminals", "POST")]["reason"]
+    # a path naming an action got no request at all, not even its declared GET (a logout would end the run's
+    # session): its cells say why
+    assert not [e for e in hub.recorder.log if e[1].rstrip("/").split("?")[0] in HUB_ACTIONS]
+    for path in HUB_ACTIONS:
+        for method in ("GET", "POST", "DELETE"):
+            assert matrix[(path, method)]["verdict"] == "skipped" and "names an action" in matrix[(path, method)]["reason"]
     assert "{kind} takes values a real row may have" in matrix[("/queues/{kind}", "DELETE")]["reason"]
     # DELETE and PATCH of a generated name are sent (nothing is named): the handler's 404, not judged
     for method in ("PATCH", "DELETE"):
@@ -87,7 +96,9 @@ def test_default_run_changes_nothing_and_still_judges():
     assert {w["basis"] for w in report["writes_sent"]} <= {"undeclared method", "generated ids name nothing",
                                                          "override of a refused POST", "unknown method token"}
     assert hub.recorder.overlaps == []
-    assert any(note.startswith("8 declared state-changing requests withheld") for note in report["notes"])
+    assert any(note.startswith("7 declared state-changing requests withheld") for note in report["notes"])
+    assert any(note.startswith("2 paths naming an action on the session or the server got no request at all "
+                               "(/auth/logout, /shutdown)") for note in report["notes"])
 
 
 def test_allow_writes_reaches_the_withheld_cells_one_at_a_time():
@@ -98,6 +109,7 @@ def test_allow_writes_reaches_the_withheld_cells_one_at_a_time():
     counters = hub.counters
     # each withheld cell was sent once: one shutdown, one terminal (no override probe repeated the POST)
     assert counters["shutdown"] == 1 and counters["terminals"] == 1 and counters["items_bulk_deleted"] == 1
+    assert counters["logouts"] >= 1  # the action paths too: --allow-writes sends them
     assert counters["queues_purged"] == 1 and counters["users_created"] >= 2
     # the POST cell once, no override probe (its trailing-slash twin POST /terminals/ met Flask's 404)
     assert [e for e in hub.recorder.log if e[1] == "/terminals" and e[0] == "POST"] == [("POST", "/terminals", None)]
@@ -159,13 +171,14 @@ def test_plan_lists_the_withheld_cells():
     data = cli("plan", HUB_SPEC, "--base-url", "http://127.0.0.1:9", "--json", "-").json()
     withheld = {(c["path"], c["method"]): c["withheld"] for c in data["matrix"] if c["withheld"]}
     assert set(withheld) == HUB_WITHHELD and data["withheld"] == len(HUB_WITHHELD)
-    assert withheld[("/shutdown", "POST")] == WITHHELD
+    assert withheld[("/terminals", "POST")] == WITHHELD
+    assert withheld[("/auth/logout", "GET")].startswith("not sent: 'logout' names an action")
     assert data["requests_by_kind"]["cells"] == len(data["matrix"]) - len(HUB_WITHHELD)
     writes = cli("plan", HUB_SPEC, "--base-url", "http://127.0.0.1:9", "--json", "-", "--allow-writes").json()
     assert writes["withheld"] == 0 and writes["requests_by_kind"]["cells"] == len(writes["matrix"])
     assert writes["requests"] > data["requests"]
     text = cli("plan", HUB_SPEC, "--base-url", "http://127.0.0.1:9")
-    assert text.code == 0 and "⊘ 7 withheld: could change data (--allow-writes sends it)" in text.stdout
+    assert text.code == 0 and "⊘ 6 withheld: could change data (--allow-writes sends it)" in text.stdout
     assert "POST /shutdown" in text.stdout and "DELETE /queues/{kind}" in text.stdout
 
 
@@ -339,6 +352,8 @@ def test_read_only_stays_the_strictest_mode():
     assert hub.recorder.writes() == [] and hub.side_effects() == {}
     assert result.json()["writes_sent"] == []
     assert {m for m, _, _ in hub.recorder.log} <= {"GET", "HEAD", "OPTIONS"}
+    # --read-only wins over --allow-writes for a path naming an action too: its GET may act (a logout)
+    assert not [e for e in hub.recorder.log if e[1].rstrip("/").split("?")[0] in HUB_ACTIONS]
 
 
 def test_plan_applies_the_configuration_writes_lists(tmp_path):
@@ -369,7 +384,7 @@ def test_the_start_up_line_says_writes_are_allowed(capsys):
     assert "declared writes ALLOWED (--allow-writes)" in capsys.readouterr().err
     remote = api.build_plan(api.load(HUB_SPEC), api.PlanOptions(base_url="https://api.example.com"))
     cli_module._safety_banner(remote, False, False, False)
-    assert "8 declared writes that could change data withheld" in capsys.readouterr().err
+    assert "7 declared writes that could change data withheld, 2 paths naming an action not probed" in capsys.readouterr().err
 
 
 def test_a_declared_write_is_never_carried_to_another_resource(tmp_path):
@@ -405,3 +420,17 @@ def test_a_declared_write_is_never_carried_to_another_resource(tmp_path):
     assert cell["status"] == 307 and cell["verdict"] == "inconclusive"
     assert not [w for w in report.writes_sent if w["url"].endswith("/things/1")]
     assert [w for w in writes.writes_sent if w["url"].endswith("/things/1") and w["method"] == "DELETE"]
+
+
+@pytest.mark.parametrize("template,action", [
+    ("/api/v2/auth/logout", "logout"), ("/auth/sign-out/", "sign-out"), ("/users/sign_out", "sign_out"),
+    ("/admin/shutdown", "shutdown"), ("/jobs/{id}/Restart", "Restart"), ("/containers/{id}/kill", "kill"),
+    ("/logouts", None), ("/logout-events", None), ("/sessions/{logout}", None), ("/shutdown/{id}", None),
+    ("/restarts/{id}/logs", None), ("/users", None),
+])
+def test_a_path_naming_an_action(template, action):
+    # the last segment alone decides, spelt any way: a resource named after an action (/logouts) is a resource
+    from checker.writes import action_of
+
+    got = action_of(template)
+    assert (got[0] if got else None) == action

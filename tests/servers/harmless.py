@@ -15,6 +15,9 @@ Each runs in a thread of the test process (werkzeug on 127.0.0.1), so a test rea
 | /items/{id}            | GET, DELETE              | DELETE deletes the item (404 if missing)                    | items_deleted     |
 | /queues/{kind}         | GET, DELETE              | kind is an enum (email, sms): DELETE purges a real queue    | queues_purged     |
 | /version               | GET                      | drift: an undeclared PATCH is served (200, changes nothing) | --                |
+| /auth/logout           | GET                      | an action behind GET (Airflow's): ends the caller's session; any method | logouts   |
+
+A default run sends nothing at all to the two paths that name an action (/shutdown, /auth/logout).
 
 An Express-style ``X-HTTP-Method-Override`` middleware sits in front of the routes (a POST naming DELETE
 runs as DELETE), and every request is logged: method, path, query, override header, and for each
@@ -196,6 +199,11 @@ class Hub:
                 hub.queues[kind].clear()
                 return "", 204
             return jsonify(hub.queues[kind])
+
+        @app.route("/auth/logout", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+        def logout():  # as Airflow's GET /api/v2/auth/logout: revokes the caller's token (here: on any method)
+            c["logouts"] += 1
+            return "", 307, {"Location": "/login"}
 
         @app.route("/version", methods=["GET", "PATCH"])
         def version():  # PATCH is not in the spec, and changes nothing: the drift a default run must still catch
