@@ -903,8 +903,8 @@ def _safety_banner(plan, send_bodies: bool, use_real_ids: bool, quiet: bool) -> 
     mode = []
     mode.append("bodies ON" if send_bodies else "no bodies")
     mode.append("REAL ids" if use_real_ids else "generated ids only")
-    withheld = sum(1 for p in plan.paths if not p.hands_off for c in p.cells if c.withheld)
-    actions = sum(1 for p in plan.paths if p.hands_off)
+    withheld = sum(1 for p in plan.paths if not p.hands_off or p.generated_only for c in p.cells if c.withheld)
+    actions = sum(1 for p in plan.paths if p.hands_off and not p.generated_only)
     mode.append("declared writes ALLOWED (--allow-writes)" if allow_writes
                 else f"{withheld} declared write{'' if withheld == 1 else 's'} that could change data withheld"
                 + (f", {actions} path{'' if actions == 1 else 's'} naming an action not probed" if actions else ""))

@@ -659,7 +659,8 @@ class _Run:
             await make()
 
     def example(self, pp: PathPlan, i: int) -> _Example:
-        real_vals, real_src, real_err = self.values.path_values(pp.item, i, real=True)
+        # a path naming an action (checker/writes.py) takes generated values only, its safe cells too
+        real_vals, real_src, real_err = self.values.path_values(pp.item, i, real=not pp.generated_only)
         gen_vals, gen_src, gen_err = self.values.path_values(pp.item, i, real=self.options.use_real_ids)
         inert = not gen_err and inert_values(gen_vals, gen_src)
         return _Example(i, real_vals, real_src, real_err, gen_vals, gen_src, gen_err, inert, _Urls(pp.url))

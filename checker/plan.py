@@ -81,9 +81,11 @@ class PathPlan:
     harmless: bool = True
     #: every path value of a state-changing probe is a generated id unlike a real one (nothing to change there)
     inert: bool = False
-    #: the path names an action on the session or the server (checker/writes.py ``action_of``) and the run sends it
-    #: nothing (no --allow-writes): why. Its cells are withheld and the families build it no probe
+    #: the path names an action on the session or the server (checker/writes.py ``action_of``) and the run does not
+    #: send such paths (no --allow-writes): why. The families build it no probe; its cells are withheld, or with
+    #: ``generated_only`` sent with generated values that name nothing (never a real or discovered id)
     hands_off: str | None = None
+    generated_only: bool = False
 
     @property
     def sent_cells(self) -> tuple[Cell, ...]:
@@ -248,7 +250,9 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
         needs_control = has_params and writes and "GET" in declared and "GET" in methods
         parent = _parent_collection(item, items) if options.discover and has_params else None
         hands_off = action_withheld(action) if action is not None else None
-        plans.append(PathPlan(item, tuple(cells), url, needs_control, parent, twins, overlaps, harmless, inert, hands_off))
+        generated_only = hands_off is not None and has_params and inert
+        plans.append(PathPlan(item, tuple(cells), url, needs_control, None if hands_off else parent, twins, overlaps,
+                              harmless, inert, hands_off, generated_only))
         if not options.base_url:
             for op in item.operations.values():
                 if op.servers and op.servers[0] != (item.servers[0] if item.servers else None):

@@ -25,10 +25,12 @@ any path (it creates what does not exist), DELETE and PATCH on a path without pa
 Undeclared methods are sent as before (generated ids, no body): a server that serves one is the finding.
 
 A path whose last segment names an **action on the session or the server** (:data:`ACTIONS`: ``/logout``,
-``/auth/sign-out``, ``/shutdown``, ``/jobs/{id}/restart``, ...) gets no request at all, whatever its methods: a
-server may act there on any method, GET included -- Airflow's declared ``GET /api/v2/auth/logout`` revokes the
-very token a run authenticates with, so every later request of the run is refused -- and an undeclared method or
-a slash twin may reach the same handler. Its cells are withheld and the families send it no probe.
+``/auth/sign-out``, ``/shutdown``, ``/jobs/{id}/restart``, ...): a server may act there on any method, GET
+included -- Airflow's declared ``GET /api/v2/auth/logout`` revokes the very token a run authenticates with, so
+every later request of the run is refused -- and an undeclared method or a slash twin may reach the same
+handler. The families send it no probe; without path parameters it gets no request at all (its cells are
+withheld), and with them its cells go out only with generated values that name nothing (``/jobs/c405.../restart``
+restarts no job), never a real or discovered id, as the DELETE and PATCH above.
 
 ``--allow-writes`` (config ``allow-writes = true``) sends the withheld cells; ``[writes] allow`` sends the
 ones it lists without it, and ``[writes] deny`` never sends the ones it lists (even with
@@ -144,6 +146,10 @@ def cell_policy(method: str, declared: bool, template: str, operation_id: str | 
         denied = first_match(deny, method, template, operation_id)
         if denied is not None:
             return Policy(f"not sent: [writes] deny lists {denied.text!r}")
+        if has_params and inert:  # /jobs/{id}/restart with a generated id names no job: sent so, never a real id
+            usual = cell_policy(method, declared, template, operation_id, has_params, inert, allow_writes=False,
+                                not_inert=not_inert)
+            return usual if usual.withheld is not None else Policy(inert_only=True)
         return Policy(action_withheld(action))
     if method in SAFE_METHODS:
         return Policy()

@@ -29,7 +29,7 @@ HUB_ACTIONS = ("/shutdown", "/auth/logout")
 #: The hub's declared operations that could act, and every cell of its action paths: a default run sends them no request.
 HUB_WITHHELD = {
     ("/terminals", "POST"), ("/users", "POST"), ("/users/{name}", "POST"), ("/users/{name}", "PUT"),
-    ("/users/{name}/tokens", "POST"), ("/items", "DELETE"), ("/queues/{kind}", "DELETE"),
+    ("/users/{name}/tokens", "POST"), ("/items", "DELETE"), ("/queues/{kind}", "DELETE"), ("/jobs/{id}/restart", "POST"),
     *((path, m) for path in HUB_ACTIONS for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")),
 }
 
@@ -80,6 +80,10 @@ def test_default_run_changes_nothing_and_still_judges():
     for path in HUB_ACTIONS:
         for method in ("GET", "POST", "DELETE"):
             assert matrix[(path, method)]["verdict"] == "skipped" and "names an action" in matrix[(path, method)]["reason"]
+    # a templated one is probed with generated ids only, never the real ones GET /jobs lists: no job restarted
+    restarts = [p for _, p, _ in hub.recorder.log if re.match(r"^/jobs/[^/]+/restart", p)]
+    assert restarts and all(re.match(r"^/jobs/c405[a-z0-9]+/restart/?$", p) for p in restarts), restarts
+    assert matrix[("/jobs/{id}/restart", "GET")]["status"] == 404 and matrix[("/jobs/{id}/restart", "POST")]["withheld"]
     assert "{kind} takes values a real row may have" in matrix[("/queues/{kind}", "DELETE")]["reason"]
     # DELETE and PATCH of a generated name are sent (nothing is named): the handler's 404, not judged
     for method in ("PATCH", "DELETE"):
@@ -96,7 +100,7 @@ def test_default_run_changes_nothing_and_still_judges():
     assert {w["basis"] for w in report["writes_sent"]} <= {"undeclared method", "generated ids name nothing",
                                                          "override of a refused POST", "unknown method token"}
     assert hub.recorder.overlaps == []
-    assert any(note.startswith("7 declared state-changing requests withheld") for note in report["notes"])
+    assert any(note.startswith("8 declared state-changing requests withheld") for note in report["notes"])
     assert any(note.startswith("2 paths naming an action on the session or the server got no request at all "
                                "(/auth/logout, /shutdown)") for note in report["notes"])
 
@@ -178,7 +182,7 @@ def test_plan_lists_the_withheld_cells():
     assert writes["withheld"] == 0 and writes["requests_by_kind"]["cells"] == len(writes["matrix"])
     assert writes["requests"] > data["requests"]
     text = cli("plan", HUB_SPEC, "--base-url", "http://127.0.0.1:9")
-    assert text.code == 0 and "⊘ 6 withheld: could change data (--allow-writes sends it)" in text.stdout
+    assert text.code == 0 and "⊘ 7 withheld: could change data (--allow-writes sends it)" in text.stdout
     assert "POST /shutdown" in text.stdout and "DELETE /queues/{kind}" in text.stdout
 
 
@@ -193,7 +197,7 @@ def test_plan_counts_what_a_default_run_sends():
     assert report.requests_sent == len(hub.recorder.log) == plan.requests - 2 + 4 and counts["controls"] == 4
     alone = [w for w in report.writes_sent if w["kind"] == "override" and w["path"] == "/items/{id}"]
     assert len(alone) == 7 and {w["path"] for w in report.writes_sent if w["kind"] == "override"} == {
-        "/items", "/items/{id}", "/queues/{kind}", "/version"}
+        "/items", "/items/{id}", "/jobs", "/queues/{kind}", "/version"}
     sent_cells = [o for o in report.matrix if o["status"] is not None]
     assert len(sent_cells) == counts["cells"] == len(report.matrix) - len(HUB_WITHHELD)
     assert hub.side_effects() == {}
@@ -384,7 +388,7 @@ def test_the_start_up_line_says_writes_are_allowed(capsys):
     assert "declared writes ALLOWED (--allow-writes)" in capsys.readouterr().err
     remote = api.build_plan(api.load(HUB_SPEC), api.PlanOptions(base_url="https://api.example.com"))
     cli_module._safety_banner(remote, False, False, False)
-    assert "7 declared writes that could change data withheld, 2 paths naming an action not probed" in capsys.readouterr().err
+    assert "8 declared writes that could change data withheld, 2 paths naming an action not probed" in capsys.readouterr().err
 
 
 def test_a_declared_write_is_never_carried_to_another_resource(tmp_path):

@@ -16,8 +16,10 @@ Each runs in a thread of the test process (werkzeug on 127.0.0.1), so a test rea
 | /queues/{kind}         | GET, DELETE              | kind is an enum (email, sms): DELETE purges a real queue    | queues_purged     |
 | /version               | GET                      | drift: an undeclared PATCH is served (200, changes nothing) | --                |
 | /auth/logout           | GET                      | an action behind GET (Airflow's): ends the caller's session; any method | logouts   |
+| /jobs, /jobs/{id}/restart | GET; POST             | restarts the job named (1 and 2 exist), on any method       | restarts          |
 
-A default run sends nothing at all to the two paths that name an action (/shutdown, /auth/logout).
+A default run sends nothing at all to the two paths that name an action without parameters (/shutdown,
+/auth/logout), and /jobs/{id}/restart only generated ids, which name no job (never the ids GET /jobs lists).
 
 An Express-style ``X-HTTP-Method-Override`` middleware sits in front of the routes (a POST naming DELETE
 runs as DELETE), and every request is logged: method, path, query, override header, and for each
@@ -204,6 +206,17 @@ class Hub:
         def logout():  # as Airflow's GET /api/v2/auth/logout: revokes the caller's token (here: on any method)
             c["logouts"] += 1
             return "", 307, {"Location": "/login"}
+
+        @app.get("/jobs")
+        def jobs():
+            return jsonify([{"id": 1}, {"id": 2}])
+
+        @app.route("/jobs/<job>/restart", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+        def restart(job):  # acts on any method, on a job that exists
+            if job not in ("1", "2"):
+                return jsonify({"detail": "no such job"}), 404
+            c["restarts"] += 1
+            return jsonify({"restarted": job}), 202
 
         @app.route("/version", methods=["GET", "PATCH"])
         def version():  # PATCH is not in the spec, and changes nothing: the drift a default run must still catch
