@@ -69,8 +69,8 @@ dist: $(STAMP)
 	@$(BIN)/python -m build --outdir dist .
 
 ## realworld: conform405 against real open-source servers that ship their own OpenAPI document
-## (jupyter_server, jupyverse, kinto, httpbin, connexion, prism, loopback, label_studio, chroma, prefect), each installed from
-## pinned versions into
+## (jupyter_server, jupyverse, kinto, httpbin, connexion, prism, loopback, label_studio, chroma, airflow, prefect), each
+## installed from pinned versions into
 ## .realworld/ and started on 127.0.0.1; not part of `make test` (minutes, and it needs PyPI and npm).
 ## RW_SERVERS="httpbin prism" picks some (prefect-httptools, not run by default: prefect parsed by httptools),
 ## RW_ALLOW_WRITES=1 adds --allow-writes (reports as .realworld/<name>.allow-writes.*).

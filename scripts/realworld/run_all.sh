@@ -9,7 +9,7 @@ hyp_before=$([ -d .hypothesis ] && echo yes || echo no)
 # RW_ALLOW_WRITES=1: the same servers with --allow-writes (fresh throwaway servers: every declared write is sent),
 # reports as .realworld/<name>.allow-writes.*
 if [ "${RW_ALLOW_WRITES:-0}" = 1 ]; then export RW_TAG=allow-writes RW_ARGS="${RW_ARGS:-} --allow-writes"; fi
-for s in ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin connexion prism loopback label_studio chroma prefect}; do
+for s in ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin connexion prism loopback label_studio chroma airflow prefect}; do
   ts=$(date +%s)
   case $s in
     kinto-keep-account) KINTO_KEEP_ACCOUNT=1 sh scripts/realworld/kinto.sh ;;
@@ -20,7 +20,7 @@ for s in ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin
 done
 echo
 names=
-for s in ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin connexion prism loopback label_studio chroma prefect}; do names="$names $s${RW_TAG:+.$RW_TAG}"; done
+for s in ${RW_SERVERS:-jupyter_server jupyverse kinto kinto-keep-account httpbin connexion prism loopback label_studio chroma airflow prefect}; do names="$names $s${RW_TAG:+.$RW_TAG}"; done
 "${PYTHON:-python3}" scripts/realworld/summary.py $names
 echo
 # conform405 draws its values with hypothesis, whose cache must not land in the directory a run starts from
