@@ -101,9 +101,9 @@ def fold_server_level(findings: list[Finding]) -> list[Finding]:
     before any route is looked up) seen on several paths made one: the first, in its place (the first path in plan
     order, whether adaptive probing asked it or carried a sampled path's answer over to it, so the finding is the
     same in both modes), its evidence naming every path it was seen on (``paths``) and those whose own request
-    showed it (``probed``). A server's HTTP parser answers a made-up method the same
-    on each of 811 paths: one fact about the server, one finding. Folding folded findings (the shards' reports,
-    checker/merge.py) joins their paths."""
+    showed it (``probed``). A server's HTTP parser answers a made-up method the same on each of 811 paths: one
+    fact about the server, one finding. Folding folded findings (the shards' reports, checker/merge.py) joins
+    their paths."""
     groups: dict[Any, list[Finding]] = {}
     for f in findings:
         if f.server_level:  # the fingerprint's identity without hashing each (a report read back has no facts)

@@ -233,7 +233,9 @@ def build_plan(spec: Spec, options: PlanOptions | None = None) -> Plan:
         declared = item.operations
         has_params = bool(template_names(item.template))
         inert, not_inert = _inert(item, values, options) if has_params else (False, "")
-        action = action_of(item.template)  # a path naming an action gets nothing, unless --allow-writes (not --read-only)
+        # a path naming an action: nothing, or generated values only (checker/writes.py); --allow-writes sends it as
+        # any other path, --read-only never
+        action = action_of(item.template)
         if action is not None and options.allow_writes and not options.read_only:
             action = None
         cell_allow = () if action is not None and options.read_only else allow
