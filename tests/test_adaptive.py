@@ -303,3 +303,22 @@ def test_the_demo_report_is_the_same_as_exhaustive(writes: tuple[str, ...]):
     assert [(f["rule"], f["path"], f["method"], f["message"]) for f in adaptive["findings"]] == \
         [(f["rule"], f["path"], f["method"], f["message"]) for f in exhaustive["findings"]]
     assert adaptive["matrix"] == exhaustive["matrix"]
+
+
+def test_a_folded_finding_says_whose_answer_it_shows():
+    """The server-level finding stands on the first path; when that path's answer was carried over from a sampled
+    one, its paths line says whose answer the evidence shows (the report formats print carried_text)."""
+    from checker.report.common import carried_text
+    from checker.rules.base import SERVER_SCOPE, Finding
+
+    paths = ["/a", "/b", "/c", "/d", "/e", "/f", "/g"]
+    asked = Finding("unknown-method-wrong-status", "info", "/a", "C405UNKNOWN", "400", facts=(SERVER_SCOPE,),
+                    evidence={"paths": paths, "probed": ["/a", "/c"]})
+    carried = Finding("unknown-method-wrong-status", "info", "/a", "C405UNKNOWN", "400", facts=(SERVER_SCOPE,),
+                      evidence={"paths": paths, "probed": ["/c", "/e"]}, inferred_from="/c")
+    assert carried_text(asked) == ("asked of 2 paths, the other 5 inferred: the server answers before routing, "
+                                   "--exhaustive asks each: /a, /b, /c, /d, /e and 2 more")
+    assert carried_text(carried).endswith("and 2 more; the answer shown is the one /c got, carried over")
+    every = Finding("unknown-method-wrong-status", "info", "/a", "C405UNKNOWN", "400", facts=(SERVER_SCOPE,),
+                    evidence={"paths": paths[:2], "probed": paths[:2]})
+    assert carried_text(every) == "each path asked: /a, /b"

@@ -42,7 +42,8 @@ def carried_text(f: Finding) -> str | None:
         how = ("each path asked" if len(probed) >= len(paths) else
                f"asked of {len(probed)} paths, the other {len(paths) - len(probed)} inferred: the server answers before "
                "routing, --exhaustive asks each")
-        return f"{how}: {named}"
+        shown = f"; the answer shown is the one {f.inferred_from} got, carried over" if f.inferred_from else ""
+        return f"{how}: {named}{shown}"
     if not f.inferred_from:
         return None
     return (f"inferred: the answer {f.inferred_from} got, carried over (the server answers before routing); "
