@@ -38,13 +38,8 @@ j() { curl -s -o /dev/null -H "$auth" -H 'Content-Type: application/json' "$@"; 
 j -X POST "$base/api/v2/variables" -d '{"key": "c405_var", "value": "hello"}'
 j -X POST "$base/api/v2/pools" -d '{"name": "c405_pool", "slots": 2}'
 state() {  # the row count of every table but the audit log, as one line; then the audit log's rows
-  "$PY" - "$home/airflow.db" <<'EOF'
-import sqlite3, sys
-db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
-tables = [t for (t,) in db.execute("select name from sqlite_master where type='table' order by name") if t != "log"]
-print(" ".join(f"{t}={n}" for t in tables if (n := db.execute(f'select count(*) from "{t}"').fetchone()[0])))
-print(f"audit log rows: {db.execute('select count(*) from log').fetchone()[0]}")
-EOF
+  "$PY" "$ROOT/scripts/realworld/sqlite_rows.py" "$home/airflow.db" --without log
+  echo "audit log rows: $("$PY" "$ROOT/scripts/realworld/sqlite_rows.py" "$home/airflow.db" --count log)"
 }
 before=$(state)
 rw_note "before: $(echo "$before" | head -1); $(echo "$before" | tail -1)"

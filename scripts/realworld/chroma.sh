@@ -22,16 +22,15 @@ id=$(curl -s -X POST "$coll" -H 'Content-Type: application/json' -d '{"name": "c
 curl -s -o /dev/null -X POST "$coll/$id/add" -H 'Content-Type: application/json' \
   -d '{"ids": ["a", "b"], "embeddings": [[1, 2, 3], [4, 5, 6]], "documents": ["one", "two"]}'
 state() {  # the row count of every table, and the records of the collection, as one line
-  "$VBIN/python" - "$data/chroma.sqlite3" "$coll/$id/get" <<'EOF'
-import json, sqlite3, sys, urllib.request
-db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
-tables = [t for (t,) in db.execute("select name from sqlite_master where type='table' order by name")]
-rows = " ".join(f"{t}={n}" for t in tables if (n := db.execute(f'select count(*) from "{t}"').fetchone()[0]))
-ask = urllib.request.Request(sys.argv[2], data=b"{}", headers={"Content-Type": "application/json"}, method="POST")
+  records=$("$VBIN/python" - "$coll/$id/get" <<'EOF'
+import json, sys, urllib.request
+ask = urllib.request.Request(sys.argv[1], data=b"{}", headers={"Content-Type": "application/json"}, method="POST")
 with urllib.request.urlopen(ask) as answer:
     got = json.load(answer)
-print(f"{rows}; records: {sorted(zip(got['ids'], got['documents']))}")
+print(sorted(zip(got["ids"], got["documents"])))
 EOF
+)
+  echo "$("$PY" "$ROOT/scripts/realworld/sqlite_rows.py" "$data/chroma.sqlite3"); records: $records"
 }
 before=$(state)
 rw_note "before: $before"

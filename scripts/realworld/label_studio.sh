@@ -27,14 +27,7 @@ project=$(curl -s -H "$auth" -H 'Content-Type: application/json' -X POST "$base/
   | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 curl -s -o /dev/null -H "$auth" -H 'Content-Type: application/json' -X POST "$base/api/projects/$project/import" \
   -d '[{"text":"one"},{"text":"two"}]'
-state() {  # the row count of every table, as one line
-  "$PY" - "$data/label_studio.sqlite3" <<'EOF'
-import sqlite3, sys
-db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
-tables = [t for (t,) in db.execute("select name from sqlite_master where type='table' order by name")]
-print(" ".join(f"{t}={n}" for t in tables if (n := db.execute(f'select count(*) from "{t}"').fetchone()[0])))
-EOF
-}
+state() { "$PY" "$ROOT/scripts/realworld/sqlite_rows.py" "$data/label_studio.sqlite3"; }  # every table's row count
 before=$(state)
 rw_note "before: $before"
 curl -s -H "$auth" -o "$d/openapi.json" "$base/docs/api/schema/?format=json"
