@@ -335,17 +335,21 @@ def withheld_verdict(ctx: Any, method: str, reason: str) -> tuple[str, str]:
     return "skipped", reason
 
 
+#: what :func:`action_withheld` says, and :func:`withheld_note` looks for in a matrix row's reason
+_NAMES_AN_ACTION = " names an action: "
+
+
 def action_withheld(action: tuple[str, str]) -> str:
     """The reason of a cell on a path that names an action (:func:`action_of`)."""
     segment, what = action
-    return (f"not sent: {segment!r} names an action: any request reaching it may {what} "
+    return (f"not sent: {segment!r}{_NAMES_AN_ACTION}any request reaching it may {what} "
             "(--allow-writes or [writes] allow sends it)")
 
 
 def withheld_note(matrix: Iterable[dict[str, Any]]) -> list[str]:
     """The report's note on the cells a run withheld (none: no note)."""
     rows = [row for row in matrix if row.get("withheld")]
-    actions = sorted({row["path"] for row in rows if " names an action: " in (row.get("reason") or "")})
+    actions = sorted({row["path"] for row in rows if _NAMES_AN_ACTION in (row.get("reason") or "")})
     cells = [f"{row['method']} {row['path']}" for row in rows if row["path"] not in actions]
     out = []
     if cells:
